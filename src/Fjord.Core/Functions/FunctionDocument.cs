@@ -1,0 +1,33 @@
+namespace Fjord.Core.Functions;
+
+/// <summary>
+/// The wire and file form of one function: one entry of fjord.yml, or the JSON body of
+/// <c>PUT /v1/functions/{name}</c>. Everything is optional here; <see cref="FunctionSpec.Parse"/>
+/// applies the defaults and says what is wrong.
+/// </summary>
+public sealed class FunctionDocument
+{
+    public string? Runtime { get; set; }
+    public string? Path { get; set; }
+    public string? Handler { get; set; }
+    public List<string>? Command { get; set; }
+    public string? Mode { get; set; }
+    public int? Concurrency { get; set; }
+    public string? Timeout { get; set; }
+    public string? Memory { get; set; }
+    public int? MaxAttempts { get; set; }
+    public BackoffDocument? Backoff { get; set; }
+    public bool? Network { get; set; }
+    public Dictionary<string, string>? Env { get; set; }
+    public int? MaxQueueDepth { get; set; }
+    public string? MaxAge { get; set; }
+
+    /// <summary>Content hash of the uploaded bundle; set by the server, ignored on input.</summary>
+    public string? Bundle { get; set; }
+}
+
+public sealed class BackoffDocument
+{
+    public string? Initial { get; set; }
+    public string? Max { get; set; }
+}

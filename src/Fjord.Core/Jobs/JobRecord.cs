@@ -1,0 +1,35 @@
+namespace Fjord.Core.Jobs;
+
+/// <summary>The read model of one job, as <c>GET /v1/jobs/{id}</c> shows it.</summary>
+public sealed record JobRecord
+{
+    public required string Id { get; init; }
+    public required string Function { get; init; }
+    public required JobStatus Status { get; init; }
+    public int Attempt { get; init; }
+    public int MaxAttempts { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? RunAt { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+    public JobError? Error { get; init; }
+    public long? ResultSize { get; init; }
+    public string? ResultContentType { get; init; }
+    public string? Node { get; init; }
+    public string? CallbackUrl { get; init; }
+    public IReadOnlyList<AttemptRecord> Attempts { get; init; } = [];
+
+    public long? DurationMs => StartedAt is { } s && FinishedAt is { } f ? (long)(f - s).TotalMilliseconds : null;
+}
+
+/// <summary>One run of a job: when, where, and how it ended.</summary>
+public sealed record AttemptRecord(
+    int Number,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? FinishedAt,
+    string? Node,
+    string Outcome,
+    JobError? Error);
+
+/// <summary>A stored result body and its media type.</summary>
+public sealed record JobResult(byte[] Body, string ContentType);

@@ -1,0 +1,43 @@
+using Fjord.Core.Jobs;
+
+namespace Fjord.Core.Queue;
+
+/// <summary>
+/// A claim on one attempt of one job (Hangfire's IFetchedJob, Sidekiq's UnitOfWork). The claim
+/// carries a fencing token: every completing call succeeds only while the token still matches,
+/// so a worker whose lease ran out (paused, partitioned) cannot finish an attempt that has since
+/// been handed to someone else. Each completing call returns false when fenced.
+/// Disposing without completing gives the job back (not counted as an attempt).
+/// </summary>
+public interface IJobLease : IAsyncDisposable
+{
+    LeasedJob Job { get; }
+
+    /// <summary>Extends the lease; a running job renews well before it runs out. False when fenced.</summary>
+    Task<bool> RenewAsync(CancellationToken cancellationToken);
+
+    /// <summary>Records success and removes the job from the queue, in one durable write.</summary>
+    Task<bool> AckAsync(AttemptOutcome outcome, CancellationToken cancellationToken);
+
+    /// <summary>Records a failed attempt and schedules the next one at <paramref name="runAt"/>, in one write.</summary>
+    Task<bool> RetryAtAsync(DateTimeOffset runAt, AttemptOutcome outcome, CancellationToken cancellationToken);
+
+    /// <summary>Records the final failed attempt and moves the job to the dead letters (status failed), in one write.</summary>
+    Task<bool> DeadLetterAsync(AttemptOutcome outcome, CancellationToken cancellationToken);
+}
+
+/// <summary>What a worker needs to run one attempt.</summary>
+public sealed record LeasedJob
+{
+    public required string Id { get; init; }
+    public required string Function { get; init; }
+    public required int Attempt { get; init; }
+    public required int MaxAttempts { get; init; }
+    public required byte[] Payload { get; init; }
+    public string? ContentType { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public required long LeaseToken { get; init; }
+    public string? CallbackUrl { get; init; }
+    public bool Sync { get; init; }
+}

@@ -1,0 +1,37 @@
+using Fjord.Core.Jobs;
+
+namespace Fjord.Core.Storage;
+
+/// <summary>Job records: what the API shows and the commands it offers on one job.</summary>
+public interface IJobStore
+{
+    Task<JobRecord?> GetJobAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Newest first. The cursor is opaque to callers: the <see cref="JobPage.Next"/> of the previous page.</summary>
+    Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken);
+
+    Task<JobResult?> GetResultAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>The captured log of the latest attempt (stderr, print output), size-capped.</summary>
+    Task<string?> GetLogAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Requeues a failed (dead-lettered) job with a fresh attempt budget.</summary>
+    Task<JobCommandResult> RetryAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Cancels a queued or scheduled job so it never runs.</summary>
+    Task<JobCommandResult> CancelAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Completes when the job reaches a terminal status; returns its record (null if unknown).</summary>
+    Task<JobRecord?> WaitForEndAsync(string id, CancellationToken cancellationToken);
+}
+
+public sealed record JobQuery(string? Function = null, JobStatus? Status = null, int Limit = 50, string? Cursor = null);
+
+public sealed record JobPage(IReadOnlyList<JobRecord> Items, string? Next);
+
+public enum JobCommandResult
+{
+    Done,
+    NotFound,
+    WrongState,
+}

@@ -1,0 +1,26 @@
+using Fjord.Core.Jobs;
+
+namespace Fjord.Runtime;
+
+/// <summary>
+/// Runs attempts of one function in one pool slot. Every mode (fork, warm) implements all of it;
+/// the worker never asks which one it has. A runner is used by one slot at a time, so
+/// <see cref="RunAsync"/> is never called concurrently on the same instance.
+/// </summary>
+public interface IFunctionRunner : IAsyncDisposable
+{
+    /// <summary>
+    /// Runs one attempt. Function failures (non-zero exit, exception, timeout, crash, memory) come
+    /// back in <see cref="RunResult.Error"/>; this method throws only when cancelled, after it has
+    /// killed the attempt's whole process tree.
+    /// </summary>
+    Task<RunResult> RunAsync(RunRequest request, CancellationToken cancellationToken);
+}
+
+public sealed record RunRequest(string JobId, string Function, int Attempt, ReadOnlyMemory<byte> Payload, string? ContentType);
+
+/// <summary>The outcome of one attempt. <see cref="Pid"/> is the host pid of the process that ran it.</summary>
+public sealed record RunResult(byte[] Output, string ContentType, JobError? Error, string Log, int Pid)
+{
+    public bool Succeeded => Error is null;
+}
