@@ -1,0 +1,109 @@
+using Fjord.Core.Functions;
+using Fjord.Core.Jobs;
+using Fjord.Core.Queue;
+using Fjord.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace Fjord.Worker;
+
+/// <summary>
+/// The life of one attempt, top to bottom. A pool slot calls <see cref="ProcessAsync"/> with a
+/// lease it has just taken because it was free to start the job at once:
+///
+///  1. The lease is already ours: the store marked the job running with a fencing token.
+///  2. A keeper renews the lease while the attempt runs, so a long job is not handed to someone
+///     else; if a renewal is refused we have been fenced out and stop the attempt.
+///  3. The runner runs the function process (fork or warm, sandboxed) and reports an outcome;
+///     function failures are values, not exceptions.
+///  4. Success → ack: the result and the log are recorded in the same write that completes the
+///     job.
+///  5. Failure with attempts left → retry-at with exponential backoff and jitter, recorded with
+///     the error in one write.
+///  6. Failure on the last attempt → dead letter (status failed), in one write.
+///  7. Node stopping before the attempt could finish → the lease is disposed without completing:
+///     the job goes back to the queue and the interrupted run is not counted.
+///
+/// Anything not completed here is recovered by the store: a lease that stops being renewed runs
+/// out and the job is run again (at least once), and a fenced completion is simply refused.
+/// </summary>
+internal sealed partial class JobProcessor(WorkerOptions options, ILogger logger)
+{
+    /// <summary>Runs one leased attempt to its recorded end; returns the attempt's error, or null on success or hand-back.</summary>
+    public async Task<JobError?> ProcessAsync(IJobLease lease, IFunctionRunner runner, FunctionSpec spec, CancellationToken stopping)
+    {
+        await using var _ = lease;
+        var job = lease.Job;
+
+        // 2. Keep the lease alive while we run; a refused renewal cancels the attempt.
+        using var fenced = new CancellationTokenSource();
+        using var attemptToken = CancellationTokenSource.CreateLinkedTokenSource(stopping, fenced.Token);
+        await using var keeper = new LeaseKeeper(lease, options.RenewInterval, options.Time, fenced, logger);
+
+        // 3. Run. The runner enforces the function's timeout itself and kills the whole tree.
+        RunResult result;
+        try
+        {
+            result = await runner.RunAsync(
+                new RunRequest(job.Id, job.Function, job.Attempt, job.Payload, job.ContentType),
+                attemptToken.Token);
+        }
+        catch (OperationCanceledException) when (fenced.IsCancellationRequested)
+        {
+            // Another owner has this attempt now: we must not record anything for it.
+            LogFenced(logger, job.Id, job.Attempt);
+            return null;
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // 7. Shutdown interrupted the attempt. Disposing the lease without completing hands
+            // the job back; the process was killed, so it cannot finish behind our back.
+            LogHandedBack(logger, job.Id);
+            return null;
+        }
+        await keeper.StopAsync();
+
+        var now = options.Time.GetUtcNow();
+        bool recorded;
+        if (result.Succeeded)
+        {
+            // 4. Checkpoint: the job counts as done only once this write is durable. If we die
+            // before it, the lease runs out and the job runs again: at least once, never zero.
+            recorded = await lease.AckAsync(
+                AttemptOutcome.Success(result.Output, result.ContentType, result.Log, now), CancellationToken.None);
+        }
+        else
+        {
+            var outcome = AttemptOutcome.Failure(result.Error!, result.Log, now);
+            if (job.Attempt < job.MaxAttempts)
+            {
+                // 5. A killed, crashed, timed-out or out-of-memory process is a failed attempt like
+                // any other: it is retried, never silently acked.
+                var runAt = now + spec.Backoff.DelayAfter(job.Attempt, Random.Shared.NextDouble());
+                recorded = await lease.RetryAtAsync(runAt, outcome, CancellationToken.None);
+                LogRetry(logger, job.Id, job.Attempt, result.Error!.KindName, runAt);
+            }
+            else
+            {
+                // 6. Out of attempts: one atomic move to the dead letters, history kept.
+                recorded = await lease.DeadLetterAsync(outcome, CancellationToken.None);
+                LogDeadLetter(logger, job.Id, job.Attempt, result.Error!.KindName);
+            }
+        }
+
+        if (!recorded)
+            LogFenced(logger, job.Id, job.Attempt);
+        return result.Error;
+    }
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Job {JobId} attempt {Attempt} lost its lease; its outcome was not recorded")]
+    private static partial void LogFenced(ILogger logger, string jobId, int attempt);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Job {JobId} handed back to the queue: node stopping")]
+    private static partial void LogHandedBack(ILogger logger, string jobId);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Debug, Message = "Job {JobId} attempt {Attempt} failed ({Kind}); retry at {RunAt:o}")]
+    private static partial void LogRetry(ILogger logger, string jobId, int attempt, string kind, DateTimeOffset runAt);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Job {JobId} dead-lettered after attempt {Attempt} ({Kind})")]
+    private static partial void LogDeadLetter(ILogger logger, string jobId, int attempt, string kind);
+}

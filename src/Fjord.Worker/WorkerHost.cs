@@ -1,0 +1,186 @@
+using System.Text.Json;
+using Fjord.Core.Functions;
+using Fjord.Core.Queue;
+using Fjord.Core.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Fjord.Worker;
+
+/// <summary>
+/// The node's worker side (Sidekiq's Launcher/Manager): keeps one <see cref="FunctionPool"/> per
+/// deployed function in step with the store. A changed spec or bundle drains the old pool and
+/// starts a new one; a removed function's pool is drained and dropped.
+/// </summary>
+public sealed partial class WorkerHost : IHostedService, IWorkerStatus, IAsyncDisposable
+{
+    private readonly IJobQueue _queue;
+    private readonly IFunctionStore _functions;
+    private readonly WorkerOptions _options;
+    private readonly ILogger _logger;
+    private readonly BundleCache _bundles;
+    private readonly Dictionary<string, (FunctionPool Pool, string Fingerprint)> _pools = [];
+    private readonly SemaphoreSlim _nudge = new(0, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private Task _loop = Task.CompletedTask;
+    private volatile IReadOnlyDictionary<string, PoolStatus> _statusView = new Dictionary<string, PoolStatus>();
+
+    public WorkerHost(IJobQueue queue, IFunctionStore functions, WorkerOptions options, ILogger<WorkerHost> logger)
+    {
+        _queue = queue;
+        _functions = functions;
+        _options = options;
+        _logger = logger;
+        _bundles = new BundleCache(functions, options.BundleDir);
+    }
+
+    public string Node => _options.Node;
+
+    public IReadOnlyDictionary<string, PoolStatus> Pools
+    {
+        get
+        {
+            lock (_pools)
+            {
+                var view = new Dictionary<string, PoolStatus>(_pools.Count);
+                foreach (var (name, entry) in _pools)
+                    view[name] = entry.Pool.Status;
+                return view;
+            }
+        }
+    }
+
+    /// <summary>Re-read the deployed functions now (after a deploy through this process).</summary>
+    public void Nudge()
+    {
+        if (_nudge.CurrentCount == 0)
+        {
+            try
+            {
+                _nudge.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+            }
+        }
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await ReconcileAsync(cancellationToken);
+        _loop = Task.Run(() => LoopAsync(_stop.Token), CancellationToken.None);
+    }
+
+    private async Task LoopAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await _nudge.WaitAsync(_options.ReconcileInterval, stop);
+                await ReconcileAsync(stop);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogReconcileFailed(_logger, ex);
+            }
+        }
+    }
+
+    private async Task ReconcileAsync(CancellationToken cancellationToken)
+    {
+        var deployed = await _functions.ListFunctionsAsync(cancellationToken);
+        var wanted = new Dictionary<string, FunctionSpec>();
+        foreach (var state in deployed)
+        {
+            if (_options.Functions is null || _options.Functions.Contains(state.Spec.Name))
+                wanted[state.Spec.Name] = state.Spec;
+        }
+
+        List<FunctionPool> retired = [];
+        foreach (var (name, spec) in wanted)
+        {
+            var fingerprint = JsonSerializer.Serialize(spec.ToDocument());
+            if (_pools.TryGetValue(name, out var existing) && existing.Fingerprint == fingerprint)
+                continue;
+
+            string? folder = null;
+            if (spec.Bundle is { } hash)
+            {
+                try
+                {
+                    folder = await _bundles.EnsureAsync(hash, cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Without its code the function cannot run here; its jobs wait in the queue.
+                    LogBundleFailed(_logger, name, ex);
+                    continue;
+                }
+            }
+
+            if (existing.Pool is not null)
+                retired.Add(existing.Pool);
+            var pool = new FunctionPool(spec, folder, _queue, _options, _logger);
+            lock (_pools)
+                _pools[name] = (pool, fingerprint);
+            LogPoolStarted(_logger, name, spec.Concurrency, spec.Mode.ToString().ToLowerInvariant());
+        }
+
+        foreach (var name in _pools.Keys.ToList())
+        {
+            if (wanted.ContainsKey(name))
+                continue;
+            lock (_pools)
+            {
+                retired.Add(_pools[name].Pool);
+                _pools.Remove(name);
+            }
+            LogPoolStopped(_logger, name);
+        }
+
+        // Old pools drain in the background: their running jobs finish while the new pool
+        // already takes new ones.
+        foreach (var pool in retired)
+            _ = pool.DisposeAsync().AsTask();
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        List<FunctionPool> pools;
+        lock (_pools)
+        {
+            pools = _pools.Values.Select(p => p.Pool).ToList();
+            _pools.Clear();
+        }
+        await Task.WhenAll(pools.Select(p => p.StopAsync(_options.DrainGrace)));
+        foreach (var pool in pools)
+            await pool.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+            await StopAsync(CancellationToken.None);
+        _stop.Dispose();
+        _nudge.Dispose();
+    }
+
+    [LoggerMessage(EventId = 130, Level = LogLevel.Information, Message = "Pool {Function} started: {Concurrency} {Mode} process(es)")]
+    private static partial void LogPoolStarted(ILogger logger, string function, int concurrency, string mode);
+
+    [LoggerMessage(EventId = 131, Level = LogLevel.Information, Message = "Pool {Function} stopped: function removed")]
+    private static partial void LogPoolStopped(ILogger logger, string function);
+
+    [LoggerMessage(EventId = 132, Level = LogLevel.Error, Message = "Bundle of {Function} could not be unpacked; its jobs wait")]
+    private static partial void LogBundleFailed(ILogger logger, string function, Exception exception);
+
+    [LoggerMessage(EventId = 133, Level = LogLevel.Error, Message = "Reading the deployed functions failed")]
+    private static partial void LogReconcileFailed(ILogger logger, Exception exception);
+}

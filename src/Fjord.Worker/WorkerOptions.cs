@@ -1,0 +1,34 @@
+using Fjord.Core.Functions;
+using Fjord.Runtime;
+
+namespace Fjord.Worker;
+
+/// <summary>How this node runs function pools.</summary>
+public sealed record WorkerOptions
+{
+    /// <summary>The node's name in job records, metrics and the dashboard.</summary>
+    public required string Node { get; init; }
+
+    /// <summary>Where bundles are unpacked, one folder per content hash.</summary>
+    public required string BundleDir { get; init; }
+
+    /// <summary>Creates the runner of one pool slot: (spec, function folder or null) → runner.</summary>
+    public required Func<FunctionSpec, string?, IFunctionRunner> CreateRunner { get; init; }
+
+    /// <summary>Only these functions run here; null runs every deployed function.</summary>
+    public IReadOnlySet<string>? Functions { get; init; }
+
+    /// <summary>
+    /// How often a running job renews its lease. Must be well inside the store's lease duration
+    /// (30 s embedded) so one missed renewal does not hand the job to someone else.
+    /// </summary>
+    public TimeSpan RenewInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the node re-reads the deployed functions (a deploy through this process nudges it at once).</summary>
+    public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>On stop, running jobs get this long to finish before their processes are killed and the jobs handed back.</summary>
+    public TimeSpan DrainGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}
