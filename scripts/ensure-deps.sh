@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the host packages Fjord and its tests use, when missing: bubblewrap (the function
+# sandbox), ImageMagick (the thumbnail example) and Python/Node (function runtimes). Safe to run
+# again; does nothing when everything is there. Needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+need=()
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+[ -x /usr/bin/convert ] || need+=(imagemagick)
+[ -x /usr/bin/python3 ] || need+=(python3)
+[ -x /usr/bin/node ] || command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v setsid >/dev/null 2>&1 || need+=(util-linux)
+
+if [ ${#need[@]} -gt 0 ]; then
+    echo "installing: ${need[*]}" >&2
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
