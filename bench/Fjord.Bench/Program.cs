@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text.Json;
+using Fjord.Bench;
+
+// bench: starts `fjord up` with bench/fjord.bench.yml, runs the scenarios, prints a table and
+// appends one JSON line per scenario (with the machine's description) to bench/results/results.jsonl.
+var quick = args.Contains("--quick");
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
+var root = FindRoot();
+var fjordDll = Path.Combine(root, "src/Fjord.Cli/bin/Release/net10.0/fjord.dll");
+var scale = quick ? 5 : 1;
+
+var results = new List<(LoadResult Result, string Unit)>();
+var machine = Machine.Describe();
+Console.WriteLine($"machine: {machine}");
+
+await using (var node = await Node.StartAsync(fjordDll, Path.Combine(root, "bench/fjord.bench.yml"), 18080))
+{
+    var idleRss = node.RssBytes();
+    bool Want(string name) => only is null || name.StartsWith(only, StringComparison.Ordinal);
+
+    if (Want("intake"))
+    {
+        await Scenarios.SetPausedAsync(node, "sink", true);
+        await Scenarios.IntakeAsync(node, "sink", 2000, 32); // warm-up: JIT, connections
+        results.Add((await Scenarios.IntakeAsync(node, "sink", 20_000 / scale, 32), "202/s"));
+        results.Add((await Scenarios.BatchAsync(node, "sink", 100_000 / scale, 100, 4), "jobs/s"));
+        results.Add((await Scenarios.BatchAsync(node, "sink", 100_000 / scale, 1000, 2), "jobs/s"));
+    }
+    if (Want("e2e"))
+    {
+        await Scenarios.EndToEndAsync(node, "noop-exec", 200, 32);
+        results.Add((await Scenarios.EndToEndAsync(node, "noop-exec", 5_000 / scale, 32), "jobs/s"));
+        await Scenarios.EndToEndAsync(node, "noop-py", 500, 32);
+        results.Add((await Scenarios.EndToEndAsync(node, "noop-py", 20_000 / scale, 32), "jobs/s"));
+    }
+    if (Want("sync"))
+    {
+        await Scenarios.SyncAsync(node, "noop-py", 200, 1);
+        results.Add((await Scenarios.SyncAsync(node, "noop-py", 2_000 / scale, 1), "req/s"));
+        results.Add((await Scenarios.SyncAsync(node, "noop-py", 5_000 / scale, 8), "req/s"));
+    }
+    if (Want("paced"))
+    {
+        var (accept, dispatch) = await Scenarios.PacedAsync(node, "noop-py", 1_000 / scale, 100);
+        results.Add((accept, "req/s"));
+        results.Add((dispatch, "jobs/s"));
+    }
+    var loadRss = node.RssBytes();
+    Console.WriteLine($"node RSS: idle {idleRss / 1048576.0:F0} MB, after load {loadRss / 1048576.0:F0} MB");
+    results.Add((new LoadResult("rss idle MB", (int)(idleRss / 1048576), TimeSpan.FromSeconds(1), [], 0), "MB"));
+    results.Add((new LoadResult("rss after load MB", (int)(loadRss / 1048576), TimeSpan.FromSeconds(1), [], 0), "MB"));
+}
+
+Console.WriteLine();
+Console.WriteLine($"{"scenario",-34} {"count",8} {"rate",10} {"unit",-7} {"p50 ms",8} {"p99 ms",8} {"errors",6}");
+var stamp = DateTimeOffset.UtcNow.ToString("o", CultureInfo.InvariantCulture);
+var lines = new List<string>();
+foreach (var (r, unit) in results)
+{
+    var rate = unit == "MB" ? r.Count : r.PerSecond;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{r.Name,-34} {r.Count,8} {rate,10:F0} {unit,-7} {r.PercentileMs(50),8:F2} {r.PercentileMs(99),8:F2} {r.Errors,6}"));
+    lines.Add(JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["at"] = stamp,
+        ["quick"] = quick,
+        ["machine"] = machine,
+        ["scenario"] = r.Name,
+        ["count"] = r.Count,
+        ["rate"] = Math.Round(rate, 1),
+        ["unit"] = unit,
+        ["p50_ms"] = double.IsNaN(r.PercentileMs(50)) ? null : Math.Round(r.PercentileMs(50), 3),
+        ["p99_ms"] = double.IsNaN(r.PercentileMs(99)) ? null : Math.Round(r.PercentileMs(99), 3),
+        ["errors"] = r.Errors,
+    }));
+}
+var resultsFile = Path.Combine(root, "bench/results/results.jsonl");
+await File.AppendAllLinesAsync(resultsFile, lines);
+Console.WriteLine($"appended to {resultsFile}");
+return results.Any(r => r.Result.Errors > 0) ? 1 : 0;
+
+static string FindRoot()
+{
+    var dir = new DirectoryInfo(AppContext.BaseDirectory);
+    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Fjord.sln")))
+        dir = dir.Parent;
+    return dir?.FullName ?? throw new InvalidOperationException("run from inside the repository");
+}

@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace Fjord.Bench;
+
+/// <summary>
+/// The workloads of docs/benchmarks.md. Closed-loop scenarios keep a fixed number of requests in
+/// flight; the paced one is open-loop (sends on a schedule whatever the answers do), so a slow
+/// answer cannot hide queueing delay.
+/// </summary>
+internal static class Scenarios
+{
+    private static readonly byte[] Payload = Encoding.UTF8.GetBytes("""{"id":12345,"kind":"noop","data":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab"}""");
+
+    public static async Task<LoadResult> IntakeAsync(Node node, string function, int count, int inflight)
+    {
+        var latencies = new long[count];
+        var next = -1;
+        var errors = 0;
+        var sw = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, inflight).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                var start = Stopwatch.GetTimestamp();
+                using var content = new ByteArrayContent(Payload);
+                using var response = await node.Http.PostAsync($"/v1/functions/{function}/jobs", content);
+                latencies[i] = Stopwatch.GetTimestamp() - start;
+                if (response.StatusCode != HttpStatusCode.Accepted)
+                    Interlocked.Increment(ref errors);
+            }
+        }));
+        return new LoadResult("intake", count, sw.Elapsed, latencies, errors);
+    }
+
+    public static async Task<LoadResult> BatchAsync(Node node, string function, int count, int batchSize, int inflight)
+    {
+        var body = Encoding.UTF8.GetBytes("[" + string.Join(',', Enumerable.Repeat(Encoding.UTF8.GetString(Payload), batchSize)) + "]");
+        var batches = count / batchSize;
+        var latencies = new long[batches];
+        var next = -1;
+        var errors = 0;
+        var sw = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, inflight).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < batches)
+            {
+                var start = Stopwatch.GetTimestamp();
+                using var content = new ByteArrayContent(body);
+                content.Headers.ContentType = new("application/json");
+                using var response = await node.Http.PostAsync($"/v1/functions/{function}/jobs:batch", content);
+                latencies[i] = Stopwatch.GetTimestamp() - start;
+                if (response.StatusCode != HttpStatusCode.Accepted)
+                    Interlocked.Increment(ref errors);
+            }
+        }));
+        return new LoadResult($"batch x{batchSize}", batches * batchSize, sw.Elapsed, latencies, errors);
+    }
+
+    /// <summary>From the first POST to the last completion, workers idle at the start.</summary>
+    public static async Task<LoadResult> EndToEndAsync(Node node, string function, int count, int inflight)
+    {
+        var baseline = await SucceededAsync(node, function);
+        var sw = Stopwatch.StartNew();
+        var intake = await IntakeAsync(node, function, count, inflight);
+        while (await SucceededAsync(node, function) - baseline < count - intake.Errors)
+            await Task.Delay(5);
+        return new LoadResult($"end-to-end {function}", count, sw.Elapsed, [], intake.Errors);
+    }
+
+    public static async Task<LoadResult> SyncAsync(Node node, string function, int count, int inflight)
+    {
+        var latencies = new long[count];
+        var next = -1;
+        var errors = 0;
+        var sw = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, inflight).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                var start = Stopwatch.GetTimestamp();
+                using var content = new ByteArrayContent(Payload);
+                using var response = await node.Http.PostAsync($"/v1/functions/{function}/invoke", content);
+                await response.Content.ReadAsByteArrayAsync();
+                latencies[i] = Stopwatch.GetTimestamp() - start;
+                if (response.StatusCode != HttpStatusCode.OK)
+                    Interlocked.Increment(ref errors);
+            }
+        }));
+        return new LoadResult($"sync {function} x{inflight}", count, sw.Elapsed, latencies, errors);
+    }
+
+    /// <summary>Open loop at a fixed rate; returns (202 latency, enqueue→start latency from the job records).</summary>
+    public static async Task<(LoadResult Accept, LoadResult Dispatch)> PacedAsync(Node node, string function, int count, int perSecond)
+    {
+        var latencies = new long[count];
+        var ids = new string?[count];
+        var errors = 0;
+        var interval = Stopwatch.Frequency / perSecond;
+        var origin = Stopwatch.GetTimestamp();
+        var sends = new List<Task>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var due = origin + i * interval;
+            while (Stopwatch.GetTimestamp() < due)
+            {
+                var wait = (due - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
+                if (wait > 2)
+                    await Task.Delay((int)(wait - 1));
+                else
+                    Thread.SpinWait(50);
+            }
+            var index = i;
+            sends.Add(Task.Run(async () =>
+            {
+                var start = Stopwatch.GetTimestamp();
+                using var content = new ByteArrayContent(Payload);
+                using var response = await node.Http.PostAsync($"/v1/functions/{function}/jobs", content);
+                latencies[index] = Stopwatch.GetTimestamp() - start;
+                if (response.StatusCode == HttpStatusCode.Accepted)
+                {
+                    using var doc = JsonDocument.Parse(await response.Content.ReadAsStreamAsync());
+                    ids[index] = doc.RootElement.GetProperty("id").GetString();
+                }
+                else
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }));
+        }
+        await Task.WhenAll(sends);
+        var elapsed = TimeSpan.FromTicks((Stopwatch.GetTimestamp() - origin) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+
+        // Dispatch latency from the records: createdAt (durable intake) → startedAt (lease taken).
+        var dispatch = new List<long>(count);
+        foreach (var id in ids)
+        {
+            if (id is null)
+                continue;
+            for (var tries = 0; tries < 200; tries++)
+            {
+                using var doc = JsonDocument.Parse(await node.Http.GetStringAsync($"/v1/jobs/{id}"));
+                var root = doc.RootElement;
+                if (root.TryGetProperty("startedAt", out var s) && s.ValueKind == JsonValueKind.String)
+                {
+                    var attempts = root.GetProperty("attempts");
+                    var started = attempts.GetArrayLength() > 0 ? attempts[0].GetProperty("startedAt").GetDateTimeOffset() : s.GetDateTimeOffset();
+                    var created = root.GetProperty("createdAt").GetDateTimeOffset();
+                    dispatch.Add((long)((started - created).TotalSeconds * Stopwatch.Frequency));
+                    break;
+                }
+                await Task.Delay(10);
+            }
+        }
+        return (new LoadResult($"paced {perSecond}/s: 202", count, elapsed, latencies, errors),
+                new LoadResult($"paced {perSecond}/s: enqueue→start", dispatch.Count, elapsed, [.. dispatch], count - dispatch.Count));
+    }
+
+    public static async Task<long> SucceededAsync(Node node, string function)
+    {
+        using var doc = JsonDocument.Parse(await node.Http.GetStringAsync("/v1/queues"));
+        foreach (var f in doc.RootElement.GetProperty("functions").EnumerateArray())
+        {
+            if (f.GetProperty("name").GetString() == function)
+                return f.GetProperty("succeeded").GetInt64() + f.GetProperty("failed").GetInt64();
+        }
+        return 0;
+    }
+
+    public static async Task SetPausedAsync(Node node, string function, bool paused)
+    {
+        using var response = await node.Http.PostAsync($"/v1/functions/{function}/{(paused ? "pause" : "resume")}", null);
+        response.EnsureSuccessStatusCode();
+    }
+}
