@@ -1,0 +1,141 @@
+using System.Globalization;
+using Fjord.Core.Jobs;
+using Fjord.Core.Queue;
+using Fjord.Core.Storage;
+using Fjord.Gateway.Auth;
+using Fjord.Gateway.Functions;
+using Fjord.Gateway.Json;
+using Fjord.Gateway.Metrics;
+using Fjord.Gateway.Problems;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Fjord.Gateway.Endpoints;
+
+/// <summary>
+/// <c>POST /v1/functions/{name}/invoke</c>: runs one job while the caller waits. The job is a
+/// normal queued job with <see cref="NewJob.Sync"/> (no 202 promise, so no fsync needed before
+/// it may start) and a single attempt: the caller, not the platform, decides whether to retry.
+/// </summary>
+internal sealed class InvokeEndpoints(
+    IJobQueue queue,
+    IJobStore jobs,
+    FunctionCache functions,
+    GatewayOptions options,
+    GatewayMetrics metrics,
+    TimeProvider time,
+    ILogger<InvokeEndpoints> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var ct = context.RequestAborted;
+        if (!Route.TryFunction(context, out var name))
+        {
+            await Route.InvalidFunction(context);
+            return;
+        }
+        if (Access.Deny(context, Scope.Invoke, name) is { } denied)
+        {
+            await denied;
+            return;
+        }
+        var state = await functions.GetAsync(name, ct);
+        if (state is null)
+        {
+            await Problem.WriteAsync(context, ProblemType.UnknownFunction, $"there is no function '{name}'");
+            return;
+        }
+        var payload = await RequestBody.ReadAsync(context.Request, options.MaxBodyBytes, ct);
+        if (payload is null)
+        {
+            await Problem.WriteAsync(context, ProblemType.TooLarge, $"the payload is larger than {options.MaxBodyBytes} bytes");
+            return;
+        }
+
+        var id = JobId.New();
+        var job = new NewJob
+        {
+            Id = id,
+            Function = name,
+            Payload = payload,
+            ContentType = context.Request.ContentType,
+            MaxAttempts = 1,
+            CreatedAt = time.GetUtcNow(),
+            Sync = true,
+        };
+        await queue.EnqueueAsync([job], ct);
+        metrics.Accepted(name, 1);
+        context.Response.Headers["X-Fjord-Job-Id"] = id;
+
+        using var deadline = new CancellationTokenSource(state.Spec.Timeout + options.SyncInvokeGrace, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, ct);
+        JobRecord? end;
+        try
+        {
+            end = await jobs.WaitForEndAsync(id, linked.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested || ct.IsCancellationRequested)
+        {
+            await AbandonAsync(id);
+            if (ct.IsCancellationRequested)
+                return;
+            await WriteAsync(context, id, ProblemType.Timeout, $"no result within {Quantity(state.Spec.Timeout + options.SyncInvokeGrace)}", null);
+            return;
+        }
+
+        switch (end?.Status)
+        {
+            case JobStatus.Succeeded:
+                var result = await jobs.GetResultAsync(id, ct);
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                context.Response.ContentType = result?.ContentType ?? "application/octet-stream";
+                context.Response.ContentLength = result?.Body.Length ?? 0;
+                if (result is { Body.Length: > 0 })
+                    await context.Response.Body.WriteAsync(result.Body, ct);
+                return;
+            case JobStatus.Failed:
+                var error = end.Error;
+                var type = error?.Kind == ErrorKind.Timeout ? ProblemType.Timeout : ProblemType.FunctionFailed;
+                await WriteAsync(context, id, type, error is null ? "the function failed" : $"{error.KindName}: {error.Message}", error);
+                return;
+            case JobStatus.Canceled:
+                await WriteAsync(context, id, ProblemType.WrongState, "the job was canceled before it finished", null);
+                return;
+            default:
+                await WriteAsync(context, id, ProblemType.Internal, "the job disappeared while it was awaited", null);
+                return;
+        }
+    }
+
+    /// <summary>
+    /// Nobody waits for the answer any more: cancel the job if it has not started, so an
+    /// abandoned call does not run later behind the caller's back. Best effort: a running job ends normally.
+    /// </summary>
+    private async Task AbandonAsync(string id)
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5), time);
+            await jobs.CancelAsync(id, cts.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or StoreUnavailableException)
+        {
+            GatewayLog.JobCommand(logger, id, "could not be canceled after its caller left");
+        }
+    }
+
+    private static Task WriteAsync(HttpContext context, string id, ProblemType type, string detail, JobError? error) =>
+        Problem.WriteAsync(context, new ProblemBody
+        {
+            Type = type.Uri,
+            Title = type.Title,
+            Status = type.Status,
+            Detail = detail,
+            JobId = id,
+            Kind = error?.KindName,
+            Message = error?.Message,
+            ExitCode = error?.ExitCode,
+        });
+
+    private static string Quantity(TimeSpan span) => span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s";
+}

@@ -1,0 +1,55 @@
+using Fjord.Core.Storage;
+using Fjord.Gateway.Auth;
+using Fjord.Gateway.Json;
+using Fjord.Gateway.Problems;
+using Microsoft.AspNetCore.Http;
+
+namespace Fjord.Gateway.Endpoints;
+
+/// <summary>Retry (a dead letter back to the queue, 202) and cancel (a job that has not started, 200).</summary>
+internal sealed partial class JobEndpoints
+{
+    public async Task RetryAsync(HttpContext context)
+    {
+        if (await LoadAsync(context, Scope.Invoke) is not { } job)
+            return;
+        var ct = context.RequestAborted;
+        var result = await jobs.RetryAsync(job.Id, ct);
+        await AnswerAsync(context, job.Id, result, StatusCodes.Status202Accepted, "retried", "only a failed job can be retried");
+    }
+
+    public async Task CancelAsync(HttpContext context)
+    {
+        if (await LoadAsync(context, Scope.Invoke) is not { } job)
+            return;
+        var ct = context.RequestAborted;
+        var result = await jobs.CancelAsync(job.Id, ct);
+        await AnswerAsync(context, job.Id, result, StatusCodes.Status200OK, "canceled", "only a queued or scheduled job can be canceled");
+    }
+
+    private async Task AnswerAsync(HttpContext context, string id, JobCommandResult result, int status, string done, string wrongState)
+    {
+        var ct = context.RequestAborted;
+        switch (result)
+        {
+            case JobCommandResult.NotFound:
+                await Problem.WriteAsync(context, ProblemType.UnknownJob, $"there is no job '{id}'");
+                return;
+            case JobCommandResult.WrongState:
+                var current = await jobs.GetJobAsync(id, ct);
+                var now = current is null ? "" : $" (it is {Fjord.Core.Jobs.JobStatusNames.ToWire(current.Status)})";
+                await Problem.WriteAsync(context, ProblemType.WrongState, wrongState + now);
+                return;
+        }
+        GatewayLog.JobCommand(logger, id, done);
+        var job = await jobs.GetJobAsync(id, ct);
+        if (job is null)
+        {
+            await Problem.WriteAsync(context, ProblemType.UnknownJob, $"there is no job '{id}'");
+            return;
+        }
+        context.Response.StatusCode = status;
+        context.Response.Headers.Location = "/v1/jobs/" + id;
+        await context.Response.WriteAsJsonAsync(JobView.From(job), GatewayJsonContext.Default.JobView, cancellationToken: ct);
+    }
+}

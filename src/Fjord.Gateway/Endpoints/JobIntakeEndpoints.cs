@@ -1,0 +1,117 @@
+using Fjord.Core.Jobs;
+using Fjord.Core.Queue;
+using Fjord.Gateway.Auth;
+using Fjord.Gateway.Functions;
+using Fjord.Gateway.Json;
+using Fjord.Gateway.Metrics;
+using Fjord.Gateway.Problems;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Fjord.Gateway.Endpoints;
+
+/// <summary>
+/// <c>POST /v1/functions/{name}/jobs</c>: the hot path. One cached key check, one cached function
+/// lookup, one body allocation, one enqueue (which the store group-commits with its neighbours).
+/// The 202 is written only after <see cref="IJobQueue.EnqueueAsync"/> completed, i.e. after the
+/// job is durable; any failure to confirm surfaces as an exception and becomes 429 or 503.
+/// </summary>
+internal sealed partial class JobIntakeEndpoints(
+    IJobQueue queue,
+    FunctionCache functions,
+    GatewayOptions options,
+    GatewayMetrics metrics,
+    TimeProvider time,
+    ILogger<JobIntakeEndpoints> logger)
+{
+    public async Task AcceptAsync(HttpContext context)
+    {
+        var ct = context.RequestAborted;
+        if (!Route.TryFunction(context, out var name))
+        {
+            await Route.InvalidFunction(context);
+            return;
+        }
+        if (Access.Deny(context, Scope.Invoke, name) is { } denied)
+        {
+            await denied;
+            return;
+        }
+        var now = time.GetUtcNow();
+        if (!IntakeHeaders.TryParse(context.Request.Headers, now, out var headers, out var headerError))
+        {
+            await RejectAsync(context, name, "bad_header", ProblemType.InvalidRequest, headerError!);
+            return;
+        }
+        var state = await functions.GetAsync(name, ct);
+        if (state is null)
+        {
+            await RejectAsync(context, name, "unknown_function", ProblemType.UnknownFunction, $"there is no function '{name}'");
+            return;
+        }
+        var payload = await RequestBody.ReadAsync(context.Request, options.MaxBodyBytes, ct);
+        if (payload is null)
+        {
+            await RejectAsync(context, name, "too_large", ProblemType.TooLarge, $"the payload is larger than {options.MaxBodyBytes} bytes");
+            return;
+        }
+
+        var scheduled = headers.IsScheduled(now);
+        var job = new NewJob
+        {
+            Id = JobId.New(),
+            Function = name,
+            Payload = payload,
+            ContentType = context.Request.ContentType,
+            MaxAttempts = state.Spec.MaxAttempts,
+            CreatedAt = now,
+            RunAt = scheduled ? headers.RunAt : null,
+            IdempotencyKey = headers.IdempotencyKey,
+            CallbackUrl = headers.CallbackUrl,
+        };
+
+        IReadOnlyList<EnqueuedJob> stored;
+        try
+        {
+            stored = await queue.EnqueueAsync([job], ct);
+        }
+        catch (QueueFullException e)
+        {
+            await QueueFullAsync(context, name, e);
+            return;
+        }
+
+        var enqueued = stored[0];
+        if (!enqueued.Existing)
+            metrics.Accepted(name, 1);
+        GatewayLog.JobsAccepted(logger, name, 1);
+        var response = context.Response;
+        response.StatusCode = enqueued.Existing ? StatusCodes.Status200OK : StatusCodes.Status202Accepted;
+        response.Headers.Location = "/v1/jobs/" + enqueued.Id;
+        var body = new AcceptedJob { Id = enqueued.Id, Status = scheduled ? "scheduled" : "queued", Function = name };
+        await response.WriteAsJsonAsync(body, GatewayJsonContext.Default.AcceptedJob, cancellationToken: ct);
+    }
+
+    internal Task RejectAsync(HttpContext context, string function, string reason, ProblemType type, string detail)
+    {
+        metrics.Rejected(function, reason);
+        GatewayLog.IntakeRefused(logger, function, reason);
+        return Problem.WriteAsync(context, type, detail);
+    }
+
+    internal Task QueueFullAsync(HttpContext context, string function, QueueFullException e)
+    {
+        var seconds = RetryAfter.Seconds(e.RetryAfter);
+        context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        metrics.Rejected(function, "queue_full");
+        GatewayLog.IntakeRefused(logger, function, "queue_full");
+        return Problem.WriteAsync(context, new ProblemBody
+        {
+            Type = ProblemType.QueueFull.Uri,
+            Title = ProblemType.QueueFull.Title,
+            Status = ProblemType.QueueFull.Status,
+            Detail = $"the queue of '{function}' is at its maxQueueDepth; retry after {seconds}s",
+            RetryAfterSeconds = seconds,
+        });
+    }
+}

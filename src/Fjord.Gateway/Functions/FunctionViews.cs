@@ -1,0 +1,30 @@
+using Fjord.Core.Storage;
+using Fjord.Gateway.Json;
+
+namespace Fjord.Gateway.Functions;
+
+/// <summary>Joins a stored function with the live state of this node's pool (when a worker runs here).</summary>
+internal sealed class FunctionViews(IWorkerStatus? workers)
+{
+    public FunctionView From(FunctionState state)
+    {
+        PoolStatus? pool = null;
+        if (workers is not null && workers.Pools.TryGetValue(state.Spec.Name, out var p))
+            pool = p;
+        return new FunctionView
+        {
+            Name = state.Spec.Name,
+            Spec = state.Spec.ToDocument(),
+            Paused = state.Paused,
+            UpdatedAt = state.UpdatedAt,
+            Workers = pool?.Workers ?? 0,
+            Busy = pool?.Busy ?? 0,
+            // No pool here is not a fault (the function may run on other nodes): healthy unless a pool says otherwise.
+            Healthy = pool?.Healthy ?? true,
+            Problem = pool?.Problem,
+        };
+    }
+
+    public int WorkersOf(string function) =>
+        workers is not null && workers.Pools.TryGetValue(function, out var p) ? p.Workers : 0;
+}

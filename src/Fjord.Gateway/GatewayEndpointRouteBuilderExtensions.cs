@@ -1,0 +1,62 @@
+using Fjord.Gateway.Auth;
+using Fjord.Gateway.Endpoints;
+using Fjord.Gateway.Problems;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Fjord.Gateway;
+
+public static class GatewayEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Adds the gateway's middleware (problem+json error boundary, bearer-key authentication) and
+    /// every route of CONTRACT §4 except <c>/v1/keys</c>. Handlers are plain <see cref="RequestDelegate"/>s
+    /// on singletons: no per-request parameter binding or service resolution on the intake path.
+    /// </summary>
+    public static WebApplication MapFjordGateway(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var sp = app.Services;
+        var errors = sp.GetRequiredService<ErrorBoundary>();
+        var auth = sp.GetRequiredService<KeyAuthentication>();
+        app.Use(next => context => errors.InvokeAsync(context, next));
+        app.Use(next => context => auth.InvokeAsync(context, next));
+
+        var intake = sp.GetRequiredService<JobIntakeEndpoints>();
+        var invoke = sp.GetRequiredService<InvokeEndpoints>();
+        var functions = sp.GetRequiredService<FunctionEndpoints>();
+        var bundles = sp.GetRequiredService<BundleEndpoints>();
+        var jobs = sp.GetRequiredService<JobEndpoints>();
+        var jobList = sp.GetRequiredService<JobListEndpoints>();
+        var queues = sp.GetRequiredService<QueueEndpoints>();
+        var health = sp.GetRequiredService<HealthEndpoints>();
+        var metrics = sp.GetRequiredService<MetricsEndpoints>();
+
+        app.MapPost("/v1/functions/{name}/jobs", (RequestDelegate)intake.AcceptAsync);
+        app.MapPost("/v1/functions/{name}/jobs:batch", (RequestDelegate)intake.AcceptBatchAsync);
+        app.MapPost("/v1/functions/{name}/invoke", (RequestDelegate)invoke.InvokeAsync);
+
+        app.MapGet("/v1/functions", (RequestDelegate)functions.ListAsync);
+        app.MapGet("/v1/functions/{name}", (RequestDelegate)functions.GetAsync);
+        app.MapPut("/v1/functions/{name}", (RequestDelegate)functions.PutAsync);
+        app.MapDelete("/v1/functions/{name}", (RequestDelegate)functions.DeleteAsync);
+        app.MapPost("/v1/functions/{name}/pause", (RequestDelegate)functions.PauseAsync);
+        app.MapPost("/v1/functions/{name}/resume", (RequestDelegate)functions.ResumeAsync);
+        app.MapPut("/v1/functions/{name}/bundle", (RequestDelegate)bundles.PutAsync);
+
+        app.MapGet("/v1/jobs", (RequestDelegate)jobList.ListAsync);
+        app.MapGet("/v1/jobs/{id}", (RequestDelegate)jobs.GetAsync);
+        app.MapGet("/v1/jobs/{id}/result", (RequestDelegate)jobs.ResultAsync);
+        app.MapGet("/v1/jobs/{id}/logs", (RequestDelegate)jobs.LogsAsync);
+        app.MapPost("/v1/jobs/{id}/retry", (RequestDelegate)jobs.RetryAsync);
+        app.MapPost("/v1/jobs/{id}/cancel", (RequestDelegate)jobs.CancelAsync);
+
+        app.MapGet("/v1/queues", (RequestDelegate)queues.ListAsync);
+        app.MapGet("/healthz", (RequestDelegate)HealthEndpoints.LiveAsync);
+        app.MapGet("/readyz", (RequestDelegate)health.ReadyAsync);
+        app.MapGet("/metrics", (RequestDelegate)metrics.ScrapeAsync);
+        app.MapGet("/", (RequestDelegate)DashboardEndpoints.PageAsync);
+        return app;
+    }
+}

@@ -1,0 +1,26 @@
+namespace Fjord.Gateway;
+
+/// <summary>What the composition root tells the gateway.</summary>
+public sealed record GatewayOptions
+{
+    /// <summary>The node's data folder; the generated admin key is written to <c>admin.key</c> here.</summary>
+    public string? DataDir { get; init; }
+
+    /// <summary>Largest payload accepted by the job, batch and invoke routes (413 beyond).</summary>
+    public long MaxBodyBytes { get; init; } = 6 * 1024 * 1024;
+
+    /// <summary>Largest code bundle (zip) accepted by <c>PUT /v1/functions/{name}/bundle</c>.</summary>
+    public long MaxBundleBytes { get; init; } = 64 * 1024 * 1024;
+
+    /// <summary>Largest number of payloads in one <c>jobs:batch</c> request.</summary>
+    public int MaxBatchCount { get; init; } = 10_000;
+
+    /// <summary>
+    /// How long a sync invocation waits beyond the function's timeout before answering 504: room
+    /// for queueing and process start, so a job that finishes just inside its timeout still answers 200.
+    /// </summary>
+    public TimeSpan SyncInvokeGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The value of <c>$FJORD_ADMIN_KEY</c>, when set.</summary>
+    public string? AdminKeyFromEnvironment { get; init; }
+}

@@ -1,0 +1,41 @@
+using Fjord.Core.Storage;
+using Fjord.Gateway.Auth;
+using Fjord.Gateway.Endpoints;
+using Fjord.Gateway.Functions;
+using Fjord.Gateway.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Fjord.Gateway;
+
+public static class GatewayServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the gateway's services. The caller registers the store contracts (IJobQueue,
+    /// IJobStore, IFunctionStore, IJobMonitor, IKeyStore, every IReadinessSource) and, when a
+    /// worker runs in this process, IWorkerStatus; then calls <see cref="GatewayEndpointRouteBuilderExtensions.MapFjordGateway"/>.
+    /// </summary>
+    public static IServiceCollection AddFjordGateway(this IServiceCollection services, GatewayOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<KeyCache>();
+        services.AddSingleton<FunctionCache>();
+        services.AddSingleton(sp => new FunctionViews(sp.GetService<IWorkerStatus>()));
+        services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<IJobMonitor>(), sp.GetService<IWorkerStatus>()));
+        services.AddSingleton<KeyAuthentication>();
+        services.AddSingleton<Problems.ErrorBoundary>();
+        services.AddSingleton<JobIntakeEndpoints>();
+        services.AddSingleton<InvokeEndpoints>();
+        services.AddSingleton<FunctionEndpoints>();
+        services.AddSingleton<BundleEndpoints>();
+        services.AddSingleton<JobEndpoints>();
+        services.AddSingleton<JobListEndpoints>();
+        services.AddSingleton<QueueEndpoints>();
+        services.AddSingleton<HealthEndpoints>();
+        services.AddSingleton<MetricsEndpoints>();
+        return services;
+    }
+}

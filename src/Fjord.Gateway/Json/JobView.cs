@@ -1,0 +1,88 @@
+using System.Text.Json.Serialization;
+using Fjord.Core.Jobs;
+
+namespace Fjord.Gateway.Json;
+
+/// <summary>
+/// The wire form of a job record (CONTRACT §4 <c>Job</c>). Null fields are written as null rather
+/// than left out, so every job has the same shape whatever its state.
+/// </summary>
+internal sealed class JobView
+{
+    public required string Id { get; init; }
+    public required string Function { get; init; }
+    public required string Status { get; init; }
+    public int Attempt { get; init; }
+    public int MaxAttempts { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public DateTimeOffset? RunAt { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public DateTimeOffset? StartedAt { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public DateTimeOffset? FinishedAt { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public long? DurationMs { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public ErrorView? Error { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public long? ResultSize { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? ResultContentType { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Node { get; init; }
+    public required IReadOnlyList<AttemptView> Attempts { get; init; }
+
+    public static JobView From(JobRecord job)
+    {
+        var attempts = new AttemptView[job.Attempts.Count];
+        for (var i = 0; i < attempts.Length; i++)
+            attempts[i] = AttemptView.From(job.Attempts[i]);
+        return new JobView
+        {
+            Id = job.Id,
+            Function = job.Function,
+            Status = job.Status.ToWire(),
+            Attempt = job.Attempt,
+            MaxAttempts = job.MaxAttempts,
+            CreatedAt = job.CreatedAt,
+            RunAt = job.RunAt,
+            StartedAt = job.StartedAt,
+            FinishedAt = job.FinishedAt,
+            DurationMs = job.DurationMs,
+            Error = ErrorView.From(job.Error),
+            ResultSize = job.ResultSize,
+            ResultContentType = job.ResultContentType,
+            Node = job.Node,
+            Attempts = attempts,
+        };
+    }
+}
+
+internal sealed class AttemptView
+{
+    public int Number { get; init; }
+    public DateTimeOffset StartedAt { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public DateTimeOffset? FinishedAt { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Node { get; init; }
+    public required string Outcome { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public ErrorView? Error { get; init; }
+
+    public static AttemptView From(AttemptRecord a) => new()
+    {
+        Number = a.Number,
+        StartedAt = a.StartedAt,
+        FinishedAt = a.FinishedAt,
+        Node = a.Node,
+        Outcome = a.Outcome,
+        Error = ErrorView.From(a.Error),
+    };
+}
+
+internal sealed class ErrorView
+{
+    public required string Kind { get; init; }
+    public required string Message { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public int? ExitCode { get; init; }
+
+    public static ErrorView? From(JobError? error) =>
+        error is null ? null : new ErrorView { Kind = error.KindName, Message = error.Message, ExitCode = error.ExitCode };
+}
+
+internal sealed class JobList
+{
+    public required IReadOnlyList<JobView> Items { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Next { get; init; }
+}

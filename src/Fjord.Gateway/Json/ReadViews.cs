@@ -1,0 +1,32 @@
+namespace Fjord.Gateway.Json;
+
+internal sealed class QueuesView
+{
+    public required IReadOnlyList<QueueView> Functions { get; init; }
+}
+
+internal sealed class QueueView
+{
+    public required string Name { get; init; }
+    public long Ready { get; init; }
+    public long Scheduled { get; init; }
+    public long Running { get; init; }
+    public long Succeeded { get; init; }
+    public long Failed { get; init; }
+    public int Workers { get; init; }
+    public bool Paused { get; init; }
+}
+
+internal sealed class ReadyView
+{
+    public bool Ready { get; init; }
+    public required IReadOnlyList<CheckView> Checks { get; init; }
+}
+
+internal sealed class CheckView
+{
+    public required string Name { get; init; }
+    public bool Ready { get; init; }
+    public required string Detail { get; init; }
+    public bool Warning { get; init; }
+}

@@ -1,0 +1,25 @@
+using Fjord.Gateway.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Fjord.Gateway.Problems;
+
+/// <summary>Writes <c>application/problem+json</c> answers.</summary>
+internal static class Problem
+{
+    public const string ContentType = "application/problem+json";
+
+    public static Task WriteAsync(HttpContext context, ProblemType type, string detail) =>
+        WriteAsync(context, new ProblemBody { Type = type.Uri, Title = type.Title, Status = type.Status, Detail = detail });
+
+    public static Task WriteAsync(HttpContext context, ProblemBody body)
+    {
+        var response = context.Response;
+        if (response.HasStarted)
+            return Task.CompletedTask;
+        response.StatusCode = body.Status;
+        return response.WriteAsJsonAsync(body, GatewayJsonContext.Default.ProblemBody, ContentType, context.RequestAborted);
+    }
+
+    public static ProblemBody Body(ProblemType type, string detail) =>
+        new() { Type = type.Uri, Title = type.Title, Status = type.Status, Detail = detail };
+}
