@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Text.Json;
+using Fjord.Core.Functions;
+using Fjord.Core.Jobs;
+using Spectre.Console;
+using static Fjord.Cli.Commands.CommandHelpers;
+
+namespace Fjord.Cli.Commands;
+
+/// <summary>`fjord jobs ls | get | retry | cancel`: job records and dead letters.</summary>
+internal static class JobsCommand
+{
+    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true };
+
+    public static Command Build(CliConsole console)
+    {
+        var command = new Command("jobs", "Job records and dead letters (status failed)");
+        command.Subcommands.Add(List(console));
+        command.Subcommands.Add(Get(console));
+        command.Subcommands.Add(Retry(console));
+        command.Subcommands.Add(Cancel(console));
+        return command;
+    }
+
+    private static Command List(CliConsole console)
+    {
+        var function = new Option<string?>("--function") { Description = "Only this function's jobs" };
+        var status = new Option<string?>("--status") { Description = "queued, scheduled, running, succeeded, failed (dead letters) or canceled" };
+        var limit = new Option<int?>("--limit", "-n") { Description = "At most this many (newest first)" };
+        var cursor = new Option<string?>("--cursor") { Description = "Continue after the page that printed this cursor" };
+        function.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } f && !FunctionSpec.IsValidName(f))
+                r.AddError($"--function '{f}' is not a function name");
+        });
+        status.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } s && !JobStatusNames.TryParse(s, out _))
+                r.AddError($"--status '{s}' must be queued, scheduled, running, succeeded, failed or canceled");
+        });
+        limit.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is < 1 or > 10_000)
+                r.AddError("--limit must be between 1 and 10000");
+        });
+
+        var command = new Command("ls", "List jobs, newest first") { function, status, limit, cursor };
+        command.Aliases.Add("list");
+        command.SetAction(async (result, ct) =>
+        {
+            using var client = CreateClient(console);
+            var page = await client.ListJobsAsync(result.GetValue(function), result.GetValue(status)?.ToLowerInvariant(), result.GetValue(limit), result.GetValue(cursor), ct);
+            var table = NewTable("ID", "FUNCTION", "STATUS", "ATTEMPT", "CREATED (UTC)", "DURATION", "NODE", "ERROR");
+            foreach (var job in page.Items)
+            {
+                var attempt = job.Attempt is { } a ? (job.MaxAttempts is { } m ? $"{a}/{m}" : $"{a}") : "-";
+                var duration = job.DurationMs is { } ms ? $"{ms} ms" : "-";
+                var error = job.ErrorKind is { } kind ? $"{kind}: {job.ErrorMessage}" : null;
+                table.AddRow(Cell(job.Id), Cell(job.Function), Cell(job.Status), Cell(attempt), Cell(job.CreatedAt), Cell(duration), Cell(job.Node), Cell(Shorten(error, 60)));
+            }
+            Ansi(console).Write(table);
+            if (page.Next is { } next)
+                await console.Error.WriteLineAsync($"more: fjord jobs ls --cursor {next}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Get(CliConsole console)
+    {
+        var id = JobArgument();
+        var command = new Command("get", "Show one job record as JSON") { id };
+        command.SetAction(async (result, ct) =>
+        {
+            using var client = CreateClient(console);
+            var job = await client.GetJobAsync(result.GetValue(id)!, ct);
+            await console.Out.WriteLineAsync(JsonSerializer.Serialize(job, Pretty));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Retry(CliConsole console)
+    {
+        var id = JobArgument();
+        var command = new Command("retry", "Requeue a failed job (a dead letter) with a fresh attempt budget") { id };
+        command.SetAction(async (result, ct) =>
+        {
+            using var client = CreateClient(console);
+            await client.RetryJobAsync(result.GetValue(id)!, ct);
+            await console.Out.WriteLineAsync($"{result.GetValue(id)}  requeued");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Cancel(CliConsole console)
+    {
+        var id = JobArgument();
+        var command = new Command("cancel", "Cancel a queued or scheduled job so it never runs") { id };
+        command.SetAction(async (result, ct) =>
+        {
+            using var client = CreateClient(console);
+            // 409 (it already runs or ended) leaves as exit 1 with the gateway's detail.
+            await client.CancelJobAsync(result.GetValue(id)!, ct);
+            await console.Out.WriteLineAsync($"{result.GetValue(id)}  canceled");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static string? Shorten(string? text, int max) =>
+        text is null || text.Length <= max ? text : text[..(max - 1)] + "…";
+}
