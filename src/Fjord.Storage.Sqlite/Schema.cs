@@ -1,0 +1,166 @@
+using Microsoft.Data.Sqlite;
+
+namespace Fjord.Storage.Sqlite;
+
+/// <summary>
+/// The one file's tables. A job row IS its queue entry (status queued/scheduled + run_at), so
+/// "stored" and "enqueued" are one insert in one transaction and can never disagree.
+/// </summary>
+internal static class Schema
+{
+    public const int Version = 1;
+
+    // Column order matters: SQLite reads a row's columns front to back, and a large payload or
+    // result spills to overflow pages. Keeping the blobs last lets every small-column query
+    // (fetch ordering, listings, state checks) stop before them.
+    private const string Ddl = """
+        CREATE TABLE IF NOT EXISTS jobs (
+            id TEXT NOT NULL,
+            function TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            attempt INTEGER NOT NULL DEFAULT 0,
+            max_attempts INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            run_at INTEGER NOT NULL,
+            started_at INTEGER,
+            finished_at INTEGER,
+            lease_token INTEGER,
+            lease_expires INTEGER,
+            node TEXT,
+            sync INTEGER NOT NULL DEFAULT 0,
+            content_type TEXT,
+            callback_url TEXT,
+            error_kind TEXT,
+            error_message TEXT,
+            error_exit_code INTEGER,
+            result_content_type TEXT,
+            payload BLOB NOT NULL,
+            result BLOB
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS jobs_id ON jobs(id);
+        -- Fetch: "the oldest due job of f". Partial on the waiting statuses, so the index holds
+        -- only the queue (not millions of finished rows) and one range scan of (function, run_at,
+        -- rowid) answers ORDER BY run_at, rowid without a sort. A plain (function, status, run_at)
+        -- index would need a merge of two status ranges for that order.
+        CREATE INDEX IF NOT EXISTS jobs_due ON jobs(function, run_at) WHERE status IN (0, 1);
+        -- Reaper: running jobs whose lease ran out. Partial: only running rows.
+        CREATE INDEX IF NOT EXISTS jobs_lease ON jobs(lease_expires) WHERE status = 2;
+        -- Listings: newest first within a function; dead letters (failed) newest first.
+        CREATE INDEX IF NOT EXISTS jobs_function ON jobs(function, id);
+        CREATE INDEX IF NOT EXISTS jobs_failed ON jobs(id) WHERE status = 4;
+
+        CREATE TABLE IF NOT EXISTS attempts (
+            job_id TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            started_at INTEGER NOT NULL,
+            finished_at INTEGER,
+            node TEXT,
+            outcome TEXT NOT NULL,
+            error_kind TEXT,
+            error_message TEXT,
+            exit_code INTEGER,
+            log TEXT
+        );
+        CREATE INDEX IF NOT EXISTS attempts_job ON attempts(job_id);
+
+        CREATE TABLE IF NOT EXISTS idempotency (
+            function TEXT NOT NULL,
+            key TEXT NOT NULL,
+            job_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (function, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency(created_at);
+
+        -- Running totals since the store was created, updated in the same transaction as the
+        -- ack / dead-letter that they count: counting rows would cost a scan per dashboard tick.
+        CREATE TABLE IF NOT EXISTS counters (
+            function TEXT NOT NULL PRIMARY KEY,
+            succeeded INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+
+        CREATE TABLE IF NOT EXISTS functions (
+            name TEXT NOT NULL PRIMARY KEY,
+            spec TEXT NOT NULL,
+            paused INTEGER NOT NULL DEFAULT 0,
+            updated_at INTEGER NOT NULL
+        );
+
+        CREATE TABLE IF NOT EXISTS bundles (
+            hash TEXT NOT NULL PRIMARY KEY,
+            zip BLOB NOT NULL
+        );
+
+        CREATE TABLE IF NOT EXISTS api_keys (
+            id TEXT NOT NULL PRIMARY KEY,
+            hash TEXT NOT NULL UNIQUE,
+            namespace TEXT NOT NULL,
+            scopes TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            revoked INTEGER NOT NULL DEFAULT 0
+        );
+
+        CREATE TABLE IF NOT EXISTS meta (
+            key TEXT NOT NULL PRIMARY KEY,
+            value INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """;
+
+    /// <summary>Opens the writer's connection: WAL, FULL sync by default, and the schema in place.</summary>
+    public static SqliteConnection OpenWriter(string path)
+    {
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            // The writer owns its connection for the store's life; closing it must close the file.
+            Pooling = false,
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            connection.Open();
+            Exec(connection, """
+                PRAGMA journal_mode = WAL;
+                PRAGMA synchronous = FULL;
+                PRAGMA busy_timeout = 5000;
+                PRAGMA temp_store = MEMORY;
+                PRAGMA cache_size = -32768;
+                PRAGMA journal_size_limit = 67108864;
+                """);
+            var version = Scalar(connection, "PRAGMA user_version");
+            if (version > Version)
+                throw new InvalidOperationException($"the store file {path} was written by a newer fjord (schema {version}, this build knows {Version})");
+            Exec(connection, "BEGIN IMMEDIATE;" + Ddl + $"PRAGMA user_version = {Version}; COMMIT;");
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Readers share pooled read-only connections; WAL lets them run beside the writer.</summary>
+    public static string ReadConnectionString(string path) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = SqliteOpenMode.ReadOnly,
+        Pooling = true,
+    }.ToString();
+
+    public static void Exec(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    public static long Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar() is long value ? value : 0;
+    }
+}

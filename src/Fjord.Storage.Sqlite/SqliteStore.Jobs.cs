@@ -1,0 +1,187 @@
+using Fjord.Core.Jobs;
+using Fjord.Core.Storage;
+using Fjord.Storage.Sqlite.Reads;
+using Fjord.Storage.Sqlite.Writer;
+using Microsoft.Data.Sqlite;
+using System.Globalization;
+using System.Text;
+
+namespace Fjord.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    public const int MaxListLimit = 1000;
+
+    public async Task<JobRecord?> GetJobAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        return ReadJob(connection, id);
+    }
+
+    /// <summary>
+    /// Newest first. Ids are UUIDv7 hex, ordered by creation, so the cursor is simply the last id
+    /// of the page: <c>id &lt; cursor ORDER BY id DESC</c> is stable while new jobs arrive.
+    /// </summary>
+    public async Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Cursor is { } cursor && !JobId.IsValid(cursor))
+            throw new ArgumentException("the cursor is not one this store handed out", nameof(query));
+        var limit = Math.Clamp(query.Limit, 1, MaxListLimit);
+
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var sql = new StringBuilder($"SELECT {JobRows.Columns} FROM jobs WHERE 1 = 1");
+        if (query.Function is { } function)
+        {
+            sql.Append(" AND function = $function");
+            command.Parameters.AddWithValue("$function", function);
+        }
+        if (query.Status is { } status)
+        {
+            // A literal, not a parameter: only then can SQLite use the partial index for dead letters.
+            sql.Append(CultureInfo.InvariantCulture, $" AND status = {(int)status}");
+        }
+        if (query.Cursor is { } after)
+        {
+            sql.Append(" AND id < $cursor");
+            command.Parameters.AddWithValue("$cursor", after);
+        }
+        sql.Append(" ORDER BY id DESC LIMIT $limit");
+        command.Parameters.AddWithValue("$limit", limit + 1);
+        command.CommandText = sql.ToString();
+
+        var jobs = new List<JobRecord>(Math.Min(limit + 1, 64));
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+                jobs.Add(JobRows.Read(reader));
+        }
+        string? next = null;
+        if (jobs.Count > limit)
+        {
+            jobs.RemoveAt(limit);
+            next = jobs[^1].Id;
+        }
+        return new JobPage(WithAttempts(connection, jobs), next);
+    }
+
+    public async Task<JobResult?> GetResultAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT result, result_content_type FROM jobs WHERE id = $id AND status = 3";
+        command.Parameters.AddWithValue("$id", id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull(0))
+            return null;
+        return new JobResult(reader.GetFieldValue<byte[]>(0), reader.IsDBNull(1) ? "application/octet-stream" : reader.GetString(1));
+    }
+
+    /// <summary>The latest finished attempt's log; "" for a job that has none yet; null for an unknown job.</summary>
+    public async Task<string?> GetLogAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT (SELECT log FROM attempts WHERE job_id = $id ORDER BY rowid DESC LIMIT 1),
+                   EXISTS (SELECT 1 FROM jobs WHERE id = $id)
+            """;
+        command.Parameters.AddWithValue("$id", id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        if (reader.GetInt64(1) == 0)
+            return null;
+        return reader.IsDBNull(0) ? "" : reader.GetString(0);
+    }
+
+    public Task<JobCommandResult> RetryAsync(string id, CancellationToken cancellationToken) =>
+        _writer.Post(new RetryJobOp(id) { CancellationToken = cancellationToken });
+
+    public Task<JobCommandResult> CancelAsync(string id, CancellationToken cancellationToken) =>
+        _writer.Post(new CancelJobOp(id) { CancellationToken = cancellationToken });
+
+    /// <summary>
+    /// Registers first, then reads: a job that ends between the two is seen by the read, one that
+    /// ends after it signals the registration. Either way the caller gets the terminal record.
+    /// </summary>
+    public async Task<JobRecord?> WaitForEndAsync(string id, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var waiter = _waiters.Add(id);
+            try
+            {
+                var job = await GetJobAsync(id, cancellationToken);
+                if (job is null || job.Status.IsTerminal())
+                    return job;
+                await waiter.Task.WaitAsync(cancellationToken);
+            }
+            finally
+            {
+                _waiters.Remove(id, waiter);
+            }
+        }
+    }
+
+    private static JobRecord? ReadJob(SqliteConnection connection, string id)
+    {
+        JobRecord job;
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT {JobRows.Columns} FROM jobs WHERE id = $id";
+            command.Parameters.AddWithValue("$id", id);
+            using var reader = command.ExecuteReader();
+            if (!reader.Read())
+                return null;
+            job = JobRows.Read(reader);
+        }
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT {JobRows.AttemptColumns} FROM attempts WHERE job_id = $id ORDER BY rowid";
+            command.Parameters.AddWithValue("$id", id);
+            using var reader = command.ExecuteReader();
+            var attempts = new List<AttemptRecord>();
+            while (reader.Read())
+                attempts.Add(JobRows.ReadAttempt(reader));
+            return JobRows.WithAttempts(job, attempts);
+        }
+    }
+
+    /// <summary>One query for the attempts of a whole page, not one per job.</summary>
+    private static List<JobRecord> WithAttempts(SqliteConnection connection, List<JobRecord> jobs)
+    {
+        if (jobs.Count == 0)
+            return jobs;
+        var byJob = new Dictionary<string, List<AttemptRecord>>(jobs.Count, StringComparer.Ordinal);
+        foreach (var job in jobs)
+            byJob[job.Id] = [];
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT {JobRows.AttemptColumns} FROM attempts WHERE job_id IN (SELECT value FROM json_each($ids)) ORDER BY rowid";
+            command.Parameters.AddWithValue("$ids", "[\"" + string.Join("\",\"", byJob.Keys) + "\"]");
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+                byJob[reader.GetString(0)].Add(JobRows.ReadAttempt(reader));
+        }
+        for (var i = 0; i < jobs.Count; i++)
+            jobs[i] = JobRows.WithAttempts(jobs[i], byJob[jobs[i].Id]);
+        return jobs;
+    }
+
+    private async Task<SqliteConnection> OpenReadAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var connection = new SqliteConnection(_readConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+}

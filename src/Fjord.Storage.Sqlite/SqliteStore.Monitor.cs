@@ -1,0 +1,62 @@
+using Fjord.Core.Storage;
+
+namespace Fjord.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    public string Name => "store";
+
+    /// <summary>
+    /// Per function: ready (waiting and due), scheduled (waiting, not yet due), running, and the
+    /// running totals of succeeded and failed kept in the counters table. Waiting counts walk the
+    /// partial queue index only, never the finished rows.
+    /// </summary>
+    public async Task<IReadOnlyList<QueueStats>> GetQueuesAsync(CancellationToken cancellationToken)
+    {
+        var now = UnixMs.Now(_options.Time);
+        var rows = new SortedDictionary<string, QueueStats>(StringComparer.Ordinal);
+        QueueStats Row(string name) => rows.TryGetValue(name, out var row) ? row : rows[name] = new QueueStats(name, 0, 0, 0, 0, 0, false);
+
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT function, sum(run_at <= $now), sum(run_at > $now), 0, 0, 0, 0, 0 FROM jobs WHERE status IN (0, 1) GROUP BY function
+            UNION ALL SELECT function, 0, 0, count(*), 0, 0, 0, 1 FROM jobs WHERE status = 2 GROUP BY function
+            UNION ALL SELECT function, 0, 0, 0, succeeded, failed, 0, 2 FROM counters
+            UNION ALL SELECT name, 0, 0, 0, 0, 0, paused, 3 FROM functions
+            """;
+        command.Parameters.AddWithValue("$now", now);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var row = Row(reader.GetString(0));
+            rows[row.Name] = reader.GetInt32(7) switch
+            {
+                0 => row with { Ready = reader.GetInt64(1), Scheduled = reader.GetInt64(2) },
+                1 => row with { Running = reader.GetInt64(3) },
+                2 => row with { Succeeded = reader.GetInt64(4), Failed = reader.GetInt64(5) },
+                _ => row with { Paused = reader.GetInt64(6) != 0 },
+            };
+        }
+        return [.. rows.Values];
+    }
+
+    /// <summary>Ready when the writer runs and a read of the file answers.</summary>
+    public async Task<Readiness> CheckAsync(CancellationToken cancellationToken)
+    {
+        if (_writer.Fault is { } fault)
+            return new Readiness(false, $"the store writer stopped: {fault.Message}");
+        try
+        {
+            await using var connection = await OpenReadAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM meta";
+            await command.ExecuteScalarAsync(cancellationToken);
+            return new Readiness(true, $"sqlite {_options.Path}");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return new Readiness(false, $"the store file does not answer: {ex.Message}");
+        }
+    }
+}

@@ -1,0 +1,9 @@
+using Fjord.Core.Functions;
+using System.Text.Json.Serialization;
+
+namespace Fjord.Storage.Sqlite;
+
+/// <summary>The spec column holds the function's document form as JSON (source-generated, no reflection).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(FunctionDocument))]
+internal sealed partial class StoreJson : JsonSerializerContext;

@@ -1,0 +1,113 @@
+using Fjord.Core.Queue;
+
+namespace Fjord.Storage.Sqlite.Writer;
+
+/// <summary>The SQL of handing out work: claim the oldest due jobs, expire stale ones, find the next due time.</summary>
+internal static class Claims
+{
+    // The inner SELECT walks the partial index jobs_due (function, run_at, rowid) and stops after
+    // $limit rows; only then are those few numbered, so the fencing tokens ($base + n) cost
+    // nothing per waiting job however long the queue is.
+    private static readonly SqlText ClaimSql = new("""
+        UPDATE jobs SET status = 2, attempt = attempt + 1, lease_token = $base + pick.n,
+            lease_expires = $expires, node = $node, started_at = $now
+        FROM (SELECT rid, row_number() OVER (ORDER BY run_at, rid) AS n FROM
+                (SELECT rowid AS rid, run_at FROM jobs
+                 WHERE function = $function AND status IN (0, 1) AND run_at <= $now AND created_at >= $cutoff
+                 ORDER BY run_at, rowid LIMIT $limit)) AS pick
+        WHERE jobs.rowid = pick.rid
+        RETURNING id, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload
+        """);
+
+    private static readonly SqlText ExpireSql = new("""
+        UPDATE jobs SET status = 4, finished_at = $now, lease_expires = NULL,
+            error_kind = 'expired', error_message = 'waited longer than the function''s maxAge'
+        WHERE rowid IN (SELECT rowid FROM jobs
+                        WHERE function = $function AND status IN (0, 1) AND run_at <= $now
+                        ORDER BY run_at, rowid LIMIT $limit)
+          AND created_at < $cutoff
+        RETURNING id
+        """);
+
+    private static readonly SqlText NextDueSql = new(
+        "SELECT min(run_at) FROM jobs WHERE function = $function AND status IN (0, 1)");
+
+    private const int MaxExpireRounds = 64;
+
+    /// <summary>
+    /// Leases up to <paramref name="limit"/> due jobs of the function to <paramref name="node"/>,
+    /// oldest first, skipping any created before <paramref name="cutoff"/> (maxAge) that
+    /// <see cref="ExpireHead"/> has not dead-lettered yet: an expired job is never handed out.
+    /// </summary>
+    public static List<LeasedJob> Claim(WriteContext context, string function, string node, int limit, long cutoff)
+    {
+        var tokenBase = context.Tokens.Take(context.Sql, limit);
+        var jobs = new List<LeasedJob>(limit);
+        var now = context.Now;
+        var startedAt = UnixMs.To(now);
+        using (var reader = context.Sql[ClaimSql]
+            .Set("$base", tokenBase)
+            .Set("$expires", now + (long)context.LeaseDuration.TotalMilliseconds)
+            .Set("$node", node)
+            .Set("$now", now)
+            .Set("$function", function)
+            .Set("$limit", limit)
+            .Set("$cutoff", cutoff)
+            .Read())
+        {
+            while (reader.Read())
+            {
+                jobs.Add(new LeasedJob
+                {
+                    Id = reader.GetString(0),
+                    Function = function,
+                    Attempt = reader.GetInt32(1),
+                    MaxAttempts = reader.GetInt32(2),
+                    CreatedAt = UnixMs.To(reader.GetInt64(3)),
+                    LeaseToken = reader.GetInt64(4),
+                    Sync = reader.GetInt64(5) != 0,
+                    ContentType = reader.IsDBNull(6) ? null : reader.GetString(6),
+                    CallbackUrl = reader.IsDBNull(7) ? null : reader.GetString(7),
+                    Payload = reader.GetFieldValue<byte[]>(8),
+                    StartedAt = startedAt,
+                });
+            }
+        }
+        context.Depths.Add(function, -jobs.Count);
+        return jobs;
+    }
+
+    /// <summary>
+    /// maxAge: a job older than its function allows is not handed out but dead-lettered as
+    /// expired, in the claim's own transaction. Only the head of the queue is examined (the
+    /// jobs about to be handed out), round after round while it holds expired ones, so the cost
+    /// follows the number of expired jobs, not the length of the queue.
+    /// </summary>
+    public static void ExpireHead(WriteContext context, string function, long cutoff, int limit)
+    {
+        var ids = new List<string>();
+        for (var round = 0; round < MaxExpireRounds; round++)
+        {
+            ids.Clear();
+            using (var reader = context.Sql[ExpireSql]
+                .Set("$now", context.Now)
+                .Set("$function", function)
+                .Set("$limit", Math.Max(limit, 16))
+                .Set("$cutoff", cutoff)
+                .Read())
+            {
+                while (reader.Read())
+                    ids.Add(reader.GetString(0));
+            }
+            if (ids.Count == 0)
+                return;
+            context.Depths.Add(function, -ids.Count);
+            foreach (var id in ids)
+                JobWrites.DeadLettered(context, function, id);
+        }
+    }
+
+    /// <summary>The run_at of the function's earliest waiting job, or null when none waits.</summary>
+    public static long? NextDue(WriteContext context, string function) =>
+        context.Sql[NextDueSql].Set("$function", function).Scalar() is long due ? due : null;
+}

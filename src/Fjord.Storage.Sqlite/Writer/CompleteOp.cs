@@ -1,0 +1,97 @@
+using Fjord.Core.Jobs;
+
+namespace Fjord.Storage.Sqlite.Writer;
+
+internal enum Completion
+{
+    Ack,
+    Retry,
+    DeadLetter,
+}
+
+/// <summary>
+/// Ends one attempt: the job's new status, the attempt's record and the running totals change in
+/// one write. Every variant is fenced (<c>lease_token = $token AND status = running</c>): a worker
+/// whose lease ran out and was handed to another cannot finish that other attempt; it gets false.
+/// </summary>
+internal sealed class CompleteOp(Completion kind, string jobId, long token, bool sync, AttemptOutcome outcome, long runAt)
+    : WriteOp<bool>
+{
+    private const string Fence = "WHERE id = $id AND lease_token = $token AND status = 2 RETURNING function, attempt, started_at, node";
+
+    private static readonly SqlText AckSql = new($"""
+        UPDATE jobs SET status = 3, finished_at = $now, lease_expires = NULL,
+            result = $result, result_content_type = $type,
+            error_kind = NULL, error_message = NULL, error_exit_code = NULL
+        {Fence}
+        """);
+
+    private static readonly SqlText RetrySql = new($"""
+        UPDATE jobs SET status = 1, run_at = $run, lease_expires = NULL,
+            error_kind = $kind, error_message = $message, error_exit_code = $exit
+        {Fence}
+        """);
+
+    private static readonly SqlText DeadLetterSql = new($"""
+        UPDATE jobs SET status = 4, finished_at = $now, lease_expires = NULL,
+            error_kind = $kind, error_message = $message, error_exit_code = $exit
+        {Fence}
+        """);
+
+    // A sync invocation's outcome goes straight back to its waiting caller; if the process dies
+    // before a NORMAL commit reached the disk, the job is found running at the next open and
+    // runs again, which at-least-once allows. Everything else is a promise: FULL.
+    public override bool Durable => !sync;
+
+    public override void Execute(WriteContext context)
+    {
+        var error = outcome.Error ?? (kind == Completion.Ack ? null : new JobError(ErrorKind.Crash, "failed without an error"));
+        var statement = kind switch
+        {
+            Completion.Ack => context.Sql[AckSql]
+                .Set("$result", outcome.Result ?? [])
+                .Set("$type", outcome.ResultContentType ?? "application/octet-stream"),
+            Completion.Retry => context.Sql[RetrySql].Set("$run", runAt),
+            _ => context.Sql[DeadLetterSql],
+        };
+        statement.Set("$id", jobId).Set("$token", token);
+        if (kind == Completion.Ack)
+            statement.Set("$now", context.Now);
+        else
+        {
+            statement.Set("$kind", error!.KindName).Set("$message", error.Message).Set("$exit", error.ExitCode);
+            if (kind == Completion.DeadLetter)
+                statement.Set("$now", context.Now);
+        }
+
+        string function, node;
+        long attempt, startedAt;
+        using (var reader = statement.Read())
+        {
+            if (!reader.Read())
+            {
+                Result = false;
+                return;
+            }
+            function = reader.GetString(0);
+            attempt = reader.GetInt64(1);
+            startedAt = reader.IsDBNull(2) ? context.Now : reader.GetInt64(2);
+            node = reader.IsDBNull(3) ? "" : reader.GetString(3);
+        }
+
+        JobWrites.RecordAttempt(context, jobId, attempt, startedAt, node, kind == Completion.Ack ? JobWrites.Succeeded : JobWrites.Failed, error, outcome.Log);
+        switch (kind)
+        {
+            case Completion.Ack:
+                JobWrites.CountSuccess(context, function, jobId);
+                break;
+            case Completion.Retry:
+                JobWrites.Waiting(context, function, runAt);
+                break;
+            default:
+                JobWrites.DeadLettered(context, function, jobId);
+                break;
+        }
+        Result = true;
+    }
+}
