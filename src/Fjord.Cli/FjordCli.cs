@@ -28,7 +28,8 @@ internal static class FjordCli
     {
         try
         {
-            var parse = BuildRoot(console).Parse(args);
+            // No response files: `-d @payload.json` is curl's "read this file", handled by invoke.
+            var parse = BuildRoot(console).Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
             if (parse.Errors.Count > 0)
             {
                 var path = CommandPath(parse);

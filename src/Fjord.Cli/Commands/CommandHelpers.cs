@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
 using Fjord.Cli.Client;
 using Fjord.Core.Functions;
 using Spectre.Console;
@@ -33,6 +35,13 @@ internal static class CommandHelpers
         });
         return argument;
     }
+
+    /// <summary>
+    /// The option's number for range checks, or null when it is absent or not a number; a value
+    /// that is not a number is already a parse error, and asking for the typed value would throw.
+    /// </summary>
+    public static int? IntToken(OptionResult result) =>
+        result.Tokens is [{ } token] && int.TryParse(token.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     /// <summary>
     /// Spectre output over the command's stdout. Piped output gets no colours and a wide

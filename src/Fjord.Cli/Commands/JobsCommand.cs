@@ -40,7 +40,7 @@ internal static class JobsCommand
         });
         limit.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int?>() is < 1 or > 10_000)
+            if (IntToken(r) is < 1 or > 10_000)
                 r.AddError("--limit must be between 1 and 10000");
         });
 

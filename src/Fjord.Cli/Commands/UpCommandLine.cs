@@ -21,7 +21,7 @@ internal static class UpCommandLine
         };
         port.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() is < 1 or > 65535)
+            if (CommandHelpers.IntToken(r) is < 1 or > 65535)
                 r.AddError("--port must be between 1 and 65535");
         });
         var host = new Option<string>("--host")
