@@ -1,0 +1,167 @@
+"""Fjord's python shim: loads a function's handler and runs jobs sent over the shim protocol.
+
+Usage: python3 fjord_shim.py HANDLER.py --marker NONCE [--once]
+
+The protocol (see ../PROTOCOL.md) runs on the stdin/stdout this process was started with. Before
+any user code runs, the shim moves them to private descriptors and points fd 1 at stderr and fd 0
+at /dev/null: print(), and any child process the handler starts, can never corrupt the protocol
+or the result; their output lands in the job's log instead.
+"""
+
+import asyncio
+import importlib.util
+import inspect
+import json
+import os
+import struct
+import sys
+import traceback
+
+
+def take_protocol_fds():
+    proto_in = os.dup(0)    # os.dup makes non-inheritable descriptors: children never see them
+    proto_out = os.dup(1)
+    os.dup2(2, 1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    return proto_in, proto_out
+
+
+class Protocol:
+    def __init__(self, fd_in, fd_out, marker):
+        self.fd_in = fd_in
+        self.fd_out = fd_out
+        self.marker = marker
+
+    def read_exact(self, n):
+        chunks = []
+        while n > 0:
+            chunk = os.read(self.fd_in, min(n, 1 << 20))
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+    def read(self):
+        prefix = self.read_exact(4)
+        if prefix is None:
+            return None, None
+        (length,) = struct.unpack(">I", prefix)
+        header = json.loads(self.read_exact(length))
+        body = self.read_exact(header.get("size", 0)) or b""
+        return header, body
+
+    def write(self, header, body=b""):
+        header["size"] = len(body)
+        data = json.dumps(header).encode("utf-8")
+        view = memoryview(struct.pack(">I", len(data)) + data + bytes(body))
+        while view:
+            written = os.write(self.fd_out, view)
+            view = view[written:]
+
+    def end_log(self, seq):
+        """Ends a job's log: everything written to stderr before this line belongs to job seq."""
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        line = ("\x1efjord-end:%s:%d\n" % (self.marker, seq)).encode("ascii")
+        os.write(2, line)
+
+
+class Context:
+    """What a handler learns about its job; the same values are in os.environ (FJORD_*)."""
+
+    def __init__(self, header):
+        self.job_id = header.get("id")
+        self.function = header.get("function")
+        self.attempt = header.get("attempt")
+        self.content_type = header.get("contentType")
+
+    def __repr__(self):
+        return "Context(job_id=%r, function=%r, attempt=%r)" % (self.job_id, self.function, self.attempt)
+
+
+def load_handler(path):
+    folder = os.path.dirname(os.path.abspath(path))
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    spec = importlib.util.spec_from_file_location("handler", path)
+    if spec is None or spec.loader is None:
+        raise ImportError("cannot load %s" % path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["handler"] = module
+    spec.loader.exec_module(module)
+    handle = getattr(module, "handle", None)
+    if not callable(handle):
+        raise AttributeError("%s defines no handle(payload, context) function" % path)
+    return handle
+
+
+def encode(result):
+    if isinstance(result, (bytes, bytearray, memoryview)):
+        return bytes(result), "application/octet-stream"
+    if isinstance(result, str):
+        return result.encode("utf-8"), "text/plain; charset=utf-8"
+    return json.dumps(result).encode("utf-8"), "application/json"
+
+
+def run_job(handle, header, body):
+    for key, name in (("FJORD_JOB_ID", "id"), ("FJORD_ATTEMPT", "attempt")):
+        os.environ[key] = str(header.get(name, ""))
+    result = handle(body, Context(header))
+    if inspect.isawaitable(result):
+        result = asyncio.run(result)
+    return encode(result)
+
+
+def main(argv):
+    if not argv:
+        sys.stderr.write("usage: fjord_shim.py HANDLER --marker NONCE [--once]\n")
+        return 2
+    handler_path = argv[0]
+    marker = argv[argv.index("--marker") + 1] if "--marker" in argv else "none"
+    once = "--once" in argv
+    fd_in, fd_out = take_protocol_fds()
+    proto = Protocol(fd_in, fd_out, marker)
+
+    try:
+        handle = load_handler(handler_path)
+    except BaseException as e:  # a SyntaxError or SystemExit at import must still be reported
+        traceback.print_exc()
+        proto.end_log(0)
+        proto.write({"type": "fatal", "message": "cannot load handler: " + format_exception(e)})
+        return 1
+    proto.end_log(0)
+    proto.write({"type": "ready", "pid": os.getpid(), "runtime": "python %d.%d" % sys.version_info[:2]})
+
+    while True:
+        header, body = proto.read()
+        if header is None:
+            return 0
+        seq = header.get("seq", 0)
+        try:
+            out, content_type = run_job(handle, header, body)
+            max_size = header.get("maxSize")
+            if max_size is not None and len(out) > max_size:
+                raise ValueError("result of %d bytes exceeds the limit of %d bytes" % (len(out), max_size))
+            reply = {"type": "result", "seq": seq, "ok": True, "contentType": content_type}
+        except Exception as e:
+            traceback.print_exc()
+            out = b""
+            reply = {"type": "result", "seq": seq, "ok": False, "kind": "exception", "message": format_exception(e)}
+        proto.end_log(seq)
+        proto.write(reply, out)
+        if once:
+            return 0
+
+
+def format_exception(e):
+    return "".join(traceback.format_exception_only(type(e), e)).strip()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

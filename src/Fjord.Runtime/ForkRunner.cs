@@ -1,0 +1,127 @@
+using Fjord.Core.Functions;
+using Fjord.Core.Jobs;
+using Fjord.Runtime.Processes;
+using Fjord.Runtime.Sandboxing;
+
+namespace Fjord.Runtime;
+
+/// <summary>
+/// Mode fork: one process per attempt (the classic watchdog). Exec functions get the payload on
+/// stdin and answer on stdout; python and node functions run their shim for exactly one job, so a
+/// handler behaves the same in fork and warm mode.
+/// </summary>
+internal sealed partial class ForkRunner(FunctionSpec spec, string? functionDir, RuntimeOptions options) : IFunctionRunner, ISupervisedRunner
+{
+    private const string OctetStream = "application/octet-stream";
+
+    private readonly HealthCounter _health = new();
+
+    public RunnerHealth Health => _health.Current;
+
+    /// <summary>Nothing outlives an attempt in fork mode.</summary>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    public Task<RunResult> RunAsync(RunRequest request, CancellationToken cancellationToken) =>
+        spec.Runtime == FunctionRuntime.Exec
+            ? RunExecAsync(request, cancellationToken)
+            : RunShimOnceAsync(request, cancellationToken);
+
+    private async Task<RunResult> RunExecAsync(RunRequest request, CancellationToken cancellationToken)
+    {
+        var sandboxed = options.Sandbox && options.ResolvedHost.Bwrap is not null;
+        var launch = new LaunchSpec(spec.Name, ExecCommand(sandboxed), RunnerEnvironment.For(spec, request), functionDir, spec.Network, spec.MemoryBytes);
+        FunctionProcess process;
+        try
+        {
+            process = await FunctionProcess.StartAsync(launch, options);
+        }
+        catch (FunctionStartException e)
+        {
+            _health.StartFailed(e.Message);
+            return new RunResult([], OctetStream, new JobError(ErrorKind.Crash, e.Message), "", 0);
+        }
+        _health.Started(process.Pid);
+
+        await using (process)
+        {
+            using var timeout = new CancellationTokenSource(spec.Timeout);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            var output = new CappedOutput(process.Stdout, options.MaxOutputBytes, process.KillTree);
+            _ = WriteStdinAsync(process.Stdin, request.Payload);
+            try
+            {
+                await process.WaitForExitAsync(linked.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.KillTree();
+                var killedLog = await LogAsync(process);
+                _health.Stopped();
+                cancellationToken.ThrowIfCancellationRequested();
+                return Timeout(killedLog, process.Pid);
+            }
+
+            // The attempt is over: whatever it started and left running dies with it.
+            process.KillTree();
+            var bytes = await output.ToArrayAsync(TimeSpan.FromSeconds(1));
+            var log = await LogAsync(process);
+            _health.Stopped();
+            RunResult result;
+            if (output.Overflowed)
+                result = new RunResult([], OctetStream, new JobError(ErrorKind.Exit, $"the output exceeded the limit of {Quantity.FormatBytes(options.MaxOutputBytes)}; the process was killed"), log, process.Pid);
+            else if (process.ExitCode == 0)
+                result = new RunResult(bytes, OctetStream, null, log, process.Pid);
+            else
+                result = new RunResult(bytes, OctetStream, ExitClassifier.Classify(process.ExitCode, process.OomKilled, spec.MemoryBytes), log, process.Pid);
+            _health.Finished(result);
+            return result;
+        }
+    }
+
+    /// <summary>A relative program is looked up in the function's folder (CONTRACT §2), a bare name also on PATH.</summary>
+    private List<string> ExecCommand(bool sandboxed)
+    {
+        var command = spec.Command.ToList();
+        var program = command[0];
+        if (functionDir is not null && !Path.IsPathRooted(program)
+            && (program.Contains('/', StringComparison.Ordinal) || File.Exists(Path.Combine(functionDir, program))))
+        {
+            command[0] = sandboxed
+                ? BwrapArgs.FunctionMount + "/" + program
+                : Path.GetFullPath(Path.Combine(functionDir, program));
+        }
+        return command;
+    }
+
+    private static async Task WriteStdinAsync(Stream stdin, ReadOnlyMemory<byte> payload)
+    {
+        try
+        {
+            await stdin.WriteAsync(payload);
+            await stdin.FlushAsync();
+        }
+        catch (IOException)
+        {
+            // The program exited or closed stdin without reading it all: its exit code tells.
+        }
+        finally
+        {
+            try
+            {
+                stdin.Dispose();
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static async Task<string> LogAsync(FunctionProcess process)
+    {
+        await Task.WhenAny(process.Stderr.Completion, Task.Delay(TimeSpan.FromSeconds(1)));
+        return process.Stderr.TakeRest();
+    }
+
+    private RunResult Timeout(string log, int pid) =>
+        new([], OctetStream, new JobError(ErrorKind.Timeout, $"timed out after {Quantity.FormatDuration(spec.Timeout)}; its process tree was killed"), log, pid);
+}

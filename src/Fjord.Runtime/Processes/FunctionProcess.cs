@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Globalization;
+using Fjord.Runtime.Sandboxing;
+
+namespace Fjord.Runtime.Processes;
+
+/// <summary>
+/// One running function process and everything it owns: its cgroup, its process group, its
+/// private working folder. Disposing kills the whole tree and cleans up, whatever state it is in.
+/// </summary>
+internal sealed class FunctionProcess : IAsyncDisposable
+{
+    private const string SetsidPath = "/usr/bin/setsid";
+
+    /// <summary>
+    /// The launcher joins the cgroups with its own pid, then execs: the function's first
+    /// instruction already runs inside its limits, so there is no window in which user code runs
+    /// unlimited or could fork a child that escapes the group. It then execs setsid, which makes
+    /// it (same pid) the leader of a new session and process group, so kill(-pid) reaches every
+    /// process that did not deliberately leave the group, and the cgroup reaches those that did.
+    /// </summary>
+    private const string LauncherScript =
+        "n=$1; shift; while [ \"$n\" -gt 0 ]; do echo $$ > \"$1\" || { echo \"fjord: cannot join cgroup $1\" >&2; exit 125; }; shift; n=$((n-1)); done; exec \"$@\"";
+
+    private readonly Process _process;
+    private readonly CgroupLease? _cgroup;
+    private readonly string? _tempDir;
+    private int _disposed;
+
+    private FunctionProcess(Process process, CgroupLease? cgroup, string? tempDir, StderrPump stderr)
+    {
+        _process = process;
+        _cgroup = cgroup;
+        _tempDir = tempDir;
+        Stderr = stderr;
+        Pid = process.Id;
+    }
+
+    public int Pid { get; }
+    public Stream Stdin => _process.StandardInput.BaseStream;
+    public Stream Stdout => _process.StandardOutput.BaseStream;
+    public StderrPump Stderr { get; }
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>True when the kernel's OOM killer fired in this process's cgroup.</summary>
+    public bool OomKilled => _cgroup?.OomKills() > 0;
+
+    public static async Task<FunctionProcess> StartAsync(LaunchSpec spec, RuntimeOptions options)
+    {
+        var host = options.ResolvedHost;
+        var sandboxed = options.Sandbox && host.Bwrap is not null;
+        CgroupLease? cgroup = null;
+        string? tempDir = null;
+        try
+        {
+            if (options.Limits && host.Cgroups is { } cgroups)
+            {
+                var name = $"{spec.Function}-{Guid.NewGuid():N}"[..Math.Min(spec.Function.Length + 13, 80)];
+                cgroup = cgroups.Create(name, new CgroupLimits(spec.MemoryBytes, options.PidsLimit, options.CpuCores));
+            }
+
+            var psi = new ProcessStartInfo("/bin/sh")
+            {
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            // A clean environment: nothing of the worker's (keys, HOME, tokens) leaks into functions.
+            psi.Environment.Clear();
+            var args = psi.ArgumentList;
+            args.Add("-c");
+            args.Add(LauncherScript);
+            args.Add("fjord-launch");
+            var procs = cgroup?.ProcsFiles ?? [];
+            args.Add(procs.Count.ToString(CultureInfo.InvariantCulture));
+            foreach (var file in procs)
+                args.Add(file);
+            if (File.Exists(SetsidPath))
+                args.Add(SetsidPath);
+
+            if (sandboxed)
+            {
+                psi.Environment["PATH"] = RunnerEnvironment.MinimalPath;
+                psi.WorkingDirectory = "/";
+                var runtimes = Directory.Exists(options.RuntimesDir) ? Path.GetFullPath(options.RuntimesDir) : null;
+                var command = new SandboxedCommand(spec.FunctionDir, runtimes, spec.Network, options.TmpBytes, spec.Environment, spec.Command);
+                args.Add(host.Bwrap!);
+                foreach (var arg in BwrapArgs.Build(command, host.DropPrivilegesInside))
+                    args.Add(arg);
+            }
+            else
+            {
+                foreach (var (key, value) in spec.Environment)
+                    psi.Environment[key] = value;
+                if (spec.FunctionDir is null)
+                {
+                    Directory.CreateDirectory(options.TempRoot);
+                    tempDir = Directory.CreateTempSubdirectory("fjord-fn-").FullName;
+                }
+                psi.WorkingDirectory = spec.FunctionDir ?? tempDir;
+                foreach (var arg in spec.Command)
+                    args.Add(arg);
+            }
+
+            var process = await ProcessSpawner.StartAsync(psi);
+            var stderr = new StderrPump(process.StandardError.BaseStream, options.MaxLogBytes, spec.LogMarkerPrefix);
+            return new FunctionProcess(process, cgroup, tempDir, stderr);
+        }
+        catch (Exception e) when (e is not FunctionStartException)
+        {
+            cgroup?.Remove();
+            DeleteTemp(tempDir);
+            throw new FunctionStartException($"could not start the function process: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Kills every process of this function: its cgroup (detached grandchildren too) and its process group.</summary>
+    public void KillTree()
+    {
+        _cgroup?.KillAll(TimeSpan.FromSeconds(2));
+        Libc.KillGroup(Pid);
+        Libc.KillProcess(Pid);
+    }
+
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        KillTree();
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+        }
+        // Without a cgroup a detached grandchild may still hold stderr open: do not wait for it.
+        await Task.WhenAny(Stderr.Completion, Task.Delay(500));
+        _cgroup?.Remove();
+        DeleteTemp(_tempDir);
+        _process.Dispose();
+    }
+
+    private static void DeleteTemp(string? dir)
+    {
+        if (dir is null)
+            return;
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using System.Runtime.InteropServices;
+
+namespace Fjord.Runtime.Processes;
+
+/// <summary>The few libc calls .NET's Process does not offer: signalling a whole process group.</summary>
+internal static partial class Libc
+{
+    public const int SIGKILL = 9;
+    private const int ESRCH = 3;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
+    /// <summary>Sends SIGKILL to every process in group <paramref name="pgid"/>. True when sent or when the group is already gone.</summary>
+    public static bool KillGroup(int pgid)
+    {
+        if (pgid <= 1)
+            return false;
+        return Kill(-pgid, SIGKILL) == 0 || Marshal.GetLastPInvokeError() == ESRCH;
+    }
+
+    public static bool KillProcess(int pid)
+    {
+        if (pid <= 1)
+            return false;
+        return Kill(pid, SIGKILL) == 0 || Marshal.GetLastPInvokeError() == ESRCH;
+    }
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    public static partial uint GetEffectiveUserId();
+
+    [LibraryImport("libc", EntryPoint = "getpgid", SetLastError = true)]
+    public static partial int GetProcessGroup(int pid);
+}

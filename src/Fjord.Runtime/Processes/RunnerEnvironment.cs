@@ -1,0 +1,35 @@
+using System.Globalization;
+using Fjord.Core.Functions;
+
+namespace Fjord.Runtime.Processes;
+
+/// <summary>The whole environment a function process gets: ours, the job's, the function's env. Nothing of the host's.</summary>
+internal static class RunnerEnvironment
+{
+    public const string MinimalPath = "/usr/local/bin:/usr/bin:/bin";
+
+    public static Dictionary<string, string> For(FunctionSpec spec, RunRequest? request)
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["PATH"] = MinimalPath,
+            ["LANG"] = "C.UTF-8",
+            ["FJORD_FUNCTION"] = spec.Name,
+        };
+        if (spec.Runtime == FunctionRuntime.Python)
+        {
+            // The function folder is read-only: no __pycache__ writes.
+            env["PYTHONDONTWRITEBYTECODE"] = "1";
+            env["PYTHONUNBUFFERED"] = "1";
+        }
+        if (request is not null)
+        {
+            env["FJORD_JOB_ID"] = request.JobId;
+            env["FJORD_ATTEMPT"] = request.Attempt.ToString(CultureInfo.InvariantCulture);
+        }
+        // The function's own env last: it may set PATH or LANG, never FJORD_* (the spec refuses those).
+        foreach (var (key, value) in spec.Env)
+            env[key] = value;
+        return env;
+    }
+}

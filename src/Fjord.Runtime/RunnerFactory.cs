@@ -1,0 +1,19 @@
+using Fjord.Core.Functions;
+
+namespace Fjord.Runtime;
+
+/// <summary>Makes the runner for one pool slot of a function: warm for python/node in warm mode, fork otherwise.</summary>
+public static class RunnerFactory
+{
+    /// <param name="functionDir">The function's unpacked folder on this node, or null for an exec function of the host system.</param>
+    public static IFunctionRunner Create(FunctionSpec spec, string? functionDir, RuntimeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(options);
+        if (functionDir is not null)
+            functionDir = Path.GetFullPath(functionDir);
+        return spec.Mode == RunMode.Warm && spec.Runtime != FunctionRuntime.Exec
+            ? new WarmRunner(spec, functionDir, options)
+            : new ForkRunner(spec, functionDir, options);
+    }
+}

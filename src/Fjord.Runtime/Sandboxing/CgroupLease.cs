@@ -1,0 +1,142 @@
+using System.Globalization;
+using Fjord.Runtime.Processes;
+
+namespace Fjord.Runtime.Sandboxing;
+
+/// <summary>
+/// The cgroup(s) of one function process. Everything it forks stays inside, detached or not, so
+/// killing every pid listed here is how a timeout reaches a grandchild that left the process group.
+/// </summary>
+internal sealed class CgroupLease
+{
+    private readonly int _version;
+    private readonly List<string> _dirs;
+    private readonly string _memoryDir;
+
+    public CgroupLease(int version, List<string> dirs, string memoryDir)
+    {
+        _version = version;
+        _dirs = dirs;
+        _memoryDir = memoryDir;
+    }
+
+    /// <summary>The cgroup.procs files the launcher writes its own pid to before it execs user code.</summary>
+    public IReadOnlyList<string> ProcsFiles => _dirs.Select(d => Path.Combine(d, "cgroup.procs")).ToArray();
+
+    /// <summary>How many times the kernel's OOM killer fired inside this group.</summary>
+    public long OomKills()
+    {
+        var file = Path.Combine(_memoryDir, _version == 2 ? "memory.events" : "memory.oom_control");
+        try
+        {
+            foreach (var line in File.ReadLines(file))
+            {
+                if (line.StartsWith("oom_kill ", StringComparison.Ordinal)
+                    && long.TryParse(line.AsSpan(9), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+                    return n;
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return 0;
+    }
+
+    public IReadOnlyList<int> Pids()
+    {
+        var pids = new List<int>();
+        foreach (var file in ProcsFiles)
+        {
+            try
+            {
+                foreach (var line in File.ReadLines(file))
+                {
+                    if (int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && !pids.Contains(pid))
+                        pids.Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return pids;
+    }
+
+    /// <summary>
+    /// SIGKILLs every process in the group until it is empty. A process may fork between our read
+    /// and our kill, so repeat; pids.max bounds how many there can be.
+    /// </summary>
+    public bool KillAll(TimeSpan within)
+    {
+        if (_version == 2 && TryCgroupKill())
+            return WaitEmpty(within);
+        var deadline = Environment.TickCount64 + (long)within.TotalMilliseconds;
+        while (true)
+        {
+            var pids = Pids();
+            if (pids.Count == 0)
+                return true;
+            foreach (var pid in pids)
+                Libc.KillProcess(pid);
+            if (Environment.TickCount64 > deadline)
+                return false;
+            Thread.Sleep(5);
+        }
+    }
+
+    private bool TryCgroupKill()
+    {
+        var kill = Path.Combine(_memoryDir, "cgroup.kill");
+        if (!File.Exists(kill))
+            return false;
+        try
+        {
+            File.WriteAllText(kill, "1");
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private bool WaitEmpty(TimeSpan within)
+    {
+        var deadline = Environment.TickCount64 + (long)within.TotalMilliseconds;
+        while (Pids().Count > 0)
+        {
+            if (Environment.TickCount64 > deadline)
+                return false;
+            Thread.Sleep(5);
+        }
+        return true;
+    }
+
+    /// <summary>Removes the group(s). rmdir fails while a dying process is still being reaped: retry briefly.</summary>
+    public bool Remove()
+    {
+        var ok = true;
+        foreach (var dir in Enumerable.Reverse(_dirs))
+        {
+            for (var i = 0; ; i++)
+            {
+                try
+                {
+                    if (Directory.Exists(dir))
+                        Directory.Delete(dir);
+                    break;
+                }
+                catch (IOException) when (i < 40)
+                {
+                    Thread.Sleep(25);
+                }
+                catch (IOException)
+                {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        return ok;
+    }
+}

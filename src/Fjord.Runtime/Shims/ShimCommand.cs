@@ -1,0 +1,36 @@
+using Fjord.Core.Functions;
+using Fjord.Runtime.Processes;
+using Fjord.Runtime.Sandboxing;
+
+namespace Fjord.Runtime.Shims;
+
+/// <summary>The command line that starts a python or node shim, with paths as the process will see them.</summary>
+internal static class ShimCommand
+{
+    /// <summary>
+    /// Node cannot dup file descriptors, so a shell moves them before node starts: the protocol
+    /// goes to fd 3 (out) and fd 4 (in), fd 1 becomes stderr (console.log lands in the log) and
+    /// fd 0 becomes /dev/null (user code cannot eat protocol bytes).
+    /// </summary>
+    private const string NodeFdScript = "exec 3>&1 4<&0 1>&2 0</dev/null; exec \"$@\"";
+
+    public static IReadOnlyList<string> For(FunctionSpec spec, string? functionDir, RuntimeOptions options, bool sandboxed, string marker, bool once)
+    {
+        var runtimes = sandboxed ? BwrapArgs.RuntimesMount : Path.GetFullPath(options.RuntimesDir);
+        var folder = sandboxed ? BwrapArgs.FunctionMount : functionDir;
+        var handler = spec.Handler ?? throw new FunctionStartException($"a {spec.Runtime} function needs a handler");
+        var handlerPath = folder is null ? handler : Path.Combine(folder, handler);
+        if (!sandboxed && !Path.IsPathRooted(handlerPath))
+            handlerPath = Path.GetFullPath(handlerPath);
+
+        var tail = new List<string> { handlerPath, "--marker", marker };
+        if (once)
+            tail.Add("--once");
+        return spec.Runtime switch
+        {
+            FunctionRuntime.Python => [options.PythonPath, Path.Combine(runtimes, "python", "fjord_shim.py"), .. tail],
+            FunctionRuntime.Node => ["/bin/sh", "-c", NodeFdScript, "fjord-node", options.NodePath, Path.Combine(runtimes, "node", "fjord_shim.js"), .. tail],
+            _ => throw new FunctionStartException($"{spec.Runtime} functions have no shim"),
+        };
+    }
+}

@@ -1,0 +1,107 @@
+using Fjord.Core.Functions;
+using Fjord.Core.Jobs;
+using Fjord.Runtime.Processes;
+using Fjord.Runtime.Shims;
+using Microsoft.Extensions.Logging;
+
+namespace Fjord.Runtime;
+
+/// <summary>
+/// Mode warm: one long-lived python or node process for this pool slot, started on the first job
+/// and reused job after job through the shim protocol (runtimes/PROTOCOL.md). A process that
+/// crashes, times out or is cancelled mid-job is killed with its whole tree and that attempt
+/// fails; the next job starts a fresh process, so one bad job never poisons the next.
+/// </summary>
+internal sealed partial class WarmRunner(FunctionSpec spec, string? functionDir, RuntimeOptions options) : IFunctionRunner, ISupervisedRunner
+{
+    private const string OctetStream = "application/octet-stream";
+
+    private readonly HealthCounter _health = new();
+    private ShimSession? _session;
+
+    public RunnerHealth Health => _health.Current;
+
+    /// <summary>The host pid of the live process, or null between processes.</summary>
+    public int? ProcessId => _session?.Pid;
+
+    public async Task<RunResult> RunAsync(RunRequest request, CancellationToken cancellationToken)
+    {
+        // The first job of a process also pays for loading the handler: StartTimeout on top.
+        var budget = _session is null ? spec.Timeout + options.StartTimeout : spec.Timeout;
+        using var timeout = new CancellationTokenSource(budget);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+
+        if (_session is null)
+        {
+            try
+            {
+                _session = await ShimSession.StartAsync(spec, functionDir, options, request: null, once: false, linked.Token);
+                _health.Started(_session.Pid);
+                LogStarted(options.Logger, spec.Name, _session.Pid);
+            }
+            catch (FunctionStartException e)
+            {
+                _health.StartFailed(e.Message);
+                LogStartFailed(options.Logger, spec.Name, e.Message);
+                return new RunResult([], OctetStream, new JobError(ErrorKind.Crash, e.Message), "", 0);
+            }
+            catch (ShimStartException e)
+            {
+                _health.StartFailed(e.Error.Message);
+                LogStartFailed(options.Logger, spec.Name, e.Error.Message);
+                return new RunResult([], OctetStream, e.Error, e.Log, 0);
+            }
+            catch (OperationCanceledException)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                _health.StartFailed("timed out while starting");
+                return Timeout("", 0);
+            }
+        }
+
+        var session = _session;
+        try
+        {
+            var result = await session.RunAsync(request, linked.Token);
+            _health.Finished(result);
+            if (session.Broken)
+            {
+                LogProcessLost(options.Logger, spec.Name, session.Pid, result.Error?.Message ?? "");
+                await DropSessionAsync();
+            }
+            return result;
+        }
+        catch (OperationCanceledException)
+        {
+            session.Kill();
+            var log = await session.KilledLogAsync();
+            await DropSessionAsync();
+            cancellationToken.ThrowIfCancellationRequested();
+            return Timeout(log, session.Pid);
+        }
+    }
+
+    private async Task DropSessionAsync()
+    {
+        if (_session is { } session)
+        {
+            _session = null;
+            _health.Stopped();
+            await session.DisposeAsync();
+        }
+    }
+
+    private RunResult Timeout(string log, int pid) =>
+        new([], OctetStream, new JobError(ErrorKind.Timeout, $"timed out after {Quantity.FormatDuration(spec.Timeout)}; its process tree was killed"), log, pid);
+
+    public ValueTask DisposeAsync() => new(DropSessionAsync());
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Warm process for {Function} started, pid {Pid}")]
+    private static partial void LogStarted(ILogger logger, string function, int pid);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Warm process for {Function} could not start: {Problem}")]
+    private static partial void LogStartFailed(ILogger logger, string function, string problem);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Warm process {Pid} of {Function} is gone ({Problem}); the next job starts a fresh one")]
+    private static partial void LogProcessLost(ILogger logger, string function, int pid, string problem);
+}

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Sockets;
+using Fjord.Core.Jobs;
+
+namespace Fjord.Runtime.Tests;
+
+/// <summary>What a sandboxed function cannot do. Each test also runs unsandboxed as a control, so it fails if the check itself is broken.</summary>
+public sealed class SandboxTests
+{
+    [Fact]
+    public void Host_IsIsolatedAndLimited_OnThisMachine()
+    {
+        var status = Sandbox.Host.Status;
+
+        Assert.True(status.Isolated, status.Warning);
+        Assert.True(status.Limited, status.Warning);
+        Assert.Null(status.Warning);
+    }
+
+    [Fact]
+    public async Task Readiness_WarnsButStaysReady_WithoutBubblewrap()
+    {
+        var missing = Sandbox.Detect(bwrapPath: "/nonexistent/bwrap");
+
+        var readiness = await new SandboxReadiness(missing).CheckAsync(CancellationToken.None);
+
+        Assert.False(missing.Status.Isolated);
+        Assert.True(readiness.Ready);
+        Assert.True(readiness.Warning);
+        Assert.Contains("UNSANDBOXED", readiness.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Readiness_WarnsAboutLimits_WithoutCgroups()
+    {
+        using var folder = new TempFolder();
+        var noCgroups = Sandbox.Detect(cgroupRoot: folder.Path);
+
+        var readiness = await new SandboxReadiness(noCgroups).CheckAsync(CancellationToken.None);
+
+        Assert.False(noCgroups.Status.Limited);
+        Assert.True(readiness.Warning);
+        Assert.Contains("cgroup", readiness.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_CannotConnectToHostLoopback_InSandbox()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var connect = Run.Exec("/usr/bin/python3", "-c", $"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=3); print('connected')");
+
+        var plain = await Run.OnceAsync(connect, null, sandbox: false);
+        var boxed = await Run.OnceAsync(connect, null, sandbox: true);
+
+        Assert.Equal("connected", plain.Text().Trim());
+        Assert.Equal(ErrorKind.Exit, boxed.Error?.Kind);
+        Assert.DoesNotContain("connected", boxed.Text(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_CannotReadShadow_InSandbox()
+    {
+        var cat = Run.Exec("/bin/cat", "/etc/shadow");
+
+        var plain = await Run.OnceAsync(cat, null, sandbox: false);
+        var boxed = await Run.OnceAsync(cat, null, sandbox: true);
+
+        Assert.Null(plain.Error);
+        Assert.True(ErrorKind.Exit == boxed.Error?.Kind, $"{boxed.Error} {boxed.Log}");
+        Assert.Empty(boxed.Output);
+    }
+
+    [Fact]
+    public async Task RunAsync_CannotSeeDataFolder_InSandbox()
+    {
+        using var data = new TempFolder();
+        var secret = data.Write("fjord.db", "job rows");
+        using var function = new TempFolder();
+        var cat = Run.Exec("/bin/cat", secret);
+
+        var plain = await Run.OnceAsync(cat, function.Path, sandbox: false);
+        var boxed = await Run.OnceAsync(cat, function.Path, sandbox: true);
+
+        Assert.Equal("job rows", plain.Text());
+        Assert.Equal(ErrorKind.Exit, boxed.Error?.Kind);
+        Assert.Contains("No such file", boxed.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_RunsAsNonRootWithoutCapabilities_InSandbox()
+    {
+        var id = Run.Exec("/bin/sh", "-c", "id -u; grep CapEff /proc/self/status");
+
+        var boxed = await Run.OnceAsync(id, null, sandbox: true);
+
+        var lines = boxed.Text().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("65534", lines[0]);
+        Assert.Equal("CapEff:\t0000000000000000", lines[1]);
+    }
+
+    [Fact]
+    public async Task RunAsync_FunctionFolderIsReadOnly_AndTmpIsPrivate()
+    {
+        using var function = new TempFolder();
+        var write = Run.Exec("/bin/sh", "-c", "echo x > /tmp/scratch && cat /tmp/scratch; echo y > /fn/new.txt");
+
+        var boxed = await Run.OnceAsync(write, function.Path, sandbox: true);
+
+        Assert.Equal("x", boxed.Text().Trim());
+        Assert.Equal(ErrorKind.Exit, boxed.Error?.Kind);
+        Assert.False(File.Exists(Path.Combine(function.Path, "new.txt")));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RunAsync_FailsAsMemory_WhenOverLimit(bool sandbox)
+    {
+        var hog = Run.Exec("/usr/bin/python3", "-c", "x = bytearray(1024 * 1024 * 1024); print(len(x))") with { MemoryBytes = 64L * 1024 * 1024 };
+
+        var result = await Run.OnceAsync(hog, null, sandbox);
+
+        Assert.Equal(ErrorKind.Memory, result.Error?.Kind);
+    }
+
+    [Fact]
+    public async Task RunAsync_RunsAtFullMemory_WithoutLimits()
+    {
+        var hog = Run.Exec("/usr/bin/python3", "-c", "x = bytearray(256 * 1024 * 1024); print(len(x))") with { MemoryBytes = 64L * 1024 * 1024 };
+
+        var result = await Run.OnceAsync(hog, null, false, options: Run.Options(false) with { Limits = false });
+
+        Assert.Null(result.Error);
+    }
+
+    [Fact]
+    public async Task RunAsync_StopsForkBomb_AtPidsLimit()
+    {
+        var spec = Run.Exec("/bin/sh", "-c", "i=0; while [ $i -lt 100 ]; do sleep 5 & i=$((i+1)); done; wait") with { Timeout = TimeSpan.FromSeconds(20) };
+
+        var result = await Run.OnceAsync(spec, null, false, options: Run.Options(false) with { PidsLimit = 20 });
+
+        Assert.Contains("fork", result.Log, StringComparison.OrdinalIgnoreCase);
+    }
+}
