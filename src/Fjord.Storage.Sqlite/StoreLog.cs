@@ -25,4 +25,7 @@ internal static partial class StoreLog
 
     [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Job {JobId} was found running at open and taken back")]
     public static partial void Recovered(ILogger logger, string jobId);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Error, Message = "Handing out jobs of {Function} failed; its fetches wait and try again shortly")]
+    public static partial void ServeFailed(ILogger logger, string function, Exception error);
 }

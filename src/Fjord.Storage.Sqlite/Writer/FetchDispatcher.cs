@@ -1,4 +1,5 @@
 using Fjord.Core.Queue;
+using Microsoft.Extensions.Logging;
 
 namespace Fjord.Storage.Sqlite.Writer;
 
@@ -10,7 +11,7 @@ namespace Fjord.Storage.Sqlite.Writer;
 /// Leases are handed out only after the claim committed: a worker never runs a job whose claim
 /// could still roll back.
 /// </summary>
-internal sealed class FetchDispatcher(Func<LeasedJob, IJobLease> createLease, Action<LeasedJob> giveBack)
+internal sealed class FetchDispatcher(Func<LeasedJob, IJobLease> createLease, Action<LeasedJob> giveBack, ILogger logger)
 {
     private sealed class Parked
     {
@@ -20,6 +21,10 @@ internal sealed class FetchDispatcher(Func<LeasedJob, IJobLease> createLease, Ac
     }
 
     private const long RetryAfterFailureMs = 1000;
+
+    private static readonly SqlText Savepoint = new("SAVEPOINT serve");
+    private static readonly SqlText ReleaseSavepoint = new("RELEASE serve");
+    private static readonly SqlText RollbackSavepoint = new("ROLLBACK TO serve");
 
     private readonly Dictionary<string, Parked> _parked = new(StringComparer.Ordinal);
     private readonly HashSet<string> _serve = new(StringComparer.Ordinal);
@@ -86,7 +91,8 @@ internal sealed class FetchDispatcher(Func<LeasedJob, IJobLease> createLease, Ac
 
         foreach (var function in _serve)
         {
-            var parked = _parked[function];
+            if (!_parked.TryGetValue(function, out var parked))
+                continue; // every fetch of it was cancelled and pruned
             parked.Requests.RemoveAll(static r => r.IsCanceled);
             if (parked.Requests.Count == 0)
             {
@@ -96,9 +102,36 @@ internal sealed class FetchDispatcher(Func<LeasedJob, IJobLease> createLease, Ac
             var info = context.Functions.Find(function);
             if (info is { Paused: true })
                 continue; // a resume wakes it
-            ServeFunction(context, function, parked, info);
+            ServeIsolated(context, function, parked, info);
         }
         _serve.Clear();
+    }
+
+    /// <summary>
+    /// A function's round runs in its own savepoint: should it fail on its own, its claims roll
+    /// back, its fetches wait again, and the group's other writes (someone's 202) still commit.
+    /// </summary>
+    private void ServeIsolated(WriteContext context, string function, Parked parked, FunctionInfo? info)
+    {
+        var mark = context.Mark();
+        var claimed = _claimed.Count;
+        context.Sql[Savepoint].Run();
+        try
+        {
+            ServeFunction(context, function, parked, info);
+            context.Sql[ReleaseSavepoint].Run();
+        }
+        catch (Exception ex) when (!SqliteErrors.IsStoreFailure(ex))
+        {
+            context.Sql[RollbackSavepoint].Run();
+            context.Sql[ReleaseSavepoint].Run();
+            context.Undo(mark);
+            for (var i = claimed; i < _claimed.Count; i++)
+                parked.Requests.Insert(0, _claimed[i].Request);
+            _claimed.RemoveRange(claimed, _claimed.Count - claimed);
+            parked.NextDue = context.Now + RetryAfterFailureMs;
+            StoreLog.ServeFailed(logger, function, ex);
+        }
     }
 
     private void ServeFunction(WriteContext context, string function, Parked parked, FunctionInfo? info)

@@ -56,7 +56,7 @@ internal sealed class WriterLoop
         _time = options.Time;
         _reapInterval = options.ReapInterval;
         _logger = logger;
-        _fetches = new FetchDispatcher(job => new SqliteLease(this, job), GiveBack);
+        _fetches = new FetchDispatcher(job => new SqliteLease(this, job), GiveBack, logger);
         _thread = new Thread(Run) { IsBackground = true, Name = "fjord-sqlite-writer" };
     }
 
