@@ -10,7 +10,7 @@ namespace Fjord.Gateway;
 public static class GatewayEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Adds the gateway's middleware (problem+json error boundary, bearer-key authentication) and
+    /// Adds the gateway's middleware (problem+json error boundary, path and body-size guard, bearer-key authentication) and
     /// every route of CONTRACT §4 except <c>/v1/keys</c>. Handlers are plain <see cref="RequestDelegate"/>s
     /// on singletons: no per-request parameter binding or service resolution on the intake path.
     /// </summary>
@@ -19,8 +19,10 @@ public static class GatewayEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(app);
         var sp = app.Services;
         var errors = sp.GetRequiredService<ErrorBoundary>();
+        var guard = sp.GetRequiredService<RequestGuard>();
         var auth = sp.GetRequiredService<KeyAuthentication>();
         app.Use(next => context => errors.InvokeAsync(context, next));
+        app.Use(next => context => guard.InvokeAsync(context, next));
         app.Use(next => context => auth.InvokeAsync(context, next));
 
         var intake = sp.GetRequiredService<JobIntakeEndpoints>();

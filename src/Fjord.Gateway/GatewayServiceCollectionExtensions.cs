@@ -27,6 +27,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<IJobMonitor>(), sp.GetService<IWorkerStatus>()));
         services.AddSingleton<KeyAuthentication>();
         services.AddSingleton<Problems.ErrorBoundary>();
+        services.AddSingleton<Problems.RequestGuard>();
         services.AddSingleton<JobIntakeEndpoints>();
         services.AddSingleton<InvokeEndpoints>();
         services.AddSingleton<FunctionEndpoints>();

@@ -7,15 +7,11 @@ namespace Fjord.Gateway.Problems;
 /// <summary>
 /// Turns what escapes an endpoint into problem+json. Above all a store that cannot confirm a
 /// write becomes 503, never a 2xx: the client must not believe an unconfirmed job is durable.
-/// Also sets the request body limit before any endpoint reads the body.
 /// </summary>
-internal sealed class ErrorBoundary(GatewayOptions options, ILogger<ErrorBoundary> logger)
+internal sealed class ErrorBoundary(ILogger<ErrorBoundary> logger)
 {
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        var limit = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>();
-        if (limit is { IsReadOnly: false })
-            limit.MaxRequestBodySize = options.MaxBodyBytes;
         try
         {
             await next(context);
