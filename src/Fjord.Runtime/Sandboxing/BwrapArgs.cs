@@ -56,7 +56,7 @@ internal static class BwrapArgs
             a.AddRange(["--ro-bind-try", path, path]);
 
         if (command.RuntimesDir is { } runtimes)
-            a.AddRange(["--ro-bind", runtimes, RuntimesMount]);
+            a.AddRange(["--perms", "0755", "--dir", "/fjord", "--ro-bind", runtimes, RuntimesMount]);
         if (command.FunctionDir is { } dir)
             a.AddRange(["--ro-bind", dir, FunctionMount, "--chdir", FunctionMount]);
         else
