@@ -40,7 +40,7 @@ internal sealed class Node : IAsyncDisposable
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data?.Contains("fjord is up", StringComparison.Ordinal) == true)
-                _ = Task.Delay(500).ContinueWith(_ => ready.TrySetResult(), TaskScheduler.Default);
+                ready.TrySetResult();
         };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("  node: " + e.Data); };
         process.BeginOutputReadLine();
@@ -48,8 +48,6 @@ internal sealed class Node : IAsyncDisposable
         var node = new Node(process, $"http://127.0.0.1:{port}", Key, dataDir);
         if (await Task.WhenAny(ready.Task, Task.Delay(60_000)) != ready.Task)
             throw new TimeoutException("fjord up did not start");
-        // Wait for the deploy of the project file to finish: every function listed.
-        await Task.Delay(500);
         return node;
     }
 

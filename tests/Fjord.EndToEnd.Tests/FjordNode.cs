@@ -102,8 +102,8 @@ internal sealed class FjordNode : IAsyncDisposable
             try
             {
                 using var r = await Http.GetAsync("/healthz");
-                // /healthz answers before `up` has deployed the project; wait for the banner too.
-                if (r.IsSuccessStatusCode && Output.Contains("fjord is up", StringComparison.Ordinal) && DeployedAll())
+                // /healthz answers before `up` has deployed the project; the banner comes after the deploy.
+                if (r.IsSuccessStatusCode && Output.Contains("fjord is up", StringComparison.Ordinal))
                     return;
             }
             catch (HttpRequestException)
@@ -113,8 +113,6 @@ internal sealed class FjordNode : IAsyncDisposable
         }
         throw new TimeoutException($"fjord up did not become ready:\n{Output}");
     }
-
-    private bool DeployedAll() => !Output.Contains("deploying", StringComparison.Ordinal) || Output.Contains("deployed", StringComparison.Ordinal);
 
     /// <summary>SIGKILL by PID: no drain, no cleanup, like a power cut for this process.</summary>
     public async Task KillAsync()

@@ -1,16 +1,133 @@
+using Fjord.Core.Queue;
+using Fjord.Core.Storage;
+using Fjord.Gateway;
+using Fjord.Runtime;
+using Fjord.Storage.Sqlite;
+using Fjord.Worker;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
 namespace Fjord.Cli.Up;
 
 /// <summary>Arguments of `fjord up`, parsed by the command line layer.</summary>
 internal sealed record UpArguments(string DataDir, int Port, string? ProjectFile, string Host = "127.0.0.1");
 
-/// <summary>`fjord up`: gateway + workers + embedded SQLite store in one process.</summary>
+/// <summary>
+/// `fjord up`: the composition root of a one-node platform. Gateway, worker pools and the
+/// embedded SQLite store share one process and one data folder:
+/// <c>{data}/fjord.db</c> (jobs, functions, bundles, keys), <c>{data}/bundles/</c> (unpacked
+/// code by content hash), <c>{data}/admin.key</c>.
+/// </summary>
 internal static class UpCommand
 {
     /// <summary>Runs until <paramref name="cancellationToken"/> fires (Ctrl+C / SIGTERM), then drains. Returns the exit code.</summary>
-    public static Task<int> RunAsync(UpArguments args, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(UpArguments args, CancellationToken cancellationToken)
     {
-        _ = args;
-        _ = cancellationToken;
-        throw new NotImplementedException("fjord up is being wired");
+        var dataDir = Path.GetFullPath(args.DataDir);
+        Directory.CreateDirectory(dataDir);
+        var node = NodeName.Default();
+
+        using var loggerFactory = LoggerFactory.Create(b => b
+            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+            .SetMinimumLevel(LogLevel.Information)
+            .AddFilter("Microsoft", LogLevel.Warning)
+            .AddFilter("System", LogLevel.Warning));
+
+        await using var store = await SqliteStore.OpenAsync(
+            new SqliteStoreOptions { Path = Path.Combine(dataDir, "fjord.db"), Node = node, LoggerFactory = loggerFactory },
+            cancellationToken);
+
+        var sandbox = Sandbox.Detect();
+        var runtimeOptions = new RuntimeOptions
+        {
+            Host = sandbox,
+            TempRoot = Path.Combine(dataDir, "tmp"),
+            Logger = loggerFactory.CreateLogger("Fjord.Runtime"),
+        };
+
+        var gatewayOptions = new GatewayOptions
+        {
+            DataDir = dataDir,
+            AdminKeyFromEnvironment = Environment.GetEnvironmentVariable("FJORD_ADMIN_KEY"),
+        };
+        var adminKey = await AdminKeyBootstrap.EnsureAsync(store, gatewayOptions, cancellationToken);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(System.Net.IPAddress.Parse(args.Host), args.Port);
+            k.AddServerHeader = false;
+        });
+        builder.Services.AddSingleton<IJobQueue>(store);
+        builder.Services.AddSingleton<IJobStore>(store);
+        builder.Services.AddSingleton<IFunctionStore>(store);
+        builder.Services.AddSingleton<IJobMonitor>(store);
+        builder.Services.AddSingleton<IKeyStore>(store);
+        builder.Services.AddSingleton<IReadinessSource>(store);
+        builder.Services.AddSingleton<IReadinessSource>(new SandboxReadiness(sandbox));
+        builder.Services.AddSingleton(new WorkerOptions
+        {
+            Node = node,
+            BundleDir = Path.Combine(dataDir, "bundles"),
+            CreateRunner = (spec, folder) => RunnerFactory.Create(spec, folder, runtimeOptions),
+        });
+        builder.Services.AddSingleton<WorkerHost>();
+        builder.Services.AddSingleton<IWorkerStatus>(sp => sp.GetRequiredService<WorkerHost>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerHost>());
+        builder.Services.AddFjordGateway(gatewayOptions);
+
+        await using var app = builder.Build();
+        app.MapFjordGateway();
+
+        var logger = loggerFactory.CreateLogger("fjord");
+        if (sandbox.Status.Warning is { } warning)
+            UpLog.SandboxUnavailable(logger, warning);
+
+        await app.StartAsync(cancellationToken);
+        var url = $"http://{args.Host}:{args.Port}";
+        if (adminKey.Created && adminKey.FilePath is { } keyFile)
+            Console.Out.WriteLine($"admin key written to {keyFile} (shown once: {adminKey.Secret})");
+        else if (adminKey.FilePath is { } existing)
+            Console.Out.WriteLine($"admin key: {existing}");
+
+        if (args.ProjectFile is { } projectPath)
+            await DeployProjectAsync(url, adminKey, dataDir, projectPath, app.Services.GetRequiredService<WorkerHost>(), cancellationToken);
+
+        // Printed last: scripts and tests wait for this line to know the examples are deployed.
+        Console.Out.WriteLine($"fjord is up at {url}  (node {node}, data {dataDir})");
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        Console.Out.WriteLine("draining: running jobs finish, unstarted ones stay queued");
+        // The stop sequence matters: the gateway stops accepting first, then workers drain, and
+        // only then does the store close (disposed by `await using` above).
+        await app.StopAsync(CancellationToken.None);
+        return ExitCodes.Success;
     }
+
+    private static async Task DeployProjectAsync(string url, AdminKey adminKey, string dataDir, string projectPath, WorkerHost worker, CancellationToken cancellationToken)
+    {
+        var key = adminKey.Secret ?? Credentials.ReadKeyFile(dataDir)
+            ?? throw new CliException(ExitCodes.NotAuthorized, "no admin key to deploy with: set FJORD_ADMIN_KEY");
+        var project = Project.ProjectFile.Load(projectPath);
+        using var client = new Client.FjordClient(new Uri(url), key);
+        await Commands.DeployCommand.DeployAsync(client, project, [], Console.Out, cancellationToken);
+        worker.Nudge();
+    }
+}
+
+internal static partial class UpLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Function processes are not fully contained: {Reason}")]
+    public static partial void SandboxUnavailable(ILogger logger, string reason);
 }
