@@ -23,13 +23,13 @@ internal sealed class KeyAuthentication(KeyCache keys, ILogger<KeyAuthentication
             return;
         }
 
-        var secret = BearerSecret(context.Request.Headers.Authorization.ToString());
-        if (secret is null)
+        var header = context.Request.Headers.Authorization.ToString();
+        if (!TryBearerSecret(header, out var start, out var length))
         {
             await RefuseAsync(context, "missing or malformed Authorization: Bearer header");
             return;
         }
-        var grant = await keys.FindAsync(secret, context.RequestAborted);
+        var grant = await keys.FindAsync(header.AsSpan(start, length), context.RequestAborted);
         if (grant is null)
         {
             await RefuseAsync(context, "the API key is not known (or was revoked)");
@@ -39,14 +39,21 @@ internal sealed class KeyAuthentication(KeyCache keys, ILogger<KeyAuthentication
         await next(context);
     }
 
-    private static string? BearerSecret(string header)
+    private static bool TryBearerSecret(string header, out int start, out int length)
     {
         const string Scheme = "Bearer ";
+        start = Scheme.Length;
+        length = 0;
         if (header.Length <= Scheme.Length || header.Length > Scheme.Length + MaxSecretLength
             || !header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
-            return null;
-        var secret = header.AsSpan(Scheme.Length).Trim();
-        return secret.IsEmpty ? null : secret.ToString();
+            return false;
+        while (start < header.Length && header[start] == ' ')
+            start++;
+        var end = header.Length;
+        while (end > start && header[end - 1] == ' ')
+            end--;
+        length = end - start;
+        return length > 0;
     }
 
     private Task RefuseAsync(HttpContext context, string reason)

@@ -19,12 +19,13 @@ internal sealed class KeyCache(IKeyStore keys, TimeProvider time)
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    public ValueTask<KeyGrant?> FindAsync(string secret, CancellationToken cancellationToken)
+    /// <summary>Looks the secret up by span, so a cache hit allocates nothing (not even the secret's string).</summary>
+    public ValueTask<KeyGrant?> FindAsync(ReadOnlySpan<char> secret, CancellationToken cancellationToken)
     {
-        var now = time.GetTimestamp();
-        if (_entries.TryGetValue(secret, out var entry) && now < entry.ExpiresAt)
+        var lookup = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(secret, out var entry) && time.GetTimestamp() < entry.ExpiresAt)
             return ValueTask.FromResult(entry.Grant);
-        return LookUpAsync(secret, cancellationToken);
+        return LookUpAsync(secret.ToString(), cancellationToken);
     }
 
     public void Clear() => _entries.Clear();
