@@ -7,6 +7,24 @@ namespace Fjord.Gateway.Tests;
 
 public sealed class BundleTests
 {
+    [Fact]
+    public async Task PutBundle_AcceptsBundleLargerThanPayloadLimit()
+    {
+        await using var gw = await TestGateway.StartAsync(o => o with { MaxBodyBytes = 1024, MaxBundleBytes = 64 * 1024 });
+        using var memory = new MemoryStream();
+        using (var archive = new ZipArchive(memory, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using var stream = archive.CreateEntry("data.bin", CompressionLevel.NoCompression).Open();
+            stream.Write(new byte[8 * 1024]);
+        }
+
+        using var fits = await UploadAsync(gw, "fn", memory.ToArray());
+        using var tooBig = await UploadAsync(gw, "fn", new byte[65 * 1024]);
+
+        Assert.Equal(HttpStatusCode.OK, fits.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooBig.StatusCode);
+    }
+
     private static byte[] Zip(params string[] entries)
     {
         using var memory = new MemoryStream();

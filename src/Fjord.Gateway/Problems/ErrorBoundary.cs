@@ -34,7 +34,7 @@ internal sealed class ErrorBoundary(ILogger<ErrorBoundary> logger)
         {
             await Problem.WriteAsync(context, ProblemType.InvalidRequest, e.Message);
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; there is no one to answer.
         }
