@@ -1,0 +1,102 @@
+using System.Text;
+using Fjord.Core.Jobs;
+
+namespace Fjord.Worker.Tests;
+
+public sealed class JobProcessorTests
+{
+    [Fact]
+    public async Task Process_Success_AcksWithResultAndLog()
+    {
+        await using var f = await WorkerFixture.CreateAsync();
+        await f.DeployAsync("echo");
+        await f.StartAsync((r, _) => Task.FromResult(ScriptedRunner.Ok("out:" + Encoding.UTF8.GetString(r.Payload.Span))));
+        var id = (await f.EnqueueAsync("echo", 1))[0];
+
+        var job = await f.WaitForEndAsync(id);
+
+        Assert.Equal(JobStatus.Succeeded, job.Status);
+        Assert.Equal("test-node", job.Node);
+        var result = await f.Store.GetResultAsync(id, CancellationToken.None);
+        Assert.Equal("out:p0", Encoding.UTF8.GetString(result!.Body));
+        Assert.Equal("ran ok", await f.Store.GetLogAsync(id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Process_FailsTwiceThenSucceeds_EndsSucceededOnAttemptThree()
+    {
+        await using var f = await WorkerFixture.CreateAsync();
+        await f.DeployAsync("flaky", maxAttempts: 5);
+        await f.StartAsync((r, _) => Task.FromResult(r.Attempt < 3 ? ScriptedRunner.Fail(ErrorKind.Exit, "not yet") : ScriptedRunner.Ok("finally")));
+        var id = (await f.EnqueueAsync("flaky", 1, maxAttempts: 5))[0];
+
+        var job = await f.WaitForEndAsync(id);
+
+        Assert.Equal(JobStatus.Succeeded, job.Status);
+        Assert.Equal(3, job.Attempt);
+        Assert.Equal(3, job.Attempts.Count);
+        Assert.Equal(ErrorKind.Exit, job.Attempts[0].Error?.Kind);
+        Assert.Null(job.Attempts[2].Error);
+        // Backoff: the second attempt did not start before the first retry's delay (≥ half of 50 ms).
+        Assert.True(job.Attempts[1].StartedAt - job.Attempts[0].FinishedAt!.Value >= TimeSpan.FromMilliseconds(20));
+    }
+
+    [Fact]
+    public async Task Process_AlwaysFails_DeadLettersAfterExactlyMaxAttempts()
+    {
+        await using var f = await WorkerFixture.CreateAsync();
+        await f.DeployAsync("broken", maxAttempts: 3);
+        await f.StartAsync((_, _) => Task.FromResult(ScriptedRunner.Fail(ErrorKind.Timeout, "too slow")));
+        var id = (await f.EnqueueAsync("broken", 1, maxAttempts: 3))[0];
+
+        var job = await f.WaitForEndAsync(id);
+
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Equal(3, job.Attempts.Count);
+        Assert.Equal(3, f.Gauge.Started);
+        Assert.Equal(ErrorKind.Timeout, job.Error?.Kind);
+    }
+
+    [Fact]
+    public async Task Stop_WithAttemptRunningPastGrace_HandsJobBackUncounted()
+    {
+        await using var f = await WorkerFixture.CreateAsync();
+        await f.DeployAsync("slow");
+        var started = new TaskCompletionSource();
+        await f.StartAsync(async (_, ct) =>
+        {
+            started.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+            return ScriptedRunner.Ok("never");
+        }, drainGrace: TimeSpan.FromMilliseconds(200));
+        var id = (await f.EnqueueAsync("slow", 1))[0];
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        await f.Host.StopAsync(CancellationToken.None);
+
+        var job = await f.Store.GetJobAsync(id, CancellationToken.None);
+        Assert.Equal(JobStatus.Queued, job!.Status);
+        Assert.Equal(0, job.Attempt);
+    }
+
+    [Fact]
+    public async Task Stop_WithAttemptFinishingInsideGrace_LetsItFinish()
+    {
+        await using var f = await WorkerFixture.CreateAsync();
+        await f.DeployAsync("short");
+        var started = new TaskCompletionSource();
+        await f.StartAsync(async (_, _) =>
+        {
+            started.TrySetResult();
+            await Task.Delay(300);
+            return ScriptedRunner.Ok("done");
+        });
+        var id = (await f.EnqueueAsync("short", 1))[0];
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        await f.Host.StopAsync(CancellationToken.None);
+
+        var job = await f.Store.GetJobAsync(id, CancellationToken.None);
+        Assert.Equal(JobStatus.Succeeded, job!.Status);
+    }
+}

@@ -1,0 +1,89 @@
+using Fjord.Core.Functions;
+using Fjord.Core.Jobs;
+using Fjord.Runtime;
+using Fjord.Storage.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Fjord.Worker.Tests;
+
+/// <summary>A real SQLite store in a fresh folder, and a WorkerHost over it with scripted runners.</summary>
+internal sealed class WorkerFixture : IAsyncDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "fjord-worker-" + Guid.NewGuid().ToString("N")[..10]);
+    private WorkerHost? _host;
+
+    public SqliteStore Store { get; private set; } = null!;
+
+    public ScriptedRunner.Gauge Gauge { get; } = new();
+
+    public static async Task<WorkerFixture> CreateAsync()
+    {
+        var f = new WorkerFixture();
+        Directory.CreateDirectory(f._dir);
+        f.Store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = Path.Combine(f._dir, "fjord.db") }, CancellationToken.None);
+        return f;
+    }
+
+    public async Task<FunctionSpec> DeployAsync(string name, int concurrency = 1, int maxAttempts = 3)
+    {
+        var spec = FunctionSpec.Parse(name, new FunctionDocument
+        {
+            Runtime = "exec",
+            Command = ["true"],
+            Concurrency = concurrency,
+            MaxAttempts = maxAttempts,
+            Backoff = new BackoffDocument { Initial = "50ms", Max = "100ms" },
+        }, [])!;
+        await Store.PutFunctionAsync(spec, CancellationToken.None);
+        return spec;
+    }
+
+    public async Task StartAsync(Func<RunRequest, CancellationToken, Task<RunResult>> script, TimeSpan? drainGrace = null)
+    {
+        _host = new WorkerHost(Store, Store, new WorkerOptions
+        {
+            Node = "test-node",
+            BundleDir = Path.Combine(_dir, "bundles"),
+            CreateRunner = (_, _) => new ScriptedRunner(Gauge, script),
+            DrainGrace = drainGrace ?? TimeSpan.FromSeconds(10),
+            RenewInterval = TimeSpan.FromMilliseconds(200),
+        }, NullLogger<WorkerHost>.Instance);
+        await _host.StartAsync(CancellationToken.None);
+    }
+
+    public WorkerHost Host => _host ?? throw new InvalidOperationException("not started");
+
+    public async Task<string[]> EnqueueAsync(string function, int count, int maxAttempts = 3)
+    {
+        var jobs = Enumerable.Range(0, count).Select(i => new NewJob
+        {
+            Id = JobId.New(),
+            Function = function,
+            Payload = System.Text.Encoding.UTF8.GetBytes($"p{i}"),
+            MaxAttempts = maxAttempts,
+            CreatedAt = DateTimeOffset.UtcNow,
+        }).ToList();
+        var result = await Store.EnqueueAsync(jobs, CancellationToken.None);
+        return result.Select(r => r.Id).ToArray();
+    }
+
+    public async Task<JobRecord> WaitForEndAsync(string id)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        return (await Store.WaitForEndAsync(id, cts.Token))!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_host is not null)
+            await _host.DisposeAsync();
+        await Store.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
