@@ -34,7 +34,7 @@ public sealed record RuntimeOptions
     public string PythonPath { get; init; } = "/usr/bin/python3";
     public string NodePath { get; init; } = "/usr/bin/node";
 
-    /// <summary>How long a warm process may take to load its handler, on top of the first job's timeout.</summary>
+    /// <summary>How long a warm process may take to load its handler before its first job (not counted in the job's timeout).</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     public ILogger Logger { get; init; } = NullLogger.Instance;

@@ -26,16 +26,14 @@ internal sealed partial class WarmRunner(FunctionSpec spec, string? functionDir,
 
     public async Task<RunResult> RunAsync(RunRequest request, CancellationToken cancellationToken)
     {
-        // The first job of a process also pays for loading the handler: StartTimeout on top.
-        var budget = _session is null ? spec.Timeout + options.StartTimeout : spec.Timeout;
-        using var timeout = new CancellationTokenSource(budget);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-
         if (_session is null)
         {
+            // Loading the handler has its own budget: the job's timeout starts when the job does.
+            using var startTimeout = new CancellationTokenSource(options.StartTimeout);
+            using var starting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, startTimeout.Token);
             try
             {
-                _session = await ShimSession.StartAsync(spec, functionDir, options, request: null, once: false, linked.Token);
+                _session = await ShimSession.StartAsync(spec, functionDir, options, request: null, once: false, starting.Token);
                 _health.Started(_session.Pid);
                 LogStarted(options.Logger, spec.Name, _session.Pid);
             }
@@ -54,11 +52,14 @@ internal sealed partial class WarmRunner(FunctionSpec spec, string? functionDir,
             catch (OperationCanceledException)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                _health.StartFailed("timed out while starting");
-                return Timeout("", 0);
+                var problem = $"the handler did not load within {Quantity.FormatDuration(options.StartTimeout)}";
+                _health.StartFailed(problem);
+                return new RunResult([], OctetStream, new JobError(ErrorKind.Timeout, problem), "", 0);
             }
         }
 
+        using var timeout = new CancellationTokenSource(spec.Timeout);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var session = _session;
         try
         {

@@ -70,6 +70,23 @@ public sealed class ForkRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_KillsDetachedGrandchild_OnTimeout_InSandboxWithoutCgroups()
+    {
+        using var folder = new TempFolder();
+        var marker = "fjord-marker-" + Guid.NewGuid().ToString("N");
+        folder.Write("run.sh", $"#!/bin/sh\nsetsid /bin/sh -c 'sleep 300; : {marker}' &\nsleep 300\n", executable: true);
+        var spec = Run.Exec("./run.sh") with { Timeout = TimeSpan.FromSeconds(1.5) };
+
+        var result = await Run.OnceAsync(spec, folder.Path, true, options: Run.Options(true) with { Limits = false });
+
+        Assert.Equal(ErrorKind.Timeout, result.Error?.Kind);
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (Run.ProcessesWith(marker).Count > 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        Assert.Empty(Run.ProcessesWith(marker));
+    }
+
+    [Fact]
     public async Task RunAsync_StartsNewProcess_EachAttempt()
     {
         await using var runner = RunnerFactory.Create(Run.Exec("/bin/sh", "-c", "echo $$"), null, Run.Options(false));

@@ -60,6 +60,19 @@ public sealed class SandboxTests
     }
 
     [Fact]
+    public async Task RunAsync_CanConnect_WhenNetworkAllowed()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var connect = Run.Exec("/usr/bin/python3", "-c", $"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=3); print('connected')") with { Network = true };
+
+        var boxed = await Run.OnceAsync(connect, null, sandbox: true);
+
+        Assert.Equal("connected", boxed.Text().Trim());
+    }
+
+    [Fact]
     public async Task RunAsync_CannotReadShadow_InSandbox()
     {
         var cat = Run.Exec("/bin/cat", "/etc/shadow");

@@ -231,6 +231,21 @@ public sealed class WarmRunnerTests
         Assert.Equal(2, ((ISupervisedRunner)runner).Health.ConsecutiveFailures);
     }
 
+    [Fact]
+    public async Task RunAsync_FailsAsTimeout_WhenHandlerLoadsTooSlowly()
+    {
+        using var folder = new TempFolder();
+        folder.Write("handler.py", "import time\ntime.sleep(60)\ndef handle(payload, context):\n    return payload\n");
+        var spec = Run.Shim(FunctionRuntime.Python, RunMode.Warm, "handler.py");
+        await using var runner = RunnerFactory.Create(spec, folder.Path, Run.Options(true) with { StartTimeout = TimeSpan.FromSeconds(1) });
+
+        var result = await runner.RunAsync(Run.Request(""), CancellationToken.None);
+
+        Assert.Equal(ErrorKind.Timeout, result.Error?.Kind);
+        Assert.Contains("did not load", result.Error?.Message, StringComparison.Ordinal);
+        Assert.Null(((ISupervisedRunner)runner).Health.ProcessId);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
