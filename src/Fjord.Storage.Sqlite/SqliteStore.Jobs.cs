@@ -1,10 +1,10 @@
+using System.Globalization;
+using System.Text;
 using Fjord.Core.Jobs;
 using Fjord.Core.Storage;
 using Fjord.Storage.Sqlite.Reads;
 using Fjord.Storage.Sqlite.Writer;
 using Microsoft.Data.Sqlite;
-using System.Globalization;
-using System.Text;
 
 namespace Fjord.Storage.Sqlite;
 

@@ -1,7 +1,7 @@
+using System.Text.Json;
 using Fjord.Core.Functions;
 using Fjord.Storage.Sqlite.Writer;
 using Microsoft.Data.Sqlite;
-using System.Text.Json;
 
 namespace Fjord.Storage.Sqlite;
 

@@ -29,3 +29,24 @@ public sealed class DiskFullTests
         Assert.Equal("before", System.Text.Encoding.UTF8.GetString(lease.Job.Payload));
     }
 }
+
+public sealed class DiskFullFetchTests
+{
+    [Fact]
+    public async Task FetchAsync_KeepsWaiting_ThroughAFailedGroup_AndIsServedLater()
+    {
+        await using var h = await StoreHarness.OpenAsync();
+        var fetch = h.FetchAsync("g");
+        await StoreHarness.AssertStillWaitingAsync(fetch, 100);
+        var pages = await h.Store.RunWriterPragmaAsync("PRAGMA page_count");
+        await h.Store.RunWriterPragmaAsync($"PRAGMA max_page_count = {pages}");
+
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => h.EnqueueAsync(function: "g", payload: new string('x', 512 * 1024)));
+        await StoreHarness.AssertStillWaitingAsync(fetch, 100);
+
+        await h.Store.RunWriterPragmaAsync("PRAGMA max_page_count = 1073741823");
+        var id = await h.EnqueueAsync(function: "g");
+        await using var lease = await fetch;
+        Assert.Equal(id, lease.Job.Id);
+    }
+}

@@ -1,6 +1,6 @@
+using System.Runtime.InteropServices;
 using Fjord.Core.Jobs;
 using Fjord.Core.Queue;
-using System.Runtime.InteropServices;
 
 namespace Fjord.Storage.Sqlite.Writer;
 

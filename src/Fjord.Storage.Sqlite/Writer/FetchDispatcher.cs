@@ -21,6 +21,7 @@ internal sealed class FetchDispatcher(Func<LeasedJob, IJobLease> createLease, Ac
     }
 
     private const long RetryAfterFailureMs = 1000;
+    private const long MinRecheckMs = 50;
 
     private static readonly SqlText Savepoint = new("SAVEPOINT serve");
     private static readonly SqlText ReleaseSavepoint = new("RELEASE serve");
@@ -163,8 +164,13 @@ internal sealed class FetchDispatcher(Func<LeasedJob, IJobLease> createLease, Ac
             }
             exhausted = jobs.Count < _batch.Count;
         }
-        if (parked.Requests.Count > 0)
-            parked.NextDue = Claims.NextDue(context, function);
+        if (parked.Requests.Count > 0 && Claims.NextDue(context, function) is { } due)
+        {
+            // Everything due was claimed, so the earliest waiting job lies ahead. The only jobs
+            // "due" yet unclaimed are expired ones left for the next expiry pass: look again
+            // shortly, never in a tight loop.
+            parked.NextDue = Math.Max(due, context.Now + MinRecheckMs);
+        }
     }
 
     /// <summary>The claims are on disk: hand out the leases. A fetch cancelled meanwhile gives its job back.</summary>

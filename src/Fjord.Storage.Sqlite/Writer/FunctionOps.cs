@@ -1,5 +1,5 @@
-using Fjord.Core.Functions;
 using System.Text.Json;
+using Fjord.Core.Functions;
 
 namespace Fjord.Storage.Sqlite.Writer;
 

@@ -24,14 +24,18 @@ internal sealed class SqlText
 /// <summary>A reusable prepared command with its parameters kept between runs.</summary>
 internal sealed class Statement(SqliteCommand command)
 {
+    // By name, for readable call sites; a dictionary, because the collection's own lookup by
+    // name is a linear scan, paid per parameter per job.
+    private readonly Dictionary<string, SqliteParameter> _parameters = new(StringComparer.Ordinal);
+
     public Statement Set(string name, object? value)
     {
-        var parameters = command.Parameters;
-        var index = parameters.IndexOf(name);
-        if (index < 0)
-            parameters.Add(new SqliteParameter(name, value ?? DBNull.Value));
-        else
-            parameters[index].Value = value ?? DBNull.Value;
+        if (!_parameters.TryGetValue(name, out var parameter))
+        {
+            parameter = command.Parameters.Add(new SqliteParameter(name, null));
+            _parameters[name] = parameter;
+        }
+        parameter.Value = value ?? DBNull.Value;
         return this;
     }
 

@@ -1,7 +1,7 @@
+using System.Threading.Channels;
 using Fjord.Core.Queue;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
-using System.Threading.Channels;
 
 namespace Fjord.Storage.Sqlite.Writer;
 
@@ -158,15 +158,22 @@ internal sealed class WriterLoop
     private void RunGroup(long now, bool reapDue)
     {
         _context.Begin(now);
+        // Fetches join the dispatcher before anything can fail: whatever happens to this
+        // group, they stay parked and are served by a later one.
+        foreach (var op in _batch)
+        {
+            if (op is FetchRequest fetch)
+                _fetches.Add(fetch);
+        }
         try
         {
             SetSync(AnyDurable());
             _sql[Begin].Run();
             foreach (var op in _batch)
             {
-                if (op is FetchRequest fetch)
-                    _fetches.Add(fetch);
-                else if (op.CancellationToken.IsCancellationRequested)
+                if (op is FetchRequest)
+                    continue;
+                if (op.CancellationToken.IsCancellationRequested)
                     op.Error = new OperationCanceledException(op.CancellationToken);
                 else
                     RunOne(op);
