@@ -36,7 +36,13 @@ internal static class UpCommand
             .AddFilter("System", LogLevel.Warning));
 
         await using var store = await SqliteStore.OpenAsync(
-            new SqliteStoreOptions { Path = Path.Combine(dataDir, "fjord.db"), Node = node, LoggerFactory = loggerFactory },
+            new SqliteStoreOptions
+            {
+                Path = Path.Combine(dataDir, "fjord.db"),
+                Node = node,
+                LoggerFactory = loggerFactory,
+                LeaseDuration = Tuning.LeaseDuration,
+            },
             cancellationToken);
 
         var sandbox = Sandbox.Detect();
@@ -74,6 +80,8 @@ internal static class UpCommand
             Node = node,
             BundleDir = Path.Combine(dataDir, "bundles"),
             CreateRunner = (spec, folder) => RunnerFactory.Create(spec, folder, runtimeOptions),
+            RenewInterval = Tuning.LeaseDuration / 3,
+            DrainGrace = Tuning.DrainGrace,
         });
         builder.Services.AddSingleton<WorkerHost>();
         builder.Services.AddSingleton<IWorkerStatus>(sp => sp.GetRequiredService<WorkerHost>());
