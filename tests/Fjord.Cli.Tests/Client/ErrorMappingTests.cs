@@ -119,6 +119,20 @@ public sealed class ErrorMappingTests : IDisposable
     }
 
     [Fact]
+    public async Task Invoke_PointsAtTheJobsLog_WhenTheProblemNamesTheJob()
+    {
+        await using var gateway = await TestGateway.StartAsync(app => app.MapPost("/v1/functions/{name}/invoke", () => Results.Json(
+            new { type = "https://fjord.dev/problems/function-failed", title = "function failed", status = 502, detail = "exit code 3", jobId = "0198a6b2c3d4e5f60718293a4b5c6d7e" },
+            statusCode: 502,
+            contentType: "application/problem+json")));
+
+        var run = await CliRun.RunAsync(["invoke", "hello"], temp.Path, gateway.Env());
+
+        Assert.Equal(ExitCodes.Failed, run.ExitCode);
+        run.AssertOneErrorLine("exit code 3 (job 0198a6b2c3d4e5f60718293a4b5c6d7e; see `fjord logs 0198a6b2c3d4e5f60718293a4b5c6d7e`)");
+    }
+
+    [Fact]
     public async Task Invoke_ExitsFailed_OnA504Timeout()
     {
         await using var gateway = await TestGateway.StartAsync(app => app.MapPost("/v1/functions/{name}/invoke", () => TestGateway.Problem(504, "the function ran past its timeout of 30s")));
