@@ -126,6 +126,18 @@ public sealed class SandboxTests
         Assert.False(File.Exists(Path.Combine(function.Path, "new.txt")));
     }
 
+    [Fact]
+    public async Task RunAsync_ExplainsPrivateFunctionFolder_InSandbox()
+    {
+        using var function = new TempFolder();
+        File.SetUnixFileMode(function.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var result = await Run.OnceAsync(Run.Exec("/bin/true"), function.Path, sandbox: true);
+
+        Assert.Equal(ErrorKind.Crash, result.Error?.Kind);
+        Assert.Contains("not readable by the sandbox user", result.Error?.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

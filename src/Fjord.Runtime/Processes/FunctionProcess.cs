@@ -82,6 +82,8 @@ internal sealed class FunctionProcess : IAsyncDisposable
 
             if (sandboxed)
             {
+                if (host.DropPrivilegesInside && spec.FunctionDir is { } folder)
+                    EnsureReadableBySandboxUser(folder);
                 psi.Environment["PATH"] = RunnerEnvironment.MinimalPath;
                 psi.WorkingDirectory = "/";
                 var runtimes = Directory.Exists(options.RuntimesDir) ? Path.GetFullPath(options.RuntimesDir) : null;
@@ -143,6 +145,17 @@ internal sealed class FunctionProcess : IAsyncDisposable
         _cgroup?.Remove();
         DeleteTemp(_tempDir);
         _process.Dispose();
+    }
+
+    /// <summary>
+    /// The sandbox user (uid 65534) reads the function's folder through its bind mount; a folder
+    /// made private (0700, as temp folders are) would fail every job with a bare "Permission denied".
+    /// </summary>
+    private static void EnsureReadableBySandboxUser(string folder)
+    {
+        const UnixFileMode needed = UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(folder) & needed) != needed)
+            throw new FunctionStartException($"the function folder {folder} is not readable by the sandbox user (uid 65534): make it world-readable (chmod o+rX)");
     }
 
     private static void DeleteTemp(string? dir)
