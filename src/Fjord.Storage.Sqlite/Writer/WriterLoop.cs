@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Fjord.Core.Queue;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
 namespace Fjord.Storage.Sqlite.Writer;
@@ -19,7 +18,7 @@ namespace Fjord.Storage.Sqlite.Writer;
 /// Concurrent intakes therefore share one fsync, which is how a disk good for a few thousand
 /// commits a second stores tens of thousands of jobs a second.
 /// </summary>
-internal sealed class WriterLoop
+internal sealed partial class WriterLoop
 {
     private const int MaxGroupOps = 4096;
     private const int MaxGroupWeight = 20_000;
@@ -280,61 +279,5 @@ internal sealed class WriterLoop
             StoreLog.ReapFailed(_logger, ex);
         }
         _fetches.PruneCanceled();
-    }
-
-    /// <summary>
-    /// The file refused the group (disk full, I/O error). SQLite may already have rolled the
-    /// transaction back; either way nothing of the group is on disk, so every caller hears that
-    /// its write was not confirmed (a 503, never a 202), fetches wait again, and the next group
-    /// starts clean: when space returns the store simply works again.
-    /// </summary>
-    private void Abort(long now, Exception error)
-    {
-        try
-        {
-            _sql[Rollback].Run();
-        }
-        catch (SqliteException)
-        {
-            // No transaction left: SQLite already rolled it back itself.
-        }
-        _context.RolledBack();
-        _fetches.RolledBack(now);
-        var unavailable = new StoreUnavailableException($"the store could not confirm the write: {error.Message}", error);
-        foreach (var op in _batch)
-        {
-            if (op is FetchRequest)
-                continue;
-            if (op.Error is OperationCanceledException)
-                op.Cancel();
-            else
-                op.Fail(op.Error ?? unavailable);
-        }
-        StoreLog.GroupFailed(_logger, _batch.Count, error);
-        _reaped = [];
-        _context.Reset();
-        _batch.Clear();
-    }
-
-    private void GiveBack(LeasedJob job)
-    {
-        var release = new ReleaseOp(job.Id, job.LeaseToken);
-        if (!_channel.Writer.TryWrite(release))
-            StoreLog.GiveBackFailed(_logger, job.Id);
-    }
-
-    private void Shutdown()
-    {
-        _channel.Writer.TryComplete(_fault);
-        Exception error = _fault is { } fault
-            ? new StoreUnavailableException("the store writer stopped", fault)
-            : new ObjectDisposedException(nameof(SqliteStore));
-        foreach (var op in _batch)
-            op.Fail(error);
-        _batch.Clear();
-        while (_channel.Reader.TryRead(out var op))
-            op.Fail(error);
-        _fetches.FailAll(error);
-        _stopped.TrySetResult();
     }
 }
