@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Fjord.Faults.Tests.Harness;
+
+/// <summary>
+/// A real `fjord up` process on a fixed loopback port with its own data folder (the pattern of
+/// Fjord.EndToEnd.Tests). Every fault is a real signal to its PID; a restart reuses the port and
+/// the data folder, as a crashed machine coming back would.
+/// </summary>
+internal sealed class FjordNode : IAsyncDisposable
+{
+    public const string AdminKey = "fjk_faults_test_key";
+
+    private readonly string _projectFile;
+    private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    private FjordNode(string dataDir, int port, string projectFile, IReadOnlyDictionary<string, string> environment)
+    {
+        DataDir = dataDir;
+        Port = port;
+        _projectFile = projectFile;
+        _environment = environment;
+        Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+    }
+
+    public string DataDir { get; }
+
+    public int Port { get; }
+
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+
+    /// <summary>For the read side and the checker; load goes through its own client.</summary>
+    public HttpClient Http { get; }
+
+    public int Pid => _process?.Id ?? 0;
+
+    public bool Running => _process is { HasExited: false };
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+                return _output.ToString();
+        }
+    }
+
+    /// <summary>The last lines of the node's output, for assertion messages.</summary>
+    public string Tail(int lines = 40)
+    {
+        var all = Output.Split('\n');
+        return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
+    }
+
+    public static async Task<FjordNode> StartAsync(string dataDir, string projectFile, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var node = new FjordNode(dataDir, FreePort(), projectFile, environment ?? new Dictionary<string, string>());
+        await node.StartProcessAsync();
+        return node;
+    }
+
+    public static string FjordDll => Path.Combine(AppContext.BaseDirectory, "fjord.dll");
+
+    public async Task StartProcessAsync()
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { FjordDll, "up", "--data", DataDir, "--port", Port.ToString(CultureInfo.InvariantCulture), "-f", _projectFile })
+            psi.ArgumentList.Add(a);
+        psi.Environment["FJORD_ADMIN_KEY"] = AdminKey;
+        foreach (var (key, value) in _environment)
+            psi.Environment[key] = value;
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start fjord");
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process?.Dispose();
+        _process = process;
+        Append($"--- started pid {process.Id} ---");
+        await WaitReadyAsync();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_output)
+            _output.AppendLine(line);
+    }
+
+    private async Task WaitReadyAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var started = _output.Length;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process!.HasExited)
+                throw new InvalidOperationException($"fjord up exited with {_process.ExitCode}:\n{Tail()}");
+            try
+            {
+                using var r = await Http.GetAsync("/healthz");
+                // /healthz answers before `up` has deployed the project; the banner comes after the deploy.
+                if (r.IsSuccessStatusCode && Output.IndexOf("fjord is up", started, StringComparison.Ordinal) >= 0)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"fjord up did not become ready:\n{Tail()}");
+    }
+
+    public void Signal(int signal)
+    {
+        if (_process is { HasExited: false } p && Posix.Kill(p.Id, signal) != 0)
+            throw new InvalidOperationException($"kill({p.Id}, {signal}) failed");
+    }
+
+    /// <summary>SIGKILL by PID: no drain, no cleanup, like a power cut for this process.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is null || _process.HasExited)
+            return;
+        Append($"--- SIGKILL pid {_process.Id} ---");
+        _ = Posix.Kill(_process.Id, Posix.SigKill);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM by PID: the node drains and exits; returns its exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        if (_process is null || _process.HasExited)
+            return _process?.ExitCode ?? 0;
+        Append($"--- SIGTERM pid {_process.Id} ---");
+        _ = Posix.Kill(_process.Id, Posix.SigTerm);
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+        Http.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
