@@ -121,7 +121,7 @@ internal sealed class FunctionProcess : IAsyncDisposable
     /// <summary>Kills every process of this function: its cgroup (detached grandchildren too) and its process group.</summary>
     public void KillTree()
     {
-        _cgroup?.KillAll(TimeSpan.FromSeconds(2));
+        _cgroup?.KillAll(TimeSpan.FromSeconds(2), lastPid: Pid);
         Libc.KillGroup(Pid);
         Libc.KillProcess(Pid);
     }
@@ -142,7 +142,7 @@ internal sealed class FunctionProcess : IAsyncDisposable
         }
         // Without a cgroup a detached grandchild may still hold stderr open: do not wait for it.
         await Task.WhenAny(Stderr.Completion, Task.Delay(500));
-        _cgroup?.Remove();
+        _cgroup?.RemoveEventually();
         DeleteTemp(_tempDir);
         _process.Dispose();
     }

@@ -38,6 +38,7 @@ internal sealed class CgroupHost
                 : DetectV1(root, own, out problem);
             if (host is null)
                 return null;
+            host.SweepStale(TimeSpan.FromMinutes(10));
             var probe = host.Create($"probe-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40], new CgroupLimits(64L << 20, 16, 1));
             probe.Remove();
             return host;
@@ -111,6 +112,29 @@ internal sealed class CgroupHost
         var dir = Path.Combine(ownDir, FjordDir);
         Directory.CreateDirectory(dir);
         return dir;
+    }
+
+    /// <summary>
+    /// Removes empty groups left by a worker that died, or whose removal never succeeded. Only old
+    /// ones: a fresh empty group may belong to a live worker about to put its process in. A group
+    /// that still has processes refuses rmdir, so a long-lived warm process is never touched.
+    /// </summary>
+    private void SweepStale(TimeSpan olderThan)
+    {
+        foreach (var root in _bases.Values)
+        {
+            foreach (var dir in Directory.EnumerateDirectories(root))
+            {
+                try
+                {
+                    if (DateTime.UtcNow - Directory.GetLastWriteTimeUtc(dir) > olderThan)
+                        Directory.Delete(dir);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                }
+            }
+        }
     }
 
     /// <summary>Creates <c>fjord/&lt;name&gt;</c> in every controller and writes the limits. Throws when the kernel refuses.</summary>

@@ -66,18 +66,29 @@ internal sealed class CgroupLease
     /// SIGKILLs every process in the group until it is empty. A process may fork between our read
     /// and our kill, so repeat; pids.max bounds how many there can be.
     /// </summary>
-    public bool KillAll(TimeSpan within)
+    /// <remarks>
+    /// <paramref name="lastPid"/> (our direct child) dies last, and only after the others are gone
+    /// or a short wait: while it lives it (bwrap, or a shell) reaps its descendants. Killed
+    /// together, they would be orphaned to the host's init, and their zombies keep the cgroup
+    /// from being removed until init gets round to reaping them.
+    /// </remarks>
+    public bool KillAll(TimeSpan within, int lastPid)
     {
         if (_version == 2 && TryCgroupKill())
             return WaitEmpty(within);
         var deadline = Environment.TickCount64 + (long)within.TotalMilliseconds;
+        var spareUntil = Environment.TickCount64 + 250;
         while (true)
         {
             var pids = Pids();
             if (pids.Count == 0)
                 return true;
+            var spare = Environment.TickCount64 < spareUntil && pids.Count > 1;
             foreach (var pid in pids)
-                Libc.KillProcess(pid);
+            {
+                if (!spare || pid != lastPid)
+                    Libc.KillProcess(pid);
+            }
             if (Environment.TickCount64 > deadline)
                 return false;
             Thread.Sleep(5);
@@ -112,8 +123,24 @@ internal sealed class CgroupLease
         return true;
     }
 
+    /// <summary>
+    /// Removes the group now if it can, else keeps trying in the background for a few minutes: a
+    /// killed sandbox's inner processes are reparented to the host's init, and an init that reaps
+    /// lazily keeps their zombies (and so the group) around for a while.
+    /// </summary>
+    public void RemoveEventually()
+    {
+        if (Remove(attempts: 8))
+            return;
+        _ = Task.Run(async () =>
+        {
+            for (var i = 0; i < 300 && !Remove(attempts: 1); i++)
+                await Task.Delay(TimeSpan.FromSeconds(1));
+        });
+    }
+
     /// <summary>Removes the group(s). rmdir fails while a dying process is still being reaped: retry briefly.</summary>
-    public bool Remove()
+    public bool Remove(int attempts = 40)
     {
         var ok = true;
         foreach (var dir in Enumerable.Reverse(_dirs))
@@ -126,7 +153,7 @@ internal sealed class CgroupLease
                         Directory.Delete(dir);
                     break;
                 }
-                catch (IOException) when (i < 40)
+                catch (IOException) when (i < attempts - 1)
                 {
                     Thread.Sleep(25);
                 }
