@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Fjord.Core.Functions;
 using Fjord.Core.Jobs;
@@ -10,7 +11,8 @@ namespace Fjord.Cli.Commands;
 /// <summary>`fjord jobs ls | get | retry | cancel`: job records and dead letters.</summary>
 internal static class JobsCommand
 {
-    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true };
+    /// <summary>Relaxed escaping: the record is shown to a person, so `+00:00` stays readable instead of `\u002B00:00`.</summary>
+    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Command Build(CliConsole console)
     {

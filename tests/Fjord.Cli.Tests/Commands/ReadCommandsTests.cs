@@ -58,7 +58,7 @@ public sealed class ReadCommandsTests : IDisposable
     public async Task JobsGet_PrintsTheRecordAsIndentedJson_WithEveryField()
     {
         await using var gateway = await TestGateway.StartAsync(app => app.MapGet("/v1/jobs/{id}", (string id) =>
-            Results.Json(new { id, function = "hello", status = "succeeded", somethingNew = new[] { 1, 2 } })));
+            Results.Json(new { id, function = "hello", status = "succeeded", createdAt = "2025-01-02T03:04:05+00:00", somethingNew = new[] { 1, 2 } })));
 
         var run = await CliRun.RunAsync(["jobs", "get", JobId], temp.Path, gateway.Env());
 
@@ -67,6 +67,7 @@ public sealed class ReadCommandsTests : IDisposable
         Assert.Equal(JobId, doc.RootElement.GetProperty("id").GetString());
         Assert.Equal(2, doc.RootElement.GetProperty("somethingNew").GetArrayLength());
         Assert.Contains("\n  \"function\": \"hello\"", run.Out, StringComparison.Ordinal);
+        Assert.Contains("\"2025-01-02T03:04:05+00:00\"", run.Out, StringComparison.Ordinal);
     }
 
     [Fact]
