@@ -101,6 +101,36 @@ internal static class Schema
             revoked INTEGER NOT NULL DEFAULT 0
         );
 
+        -- The callback outbox: a row per job end with an X-Callback-Url, inserted in the very
+        -- transaction that made the job terminal, so no end is committed without its callback.
+        -- next_at is when to try next; NULL once delivered or given up (then only history).
+        -- The job's end (status, error) is copied here: the job row may change later (a dead
+        -- letter retried), but this callback reports the end that happened.
+        CREATE TABLE IF NOT EXISTS callbacks (
+            id INTEGER PRIMARY KEY,
+            job_id TEXT NOT NULL,
+            url TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            attempt INTEGER NOT NULL,
+            error_kind TEXT,
+            error_message TEXT,
+            error_exit_code INTEGER,
+            created_at INTEGER NOT NULL,
+            next_at INTEGER,
+            tries INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX IF NOT EXISTS callbacks_due ON callbacks(next_at) WHERE next_at IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS callbacks_job ON callbacks(job_id);
+
+        CREATE TABLE IF NOT EXISTS callback_tries (
+            callback_id INTEGER NOT NULL,
+            job_id TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            status_code INTEGER,
+            error TEXT
+        );
+        CREATE INDEX IF NOT EXISTS callback_tries_job ON callback_tries(job_id);
+
         CREATE TABLE IF NOT EXISTS meta (
             key TEXT NOT NULL PRIMARY KEY,
             value INTEGER NOT NULL

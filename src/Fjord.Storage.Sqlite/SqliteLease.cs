@@ -9,14 +9,35 @@ namespace Fjord.Storage.Sqlite;
 /// Disposing without a completing call gives the job back uncounted (the worker never ran it,
 /// or is shutting down): it is at the head of its queue again at once, not after a lease timeout.
 /// </summary>
-internal sealed class SqliteLease(WriterLoop writer, LeasedJob job) : IJobLease
+internal sealed class SqliteLease : IJobLease
 {
+    private readonly WriterLoop _writer;
+    private readonly LiveLeases _live;
+    private readonly CancellationTokenSource _canceled = new();
     private int _ended;
 
-    public LeasedJob Job => job;
+    public SqliteLease(WriterLoop writer, LeasedJob job, LiveLeases live)
+    {
+        _writer = writer;
+        Job = job;
+        _live = live;
+        live.Add(this);
+    }
+
+    public LeasedJob Job { get; }
+
+    /// <summary>Fires after a cancel of this attempt committed; the store has recorded it already.</summary>
+    public CancellationToken Canceled => _canceled.Token;
+
+    /// <summary>
+    /// Called on the writer thread after the commit: the cancellation callbacks (killing a
+    /// process tree) run on the thread pool, never on the writer. The source is never disposed
+    /// (it has no timer), so a late signal cannot race a dispose.
+    /// </summary>
+    internal void SignalCanceled() => _ = _canceled.CancelAsync();
 
     public Task<bool> RenewAsync(CancellationToken cancellationToken) =>
-        writer.Post(new RenewOp(job.Id, job.LeaseToken) { CancellationToken = cancellationToken });
+        _writer.Post(new RenewOp(Job.Id, Job.LeaseToken) { CancellationToken = cancellationToken });
 
     public Task<bool> AckAsync(AttemptOutcome outcome, CancellationToken cancellationToken) =>
         EndAsync(Completion.Ack, outcome, 0, cancellationToken);
@@ -30,20 +51,22 @@ internal sealed class SqliteLease(WriterLoop writer, LeasedJob job) : IJobLease
     private async Task<bool> EndAsync(Completion kind, AttemptOutcome outcome, long runAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(outcome);
-        var ended = await writer.Post(new CompleteOp(kind, job.Id, job.LeaseToken, job.Sync, outcome, runAt) { CancellationToken = cancellationToken });
+        var ended = await _writer.Post(new CompleteOp(kind, Job.Id, Job.LeaseToken, Job.Sync, outcome, runAt) { CancellationToken = cancellationToken });
         // Fenced (false) or done (true), the attempt is no longer ours to give back. A call
         // that threw (store unavailable) leaves it ours: dispose still hands it back.
         Volatile.Write(ref _ended, 1);
+        _live.Remove(this);
         return ended;
     }
 
     public async ValueTask DisposeAsync()
     {
+        _live.Remove(this);
         if (Interlocked.Exchange(ref _ended, 1) != 0)
             return;
         try
         {
-            await writer.Post(new ReleaseOp(job.Id, job.LeaseToken));
+            await _writer.Post(new ReleaseOp(Job.Id, Job.LeaseToken));
         }
         catch (Exception ex) when (ex is ObjectDisposedException or StoreUnavailableException)
         {

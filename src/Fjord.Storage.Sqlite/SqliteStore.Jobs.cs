@@ -144,8 +144,10 @@ public sealed partial class SqliteStore
             var attempts = new List<AttemptRecord>();
             while (reader.Read())
                 attempts.Add(JobRows.ReadAttempt(reader));
-            return JobRows.WithAttempts(job, attempts);
+            job = JobRows.WithAttempts(job, attempts);
         }
+        // Only the single-job read shows callback deliveries; listings stay one query per page.
+        return job.CallbackUrl is null ? job : job with { Callbacks = ReadCallbacks(connection, id) };
     }
 
     /// <summary>One query for the attempts of a whole page, not one per job.</summary>

@@ -105,25 +105,52 @@ public sealed class ReadSideTests
     }
 
     [Fact]
-    public async Task CancelAsync_StopsAWaitingJob_AndRefusesOthers()
+    public async Task CancelAsync_StopsAWaitingJob_AndRefusesFinishedOnes()
     {
         await using var h = await StoreHarness.OpenAsync();
         var waiting = await h.EnqueueAsync(runAt: h.Time.GetUtcNow().AddMinutes(1));
-        var running = await h.EnqueueAsync();
-        var lease = await h.FetchAsync();
+        var done = await h.EnqueueAsync();
+        await using (var lease = await h.FetchAsync())
+            Assert.True(await lease.AckAsync(h.Success(), default));
 
         Assert.Equal(JobCommandResult.Done, await h.Store.CancelAsync(waiting, default));
         Assert.Equal(JobCommandResult.WrongState, await h.Store.CancelAsync(waiting, default));
-        Assert.Equal(JobCommandResult.WrongState, await h.Store.CancelAsync(running, default));
+        Assert.Equal(JobCommandResult.WrongState, await h.Store.CancelAsync(done, default));
         Assert.Equal(JobCommandResult.NotFound, await h.Store.CancelAsync(JobId.New(), default));
         Assert.Equal(JobCommandResult.NotFound, await h.Store.RetryAsync(JobId.New(), default));
         Assert.Equal(JobStatus.Canceled, (await h.Store.GetJobAsync(waiting, default))!.Status);
-        Assert.True(await lease.AckAsync(h.Success(), default));
+        Assert.Equal(JobStatus.Succeeded, (await h.Store.GetJobAsync(done, default))!.Status);
 
         h.Time.Advance(TimeSpan.FromMinutes(2));
         var fetch = h.FetchAsync();
         await StoreHarness.AssertStillWaitingAsync(fetch);
         Assert.Equal(0, Assert.Single(await h.Store.GetQueuesAsync(default)).Scheduled);
+    }
+
+    [Fact]
+    public async Task CancelAsync_OfRunningJob_RecordsCanceledAttempt_FencesLease_AndSignalsIt()
+    {
+        await using var h = await StoreHarness.OpenAsync();
+        var id = await h.EnqueueAsync();
+        await using var lease = await h.FetchAsync();
+        Assert.False(lease.Canceled.IsCancellationRequested);
+
+        Assert.Equal(JobCommandResult.Done, await h.Store.CancelAsync(id, default));
+
+        // The worker hears it from the lease at once, not at its next renewal.
+        var signaled = new TaskCompletionSource();
+        using var registration = lease.Canceled.Register(() => signaled.TrySetResult());
+        await signaled.Task.WaitAsync(StoreHarness.Patience);
+        Assert.False(await lease.AckAsync(h.Success(), default));
+        Assert.False(await lease.RenewAsync(default));
+        var job = (await h.Store.GetJobAsync(id, default))!;
+        Assert.Equal(JobStatus.Canceled, job.Status);
+        Assert.Equal(ErrorKind.Canceled, job.Error?.Kind);
+        var attempt = Assert.Single(job.Attempts);
+        Assert.Equal("canceled", attempt.Outcome);
+        Assert.Equal(ErrorKind.Canceled, attempt.Error?.Kind);
+        Assert.Equal(JobCommandResult.WrongState, await h.Store.CancelAsync(id, default));
+        Assert.Equal(0, h.Count("SELECT count(*) FROM jobs WHERE status = 2"));
     }
 
     [Fact]

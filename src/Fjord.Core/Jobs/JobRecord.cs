@@ -19,6 +19,9 @@ public sealed record JobRecord
     public string? CallbackUrl { get; init; }
     public IReadOnlyList<AttemptRecord> Attempts { get; init; } = [];
 
+    /// <summary>Delivery tries of the job's callback, oldest first (empty without X-Callback-Url, or before the job ended).</summary>
+    public IReadOnlyList<CallbackRecord> Callbacks { get; init; } = [];
+
     public long? DurationMs => StartedAt is { } s && FinishedAt is { } f ? (long)(f - s).TotalMilliseconds : null;
 }
 
@@ -33,3 +36,6 @@ public sealed record AttemptRecord(
 
 /// <summary>A stored result body and its media type.</summary>
 public sealed record JobResult(byte[] Body, string ContentType);
+
+/// <summary>One delivery try of a job's callback: when, the job status it reported, the HTTP status it got (null: no answer), and why it failed.</summary>
+public sealed record CallbackRecord(int Number, DateTimeOffset At, JobStatus JobStatus, int? StatusCode, string? Error);

@@ -24,6 +24,15 @@ public interface IJobLease : IAsyncDisposable
 
     /// <summary>Records the final failed attempt and moves the job to the dead letters (status failed), in one write.</summary>
     Task<bool> DeadLetterAsync(AttemptOutcome outcome, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Fires when the job was canceled while this lease held it (<c>POST /v1/jobs/{id}/cancel</c>).
+    /// The store has then already recorded the attempt as canceled and fenced the lease, so the
+    /// worker only kills the process and records nothing more. A backend that cannot tell the
+    /// worker in time keeps the default: the worker learns it at its next refused renewal or
+    /// completion, which is safe (fenced) but slower.
+    /// </summary>
+    CancellationToken Canceled => CancellationToken.None;
 }
 
 /// <summary>What a worker needs to run one attempt.</summary>

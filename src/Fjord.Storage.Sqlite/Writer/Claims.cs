@@ -1,3 +1,4 @@
+using Fjord.Core.Jobs;
 using Fjord.Core.Queue;
 
 namespace Fjord.Storage.Sqlite.Writer;
@@ -26,13 +27,15 @@ internal static class Claims
                         WHERE function = $function AND status IN (0, 1) AND run_at <= $now
                         ORDER BY run_at, rowid LIMIT $limit)
           AND created_at < $cutoff
-        RETURNING id
+        RETURNING id, attempt, callback_url
         """);
 
     private static readonly SqlText NextDueSql = new(
         "SELECT min(run_at) FROM jobs WHERE function = $function AND status IN (0, 1)");
 
     private const int MaxExpireRounds = 64;
+
+    private static readonly JobError Expired = new(ErrorKind.Expired, "waited longer than the function's maxAge");
 
     /// <summary>
     /// Leases up to <paramref name="limit"/> due jobs of the function to <paramref name="node"/>,
@@ -85,7 +88,7 @@ internal static class Claims
     /// </summary>
     public static void ExpireHead(WriteContext context, string function, long cutoff, int limit)
     {
-        var ids = new List<string>();
+        var ids = new List<(string Id, long Attempt, string? CallbackUrl)>();
         for (var round = 0; round < MaxExpireRounds; round++)
         {
             ids.Clear();
@@ -97,13 +100,16 @@ internal static class Claims
                 .Read())
             {
                 while (reader.Read())
-                    ids.Add(reader.GetString(0));
+                    ids.Add((reader.GetString(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
             }
             if (ids.Count == 0)
                 return;
             context.Depths.Add(function, -ids.Count);
-            foreach (var id in ids)
+            foreach (var (id, attempt, callbackUrl) in ids)
+            {
                 JobWrites.DeadLettered(context, function, id);
+                JobWrites.QueueCallback(context, id, callbackUrl, JobStatus.Failed, attempt, Expired);
+            }
         }
     }
 

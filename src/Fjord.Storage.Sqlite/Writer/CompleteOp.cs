@@ -17,7 +17,7 @@ internal enum Completion
 internal sealed class CompleteOp(Completion kind, string jobId, long token, bool sync, AttemptOutcome outcome, long runAt)
     : WriteOp<bool>
 {
-    private const string Fence = "WHERE id = $id AND lease_token = $token AND status = 2 RETURNING function, attempt, started_at, node";
+    private const string Fence = "WHERE id = $id AND lease_token = $token AND status = 2 RETURNING function, attempt, started_at, node, callback_url";
 
     private static readonly SqlText AckSql = new($"""
         UPDATE jobs SET status = 3, finished_at = $now, lease_expires = NULL,
@@ -65,6 +65,7 @@ internal sealed class CompleteOp(Completion kind, string jobId, long token, bool
         }
 
         string function, node;
+        string? callbackUrl;
         long attempt, startedAt;
         using (var reader = statement.Read())
         {
@@ -77,6 +78,7 @@ internal sealed class CompleteOp(Completion kind, string jobId, long token, bool
             attempt = reader.GetInt64(1);
             startedAt = reader.IsDBNull(2) ? context.Now : reader.GetInt64(2);
             node = reader.IsDBNull(3) ? "" : reader.GetString(3);
+            callbackUrl = reader.IsDBNull(4) ? null : reader.GetString(4);
         }
 
         JobWrites.RecordAttempt(context, jobId, attempt, startedAt, node, kind == Completion.Ack ? JobWrites.Succeeded : JobWrites.Failed, error, outcome.Log);
@@ -84,12 +86,14 @@ internal sealed class CompleteOp(Completion kind, string jobId, long token, bool
         {
             case Completion.Ack:
                 JobWrites.CountSuccess(context, function, jobId);
+                JobWrites.QueueCallback(context, jobId, callbackUrl, JobStatus.Succeeded, attempt, null);
                 break;
             case Completion.Retry:
                 JobWrites.Waiting(context, function, runAt);
                 break;
             default:
                 JobWrites.DeadLettered(context, function, jobId);
+                JobWrites.QueueCallback(context, jobId, callbackUrl, JobStatus.Failed, attempt, error);
                 break;
         }
         Result = true;

@@ -9,6 +9,7 @@ internal static class JobWrites
     public const string Failed = "failed";
     public const string Lost = "lost";
     public const string Running = "running";
+    public const string Canceled = "canceled";
 
     private static readonly SqlText InsertAttempt = new("""
         INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, error_kind, error_message, exit_code, log)
@@ -20,6 +21,31 @@ internal static class JobWrites
 
     private static readonly SqlText CountFailed = new(
         "INSERT INTO counters (function, failed) VALUES ($function, 1) ON CONFLICT(function) DO UPDATE SET failed = failed + 1");
+
+    private static readonly SqlText InsertCallback = new("""
+        INSERT INTO callbacks (job_id, url, status, attempt, error_kind, error_message, error_exit_code, created_at, next_at)
+        VALUES ($job, $url, $status, $attempt, $kind, $message, $exit, $now, $now)
+        """);
+
+    /// <summary>
+    /// The outbox row of a job's callback, in the transaction that ends the job: the end and its
+    /// callback commit together or not at all. Callers pass the job's callback URL (null: nothing to do).
+    /// </summary>
+    public static void QueueCallback(WriteContext context, string jobId, string? url, JobStatus status, long attempt, JobError? error)
+    {
+        if (url is null)
+            return;
+        context.Sql[InsertCallback]
+            .Set("$job", jobId)
+            .Set("$url", url)
+            .Set("$status", (int)status)
+            .Set("$attempt", attempt)
+            .Set("$kind", error?.KindName)
+            .Set("$message", error?.Message)
+            .Set("$exit", error?.ExitCode)
+            .Set("$now", context.Now)
+            .Run();
+    }
 
     public static void RecordAttempt(WriteContext context, string jobId, long number, long startedAt, string? node, string outcome, JobError? error, string? log)
     {

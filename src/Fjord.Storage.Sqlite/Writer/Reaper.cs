@@ -23,7 +23,7 @@ internal static class Reaper
             error_kind = 'crash', error_message = $message, error_exit_code = NULL
         """;
 
-    private const string Returning = "RETURNING id, function, attempt, status, started_at, node";
+    private const string Returning = "RETURNING id, function, attempt, status, started_at, node, callback_url";
 
     private static readonly SqlText Expired = new($"{Take} WHERE status = 2 AND lease_expires < $now {Returning}");
 
@@ -46,13 +46,14 @@ internal static class Reaper
 
     private static List<string> TakeBack(WriteContext context, SqlText sql, string message)
     {
-        var rows = new List<(string Id, string Function, long Attempt, long Status, long StartedAt, string? Node)>();
+        var rows = new List<(string Id, string Function, long Attempt, long Status, long StartedAt, string? Node, string? CallbackUrl)>();
         using (var reader = context.Sql[sql].Set("$now", context.Now).Set("$message", message).Read())
         {
             while (reader.Read())
             {
                 rows.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3),
-                    reader.IsDBNull(4) ? context.Now : reader.GetInt64(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
+                    reader.IsDBNull(4) ? context.Now : reader.GetInt64(4), reader.IsDBNull(5) ? null : reader.GetString(5),
+                    reader.IsDBNull(6) ? null : reader.GetString(6)));
             }
         }
 
@@ -62,7 +63,10 @@ internal static class Reaper
         {
             JobWrites.RecordAttempt(context, row.Id, row.Attempt, row.StartedAt, row.Node, JobWrites.Lost, error, log: null);
             if (row.Status == (long)JobStatus.Failed)
+            {
                 JobWrites.DeadLettered(context, row.Function, row.Id);
+                JobWrites.QueueCallback(context, row.Id, row.CallbackUrl, JobStatus.Failed, row.Attempt, error);
+            }
             else
                 JobWrites.Waiting(context, row.Function, context.Now);
             ids.Add(row.Id);

@@ -30,6 +30,9 @@ internal sealed class WriteContext(Statements sql, TimeSpan leaseDuration, Lease
     /// <summary>Jobs that reached a terminal status: their waiters are told after the commit.</summary>
     public List<string> Ended { get; } = [];
 
+    /// <summary>Running jobs canceled in this transaction: their live leases are told after the commit.</summary>
+    public List<(string JobId, long Token)> CanceledLeases { get; } = [];
+
     /// <summary>Changes to in-memory state that must follow the commit (catalog edits).</summary>
     public List<Action> AfterCommit { get; } = [];
 
@@ -38,7 +41,7 @@ internal sealed class WriteContext(Statements sql, TimeSpan leaseDuration, Lease
 
     public void Begin(long now) => Now = now;
 
-    public EffectMark Mark() => new(Wake.Count, Later.Count, Ended.Count, AfterCommit.Count, WakeNextGroup.Count, Depths.JournalCount);
+    public EffectMark Mark() => new(Wake.Count, Later.Count, Ended.Count, AfterCommit.Count, WakeNextGroup.Count, Depths.JournalCount, CanceledLeases.Count);
 
     public void Undo(EffectMark mark)
     {
@@ -47,6 +50,7 @@ internal sealed class WriteContext(Statements sql, TimeSpan leaseDuration, Lease
         Truncate(Ended, mark.Ended);
         Truncate(AfterCommit, mark.AfterCommit);
         Truncate(WakeNextGroup, mark.WakeNextGroup);
+        Truncate(CanceledLeases, mark.CanceledLeases);
         Depths.UndoTo(mark.Depths);
     }
 
@@ -72,6 +76,7 @@ internal sealed class WriteContext(Statements sql, TimeSpan leaseDuration, Lease
         Ended.Clear();
         AfterCommit.Clear();
         WakeNextGroup.Clear();
+        CanceledLeases.Clear();
     }
 
     private static void Truncate<T>(List<T> list, int count)
@@ -81,4 +86,4 @@ internal sealed class WriteContext(Statements sql, TimeSpan leaseDuration, Lease
     }
 }
 
-internal readonly record struct EffectMark(int Wake, int Later, int Ended, int AfterCommit, int WakeNextGroup, int Depths);
+internal readonly record struct EffectMark(int Wake, int Later, int Ended, int AfterCommit, int WakeNextGroup, int Depths, int CanceledLeases);

@@ -38,6 +38,7 @@ internal sealed partial class WriterLoop
     private readonly WriteContext _context;
     private readonly FetchDispatcher _fetches;
     private readonly EndWaiters _waiters;
+    private readonly LiveLeases _leases = new();
     private readonly TimeProvider _time;
     private readonly TimeSpan _reapInterval;
     private readonly ILogger _logger;
@@ -55,7 +56,7 @@ internal sealed partial class WriterLoop
         _time = options.Time;
         _reapInterval = options.ReapInterval;
         _logger = logger;
-        _fetches = new FetchDispatcher(job => new SqliteLease(this, job), GiveBack, logger);
+        _fetches = new FetchDispatcher(job => new SqliteLease(this, job, _leases), GiveBack, logger);
         _thread = new Thread(Run) { IsBackground = true, Name = "fjord-sqlite-writer" };
     }
 
@@ -202,6 +203,7 @@ internal sealed partial class WriterLoop
         foreach (var function in _context.WakeNextGroup)
             _fetches.WakeNextRound(function);
         _waiters.Signal(_context.Ended);
+        _leases.Cancel(_context.CanceledLeases);
         foreach (var id in _reaped)
             StoreLog.LeaseExpired(_logger, id);
         _reaped = [];

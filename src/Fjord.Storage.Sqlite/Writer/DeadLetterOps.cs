@@ -1,0 +1,94 @@
+using Fjord.Core.Storage;
+
+namespace Fjord.Storage.Sqlite.Writer;
+
+/// <summary>The WHERE of a dead-letter filter; the partial index jobs_failed keeps it to dead letters only.</summary>
+internal static class DeadLetterSelection
+{
+    // status = 4 is a literal so SQLite can use the partial index; the optional filters are
+    // parameters that match everything when null.
+    public const string Where = """
+        status = 4 AND ($function IS NULL OR function = $function)
+        AND ($kind IS NULL OR error_kind = $kind) AND ($since IS NULL OR finished_at >= $since)
+        """;
+
+    public static Statement Bind(Statement statement, DeadLetterFilter filter, int limit) => statement
+        .Set("$function", filter.Function)
+        .Set("$kind", filter.ErrorKind?.ToString().ToLowerInvariant())
+        .Set("$since", filter.Since is { } since ? UnixMs.From(since) : null)
+        .Set("$limit", limit);
+}
+
+/// <summary>
+/// Retries one chunk of the dead letters a filter names. Each job makes the same move as
+/// <see cref="RetryJobOp"/>: queued now, fresh attempt budget, history kept. Chunks keep one
+/// write group short, so intake keeps its latency while thousands of jobs come back.
+/// </summary>
+internal sealed class RetryDeadLettersOp(DeadLetterFilter filter, int limit) : WriteOp<int>
+{
+    private static readonly SqlText Sql = new($"""
+        UPDATE jobs SET status = 0, attempt = 0, run_at = $now, finished_at = NULL, lease_expires = NULL,
+            error_kind = NULL, error_message = NULL, error_exit_code = NULL
+        WHERE rowid IN (SELECT rowid FROM jobs WHERE {DeadLetterSelection.Where} LIMIT $limit)
+        RETURNING function
+        """);
+
+    public override bool Durable => true;
+
+    public override int Weight => limit;
+
+    public override void Execute(WriteContext context)
+    {
+        var count = 0;
+        using (var reader = DeadLetterSelection.Bind(context.Sql[Sql], filter, limit).Set("$now", context.Now).Read())
+        {
+            while (reader.Read())
+            {
+                JobWrites.Waiting(context, reader.GetString(0), context.Now);
+                count++;
+            }
+        }
+        Result = count;
+    }
+}
+
+/// <summary>
+/// Deletes one chunk of the dead letters a filter names, with their attempts and callbacks. The
+/// running totals stay: they count what happened. An idempotency key that named a purged job
+/// keeps naming it until the key's 24 h are up (the id then answers 404), so a client repeating
+/// the key still does not create a second job.
+/// </summary>
+internal sealed class PurgeDeadLettersOp(DeadLetterFilter filter, int limit) : WriteOp<int>
+{
+    private static readonly SqlText Sql = new($"""
+        DELETE FROM jobs WHERE rowid IN (SELECT rowid FROM jobs WHERE {DeadLetterSelection.Where} LIMIT $limit)
+        RETURNING id
+        """);
+
+    private static readonly SqlText Attempts = new("DELETE FROM attempts WHERE job_id IN (SELECT value FROM json_each($ids))");
+    private static readonly SqlText Callbacks = new("DELETE FROM callbacks WHERE job_id IN (SELECT value FROM json_each($ids))");
+    private static readonly SqlText Tries = new("DELETE FROM callback_tries WHERE job_id IN (SELECT value FROM json_each($ids))");
+
+    public override bool Durable => true;
+
+    public override int Weight => limit;
+
+    public override void Execute(WriteContext context)
+    {
+        var ids = new List<string>();
+        using (var reader = DeadLetterSelection.Bind(context.Sql[Sql], filter, limit).Read())
+        {
+            while (reader.Read())
+                ids.Add(reader.GetString(0));
+        }
+        if (ids.Count > 0)
+        {
+            // Ids are 32 hex digits (checked at intake), so plain joining makes valid JSON.
+            var json = "[\"" + string.Join("\",\"", ids) + "\"]";
+            context.Sql[Attempts].Set("$ids", json).Run();
+            context.Sql[Callbacks].Set("$ids", json).Run();
+            context.Sql[Tries].Set("$ids", json).Run();
+        }
+        Result = ids.Count;
+    }
+}
