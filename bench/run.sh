@@ -2,7 +2,7 @@
 # One command for the benchmarks: builds Fjord in Release, starts `fjord up` with
 # bench/fjord.bench.yml on a temporary data folder, runs the scenarios, prints a table and appends
 # JSON lines to bench/results/results.jsonl. `--quick` runs each scenario at a fifth of its size;
-# `--only intake|e2e|sync|paced` runs one group.
+# `--only runtime|intake|e2e|sync|paced` runs one group.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh

@@ -14,42 +14,51 @@ var results = new List<(LoadResult Result, string Unit)>();
 var machine = Machine.Describe();
 Console.WriteLine($"machine: {machine}");
 
-await using (var node = await Node.StartAsync(fjordDll, Path.Combine(root, "bench/fjord.bench.yml"), 18080))
+if (only is null || only == "runtime")
 {
-    var idleRss = node.RssBytes();
-    bool Want(string name) => only is null || name.StartsWith(only, StringComparison.Ordinal);
+    foreach (var r in await ColdStart.RunAsync(root, 200 / scale))
+        results.Add((r, "runs/s"));
+}
 
-    if (Want("intake"))
+if (only != "runtime")
+{
+    await using (var node = await Node.StartAsync(fjordDll, Path.Combine(root, "bench/fjord.bench.yml"), 18080))
     {
-        await Scenarios.SetPausedAsync(node, "sink", true);
-        await Scenarios.IntakeAsync(node, "sink", 2000, 32); // warm-up: JIT, connections
-        results.Add((await Scenarios.IntakeAsync(node, "sink", 20_000 / scale, 32), "202/s"));
-        results.Add((await Scenarios.BatchAsync(node, "sink", 100_000 / scale, 100, 4), "jobs/s"));
-        results.Add((await Scenarios.BatchAsync(node, "sink", 100_000 / scale, 1000, 2), "jobs/s"));
+        var idleRss = node.RssBytes();
+        bool Want(string name) => only is null || name.StartsWith(only, StringComparison.Ordinal);
+
+        if (Want("intake"))
+        {
+            await Scenarios.SetPausedAsync(node, "sink", true);
+            await Scenarios.IntakeAsync(node, "sink", 2000, 32); // warm-up: JIT, connections
+            results.Add((await Scenarios.IntakeAsync(node, "sink", 20_000 / scale, 32), "202/s"));
+            results.Add((await Scenarios.BatchAsync(node, "sink", 100_000 / scale, 100, 4), "jobs/s"));
+            results.Add((await Scenarios.BatchAsync(node, "sink", 100_000 / scale, 1000, 2), "jobs/s"));
+        }
+        if (Want("e2e"))
+        {
+            await Scenarios.EndToEndAsync(node, "noop-exec", 200, 32);
+            results.Add((await Scenarios.EndToEndAsync(node, "noop-exec", 5_000 / scale, 32), "jobs/s"));
+            await Scenarios.EndToEndAsync(node, "noop-py", 500, 32);
+            results.Add((await Scenarios.EndToEndAsync(node, "noop-py", 20_000 / scale, 32), "jobs/s"));
+        }
+        if (Want("sync"))
+        {
+            await Scenarios.SyncAsync(node, "noop-py", 200, 1);
+            results.Add((await Scenarios.SyncAsync(node, "noop-py", 2_000 / scale, 1), "req/s"));
+            results.Add((await Scenarios.SyncAsync(node, "noop-py", 5_000 / scale, 8), "req/s"));
+        }
+        if (Want("paced"))
+        {
+            var (accept, dispatch) = await Scenarios.PacedAsync(node, "noop-py", 1_000 / scale, 100);
+            results.Add((accept, "req/s"));
+            results.Add((dispatch, "jobs/s"));
+        }
+        var loadRss = node.RssBytes();
+        Console.WriteLine($"node RSS: idle {idleRss / 1048576.0:F0} MB, after load {loadRss / 1048576.0:F0} MB");
+        results.Add((new LoadResult("rss idle MB", (int)(idleRss / 1048576), TimeSpan.FromSeconds(1), [], 0), "MB"));
+        results.Add((new LoadResult("rss after load MB", (int)(loadRss / 1048576), TimeSpan.FromSeconds(1), [], 0), "MB"));
     }
-    if (Want("e2e"))
-    {
-        await Scenarios.EndToEndAsync(node, "noop-exec", 200, 32);
-        results.Add((await Scenarios.EndToEndAsync(node, "noop-exec", 5_000 / scale, 32), "jobs/s"));
-        await Scenarios.EndToEndAsync(node, "noop-py", 500, 32);
-        results.Add((await Scenarios.EndToEndAsync(node, "noop-py", 20_000 / scale, 32), "jobs/s"));
-    }
-    if (Want("sync"))
-    {
-        await Scenarios.SyncAsync(node, "noop-py", 200, 1);
-        results.Add((await Scenarios.SyncAsync(node, "noop-py", 2_000 / scale, 1), "req/s"));
-        results.Add((await Scenarios.SyncAsync(node, "noop-py", 5_000 / scale, 8), "req/s"));
-    }
-    if (Want("paced"))
-    {
-        var (accept, dispatch) = await Scenarios.PacedAsync(node, "noop-py", 1_000 / scale, 100);
-        results.Add((accept, "req/s"));
-        results.Add((dispatch, "jobs/s"));
-    }
-    var loadRss = node.RssBytes();
-    Console.WriteLine($"node RSS: idle {idleRss / 1048576.0:F0} MB, after load {loadRss / 1048576.0:F0} MB");
-    results.Add((new LoadResult("rss idle MB", (int)(idleRss / 1048576), TimeSpan.FromSeconds(1), [], 0), "MB"));
-    results.Add((new LoadResult("rss after load MB", (int)(loadRss / 1048576), TimeSpan.FromSeconds(1), [], 0), "MB"));
 }
 
 Console.WriteLine();
