@@ -46,12 +46,18 @@ internal sealed class LoadGenerator : IDisposable
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", FjordNode.AdminKey);
     }
 
+    /// <summary>The clock <see cref="Sent.At"/> is measured on.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
     public IReadOnlyList<Sent> Sent => [.. _sent.OrderBy(s => s.Index)];
 
     public int AcceptedCount => _sent.Count(s => s.Answer == Answer.Accepted);
 
-    /// <summary>Sends <paramref name="count"/> jobs to <paramref name="function"/>; payload is <c>token sleepMs</c>.</summary>
-    public async Task RunAsync(string function, int count, double perSecond, int inFlight, int sleepMs, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Sends <paramref name="count"/> jobs to <paramref name="function"/>; payload is <c>token sleepMs</c>,
+    /// tokens are <c>function-index</c> from <paramref name="firstIndex"/> on.
+    /// </summary>
+    public async Task RunAsync(string function, int count, double perSecond, int inFlight, int sleepMs, int firstIndex = 0, CancellationToken cancellationToken = default)
     {
         using var gate = new SemaphoreSlim(inFlight);
         var tasks = new List<Task>(count);
@@ -63,7 +69,7 @@ internal sealed class LoadGenerator : IDisposable
             if (wait > TimeSpan.Zero)
                 await Task.Delay(wait, CancellationToken.None);
             await gate.WaitAsync(CancellationToken.None);
-            var index = i;
+            var index = firstIndex + i;
             tasks.Add(Task.Run(async () =>
             {
                 try
