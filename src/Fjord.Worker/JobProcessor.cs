@@ -22,6 +22,9 @@ namespace Fjord.Worker;
 ///  6. Failure on the last attempt → dead letter (status failed), in one write.
 ///  7. Node stopping before the attempt could finish → the lease is disposed without completing:
 ///     the job goes back to the queue and the interrupted run is not counted.
+///  8. Job canceled while it runs → the store has already recorded the attempt as canceled and
+///     fenced our lease in the same write; the lease tells us at once, the runner kills the
+///     process tree, and we record nothing more.
 ///
 /// Anything not completed here is recovered by the store: a lease that stops being renewed runs
 /// out and the job is run again (at least once), and a fenced completion is simply refused.
@@ -36,7 +39,8 @@ internal sealed partial class JobProcessor(WorkerOptions options, ILogger logger
 
         // 2. Keep the lease alive while we run; a refused renewal cancels the attempt.
         using var fenced = new CancellationTokenSource();
-        using var attemptToken = CancellationTokenSource.CreateLinkedTokenSource(stopping, fenced.Token);
+        // 8. A cancel reaches us through the lease, not through a renewal (which can be seconds away).
+        using var attemptToken = CancellationTokenSource.CreateLinkedTokenSource(stopping, fenced.Token, lease.Canceled);
         await using var keeper = new LeaseKeeper(lease, options.RenewInterval, options.Time, fenced, logger);
 
         // 3. Run. The runner enforces the function's timeout itself and kills the whole tree.
@@ -46,6 +50,12 @@ internal sealed partial class JobProcessor(WorkerOptions options, ILogger logger
             result = await runner.RunAsync(
                 new RunRequest(job.Id, job.Function, job.Attempt, job.Payload, job.ContentType),
                 attemptToken.Token);
+        }
+        catch (OperationCanceledException) when (lease.Canceled.IsCancellationRequested)
+        {
+            // 8. The cancel is on disk with its attempt record; any write of ours would be fenced.
+            LogCanceled(logger, job.Id, job.Attempt);
+            return null;
         }
         catch (OperationCanceledException) when (fenced.IsCancellationRequested)
         {
@@ -90,7 +100,9 @@ internal sealed partial class JobProcessor(WorkerOptions options, ILogger logger
             }
         }
 
-        if (!recorded)
+        if (!recorded && lease.Canceled.IsCancellationRequested)
+            LogCanceled(logger, job.Id, job.Attempt);
+        else if (!recorded)
             LogFenced(logger, job.Id, job.Attempt);
         return result.Error;
     }
@@ -103,6 +115,9 @@ internal sealed partial class JobProcessor(WorkerOptions options, ILogger logger
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Debug, Message = "Job {JobId} attempt {Attempt} failed ({Kind}); retry at {RunAt:o}")]
     private static partial void LogRetry(ILogger logger, string jobId, int attempt, string kind, DateTimeOffset runAt);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Job {JobId} attempt {Attempt} was canceled while it ran; its process was stopped")]
+    private static partial void LogCanceled(ILogger logger, string jobId, int attempt);
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Job {JobId} dead-lettered after attempt {Attempt} ({Kind})")]
     private static partial void LogDeadLetter(ILogger logger, string jobId, int attempt, string kind);

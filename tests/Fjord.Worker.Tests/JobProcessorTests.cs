@@ -99,4 +99,44 @@ public sealed class JobProcessorTests
         var job = await f.Store.GetJobAsync(id, CancellationToken.None);
         Assert.Equal(JobStatus.Succeeded, job!.Status);
     }
+
+    [Fact]
+    public async Task Process_CanceledWhileRunning_StopsAttemptAtOnce_AndRecordsOnlyTheCancel()
+    {
+        await using var f = await WorkerFixture.CreateAsync();
+        await f.DeployAsync("long");
+        var started = new TaskCompletionSource<string>();
+        var stopped = new TaskCompletionSource();
+        // Renewals far apart: the cancel must arrive through the lease, not a refused renewal.
+        await f.StartAsync(async (r, ct) =>
+        {
+            if (!started.TrySetResult(r.JobId))
+                return ScriptedRunner.Ok("next");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                stopped.TrySetResult();
+                throw;
+            }
+            return ScriptedRunner.Ok("never");
+        }, renewInterval: TimeSpan.FromMinutes(5));
+        var id = (await f.EnqueueAsync("long", 1))[0];
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(Fjord.Core.Storage.JobCommandResult.Done, await f.Store.CancelAsync(id, CancellationToken.None));
+
+        await stopped.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var job = await f.WaitForEndAsync(id);
+        Assert.Equal(JobStatus.Canceled, job.Status);
+        var attempt = Assert.Single(job.Attempts);
+        Assert.Equal("canceled", attempt.Outcome);
+        Assert.Equal(ErrorKind.Canceled, attempt.Error?.Kind);
+        // The slot is free again and takes the next job.
+        var next = (await f.EnqueueAsync("long", 1))[0];
+        Assert.Equal(JobStatus.Succeeded, (await f.WaitForEndAsync(next)).Status);
+        Assert.Equal(JobStatus.Canceled, (await f.Store.GetJobAsync(id, CancellationToken.None))!.Status);
+    }
 }

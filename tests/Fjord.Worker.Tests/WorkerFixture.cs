@@ -38,7 +38,7 @@ internal sealed class WorkerFixture : IAsyncDisposable
         return spec;
     }
 
-    public async Task StartAsync(Func<RunRequest, CancellationToken, Task<RunResult>> script, TimeSpan? drainGrace = null)
+    public async Task StartAsync(Func<RunRequest, CancellationToken, Task<RunResult>> script, TimeSpan? drainGrace = null, TimeSpan? renewInterval = null)
     {
         _host = new WorkerHost(Store, Store, new WorkerOptions
         {
@@ -46,7 +46,7 @@ internal sealed class WorkerFixture : IAsyncDisposable
             BundleDir = Path.Combine(_dir, "bundles"),
             CreateRunner = (_, _) => new ScriptedRunner(Gauge, script),
             DrainGrace = drainGrace ?? TimeSpan.FromSeconds(10),
-            RenewInterval = TimeSpan.FromMilliseconds(200),
+            RenewInterval = renewInterval ?? TimeSpan.FromMilliseconds(200),
         }, NullLogger<WorkerHost>.Instance);
         await _host.StartAsync(CancellationToken.None);
     }
