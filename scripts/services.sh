@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Starts (or stops) a PRIVATE RabbitMQ node and PostgreSQL cluster for the scale-out tests:
+# their own ports, folders, epmd and node name, so nothing on the host is touched and several
+# checkouts can run side by side. Installs rabbitmq-server with apt when missing (~8 s).
+#
+#   scripts/services.sh start [DIR]   prints and writes DIR/env:
+#                                     FJORD_TEST_BROKER=amqp://fjord:…@127.0.0.1:PORT/fjord
+#                                     FJORD_TEST_STORE=postgres://postgres@127.0.0.1:PORT/postgres
+#   scripts/services.sh stop [DIR]    stops what start started, by PID
+#
+# DIR defaults to /tmp/fjord-services. start is idempotent: when DIR/env names live servers it
+# reuses them. Processes are only ever stopped by the PIDs recorded in DIR.
+set -euo pipefail
+
+cmd=${1:-start}
+dir=${2:-${FJORD_SERVICES_DIR:-/tmp/fjord-services}}
+pgbin=/usr/lib/postgresql/15/bin
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+stop() {
+    if [ -f "$dir/pg/postmaster.pid" ]; then
+        runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/pg" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    for name in rabbit epmd; do
+        if alive "$dir/$name.pid"; then
+            pid=$(cat "$dir/$name.pid")
+            kill "$pid" 2>/dev/null || true
+            for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            kill -9 "$pid" 2>/dev/null || true
+        fi
+        rm -f "$dir/$name.pid"
+    done
+    rm -f "$dir/env"
+}
+
+if [ "$cmd" = stop ]; then
+    stop
+    exit 0
+fi
+[ "$cmd" = start ] || { echo "usage: $0 start|stop [DIR]" >&2; exit 2; }
+
+if [ -f "$dir/env" ] && alive "$dir/rabbit.pid" && [ -f "$dir/pg/postmaster.pid" ] && kill -0 "$(head -1 "$dir/pg/postmaster.pid")" 2>/dev/null; then
+    cat "$dir/env"
+    exit 0
+fi
+
+if ! command -v rabbitmq-server >/dev/null 2>&1; then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq rabbitmq-server >/dev/null
+fi
+
+stop
+rm -rf "$dir" && mkdir -p "$dir/rabbit/mnesia" "$dir/rabbit/log" "$dir/pg"
+chmod 755 "$dir"
+chown -R rabbitmq:rabbitmq "$dir/rabbit"
+chown postgres:postgres "$dir/pg"
+
+amqp=$(free_port); dist=$(free_port); epmdport=$(free_port); pgport=$(free_port)
+node="fjordtest$amqp@localhost"
+
+# PostgreSQL: trust auth on loopback only; fsync stays on (the tests are about durability).
+runuser -u postgres -- "$pgbin/initdb" -D "$dir/pg" -U postgres --auth=trust >"$dir/pg-init.log" 2>&1
+runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/pg" -l "$dir/pg/log" \
+    -o "-p $pgport -k $dir/pg -c listen_addresses=127.0.0.1 -c max_connections=300" -w start >/dev/null
+
+# RabbitMQ: a private epmd on its own port, so stopping is by PID and never touches another node.
+# consumer_timeout: 3.10 has no per-queue x-consumer-timeout, so the node's limit is set above
+# any function timeout here (deploy.md says the same for production nodes).
+cat >"$dir/rabbit/rabbitmq.conf" <<CONF
+listeners.tcp.default = 127.0.0.1:$amqp
+consumer_timeout = 7200000
+loopback_users = none
+CONF
+chown rabbitmq:rabbitmq "$dir/rabbit/rabbitmq.conf"
+# HOME holds the node's private Erlang cookie, so rabbitmqctl below can talk to it.
+export ERL_EPMD_PORT=$epmdport HOME=$dir/rabbit
+runuser -u rabbitmq -- epmd -port "$epmdport" >/dev/null 2>&1 &
+echo $! >"$dir/epmd.pid"
+export RABBITMQ_NODENAME=$node RABBITMQ_NODE_PORT=$amqp RABBITMQ_DIST_PORT=$dist \
+    RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_MNESIA_BASE=$dir/rabbit/mnesia \
+    RABBITMQ_LOG_BASE=$dir/rabbit/log RABBITMQ_CONFIG_FILE=$dir/rabbit/rabbitmq.conf \
+    RABBITMQ_PID_FILE=$dir/rabbit/pid RABBITMQ_ENABLED_PLUGINS_FILE=$dir/rabbit/enabled_plugins
+echo "[]." >"$dir/rabbit/enabled_plugins"; chown rabbitmq:rabbitmq "$dir/rabbit/enabled_plugins"
+runuser -u rabbitmq -p -- /usr/lib/rabbitmq/bin/rabbitmq-server >"$dir/rabbit/stdout.log" 2>&1 &
+for _ in $(seq 300); do [ -s "$dir/rabbit/pid" ] && break; sleep 0.1; done
+cat "$dir/rabbit/pid" >"$dir/rabbit.pid"
+ctl() { runuser -u rabbitmq -p -- /usr/lib/rabbitmq/bin/rabbitmqctl -n "$node" "$@" >/dev/null; }
+ctl await_startup --timeout 60
+# Least privilege, like deploy.md: its own vhost and user; guest is not used.
+secret=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
+ctl add_vhost fjord
+ctl add_user fjord "$secret"
+ctl set_permissions -p fjord fjord '^fjord\..*' '^(fjord\..*|amq\.default)$' '^fjord\..*'
+# The AMQP port accepts a few moments after await_startup on a cold node.
+for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$amqp) 2>/dev/null && break; sleep 0.1; done
+
+cat >"$dir/env" <<ENV
+FJORD_TEST_BROKER=amqp://fjord:$secret@127.0.0.1:$amqp/fjord
+FJORD_TEST_STORE=postgres://postgres@127.0.0.1:$pgport/postgres
+FJORD_TEST_RABBIT_NODE=$node
+FJORD_TEST_EPMD_PORT=$epmdport
+FJORD_TEST_SERVICES_DIR=$dir
+ENV
+cat "$dir/env"

@@ -1,0 +1,62 @@
+using Fjord.Core.Jobs;
+using Fjord.Core.Queue;
+using Fjord.Storage.Postgres;
+
+namespace Fjord.Queue.RabbitMq;
+
+/// <summary>
+/// One claimed attempt. The lease token lives in the job row; the message stays unacked while
+/// the job runs. Each completion writes PostgreSQL first and acks the message only after that
+/// write committed: a crash in between leaves an unacked message that is redelivered, finds the
+/// job finished, and is dropped. A fenced completion (false) acks too: the job's fate is decided
+/// elsewhere, and this message must not come back to run it again.
+/// </summary>
+internal sealed class RabbitLease(PostgresJobLedger ledger, FunctionConsumer consumer, Delivery delivery, LeasedJob job, Action nudgeRelay) : IJobLease
+{
+    private int _ended;
+
+    public LeasedJob Job => job;
+
+    public Task<bool> RenewAsync(CancellationToken cancellationToken) => ledger.RenewAsync(job.Id, job.LeaseToken, cancellationToken);
+
+    public Task<bool> AckAsync(AttemptOutcome outcome, CancellationToken cancellationToken) =>
+        EndAsync(LedgerCompletion.Ack, outcome, default, cancellationToken);
+
+    public Task<bool> RetryAtAsync(DateTimeOffset runAt, AttemptOutcome outcome, CancellationToken cancellationToken) =>
+        EndAsync(LedgerCompletion.Retry, outcome, runAt, cancellationToken);
+
+    public Task<bool> DeadLetterAsync(AttemptOutcome outcome, CancellationToken cancellationToken) =>
+        EndAsync(LedgerCompletion.DeadLetter, outcome, default, cancellationToken);
+
+    private async Task<bool> EndAsync(LedgerCompletion kind, AttemptOutcome outcome, DateTimeOffset runAt, CancellationToken cancellationToken)
+    {
+        // A failure here (database down) propagates with the lease still ours: dispose then tries
+        // to hand it back, and failing that the message is requeued and the lease runs out.
+        var recorded = await ledger.CompleteAsync(kind, job.Id, job.LeaseToken, outcome, runAt, cancellationToken);
+        Volatile.Write(ref _ended, 1);
+        await consumer.AckAsync(delivery);
+        // A retry wrote an outbox row; the relay publishes it when due (a short backoff may already be).
+        if (recorded && kind == LedgerCompletion.Retry)
+            nudgeRelay();
+        return recorded;
+    }
+
+    /// <summary>Not completed: give the job back uncounted (an outbox row brings it back at once), then drop this message.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _ended, 1) != 0)
+            return;
+        try
+        {
+            await ledger.ReleaseAsync(job.Id, job.LeaseToken, CancellationToken.None);
+            await consumer.AckAsync(delivery);
+            nudgeRelay();
+        }
+        catch (StoreUnavailableException)
+        {
+            // The database is unreachable: requeue the message. Its redelivery finds the job still
+            // running and is dropped; the reaper takes the job back when its lease runs out.
+            await consumer.RequeueAsync(delivery);
+        }
+    }
+}

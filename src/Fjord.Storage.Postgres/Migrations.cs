@@ -1,0 +1,147 @@
+using Npgsql;
+
+namespace Fjord.Storage.Postgres;
+
+/// <summary>
+/// The schema, as numbered steps applied at start. Every node runs this at open; an advisory
+/// lock serializes them, each step is idempotent (<c>IF NOT EXISTS</c>), and the version row
+/// records how far this database has come, so a newer node can add step 2 later while older
+/// steps never run twice.
+/// </summary>
+internal static class Migrations
+{
+    private const long LockKey = 0x666a6f7264; // "fjord"
+
+    private static readonly string[] Steps =
+    [
+        """
+        -- One clock for leases, schedules and timestamps: the database's. now() is the
+        -- transaction's start, so every row a statement touches agrees on it.
+        CREATE OR REPLACE FUNCTION fjord_now_ms() RETURNS bigint LANGUAGE sql STABLE
+            AS $$ SELECT (extract(epoch FROM now()) * 1000)::bigint $$;
+
+        CREATE SEQUENCE IF NOT EXISTS fjord_lease_tokens;
+
+        CREATE TABLE IF NOT EXISTS jobs (
+            id text PRIMARY KEY,
+            function text NOT NULL,
+            status smallint NOT NULL,
+            attempt integer NOT NULL DEFAULT 0,
+            max_attempts integer NOT NULL,
+            created_at bigint NOT NULL,
+            run_at bigint NOT NULL,
+            started_at bigint,
+            finished_at bigint,
+            lease_token bigint,
+            lease_expires bigint,
+            node text,
+            sync boolean NOT NULL DEFAULT false,
+            content_type text,
+            callback_url text,
+            error_kind text,
+            error_message text,
+            error_exit_code integer,
+            result_content_type text,
+            payload bytea NOT NULL,
+            result bytea
+        );
+        CREATE INDEX IF NOT EXISTS jobs_waiting ON jobs (function, run_at) WHERE status IN (0, 1);
+        CREATE INDEX IF NOT EXISTS jobs_lease ON jobs (lease_expires) WHERE status = 2;
+        CREATE INDEX IF NOT EXISTS jobs_function ON jobs (function, id);
+        CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, id);
+
+        CREATE TABLE IF NOT EXISTS attempts (
+            seq bigserial PRIMARY KEY,
+            job_id text NOT NULL,
+            number integer NOT NULL,
+            started_at bigint NOT NULL,
+            finished_at bigint,
+            node text,
+            outcome text NOT NULL,
+            error_kind text,
+            error_message text,
+            exit_code integer,
+            log text
+        );
+        CREATE INDEX IF NOT EXISTS attempts_job ON attempts (job_id, seq);
+
+        -- The outbox: one row per job that is waiting and still needs a broker message (new,
+        -- retried, released, reaped, requeued). It is written in the same transaction as the
+        -- job's move to waiting, so a waiting job without a message in flight cannot exist.
+        -- claim marks the relay (or intake) publishing it right now; claimed_until lets another
+        -- relay take over when that publisher dies.
+        CREATE TABLE IF NOT EXISTS outbox (
+            job_id text PRIMARY KEY,
+            function text NOT NULL,
+            due_at bigint NOT NULL,
+            claim bigint,
+            claimed_until bigint NOT NULL DEFAULT 0
+        );
+        CREATE INDEX IF NOT EXISTS outbox_due ON outbox (due_at);
+
+        CREATE TABLE IF NOT EXISTS idempotency (
+            function text NOT NULL,
+            key text NOT NULL,
+            job_id text NOT NULL,
+            created_at bigint NOT NULL,
+            PRIMARY KEY (function, key)
+        );
+        CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at);
+
+        CREATE TABLE IF NOT EXISTS counters (
+            function text PRIMARY KEY,
+            succeeded bigint NOT NULL DEFAULT 0,
+            failed bigint NOT NULL DEFAULT 0
+        );
+
+        CREATE TABLE IF NOT EXISTS functions (
+            name text PRIMARY KEY,
+            spec text NOT NULL,
+            paused boolean NOT NULL DEFAULT false,
+            updated_at bigint NOT NULL
+        );
+
+        CREATE TABLE IF NOT EXISTS bundles (
+            hash text PRIMARY KEY,
+            zip bytea NOT NULL
+        );
+
+        CREATE TABLE IF NOT EXISTS api_keys (
+            id text PRIMARY KEY,
+            hash text NOT NULL UNIQUE,
+            namespace text NOT NULL,
+            scopes text NOT NULL,
+            created_at bigint NOT NULL,
+            revoked boolean NOT NULL DEFAULT false
+        );
+        """,
+    ];
+
+    public static int Latest => Steps.Length;
+
+    public static async Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await Exec(connection, $"SELECT pg_advisory_xact_lock({LockKey})", cancellationToken);
+        await Exec(connection, "CREATE TABLE IF NOT EXISTS fjord_schema (version integer NOT NULL)", cancellationToken);
+        await using (var read = new NpgsqlCommand("SELECT max(version) FROM fjord_schema", connection))
+        {
+            var current = await read.ExecuteScalarAsync(cancellationToken) is int v ? v : 0;
+            if (current > Latest)
+                throw new InvalidOperationException($"the database was migrated by a newer fjord (schema {current}, this build knows {Latest})");
+            for (var step = current; step < Latest; step++)
+            {
+                await Exec(connection, Steps[step], cancellationToken);
+                await Exec(connection, $"INSERT INTO fjord_schema (version) VALUES ({step + 1})", cancellationToken);
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async Task Exec(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,56 @@
+using Npgsql;
+
+namespace Fjord.Storage.Postgres;
+
+/// <summary>
+/// Turns a store URI into an Npgsql connection string with a timeout on everything: connecting,
+/// every command, and TCP keepalives so a silently dead link is noticed instead of hanging.
+/// </summary>
+public static class PgConnectionString
+{
+    public static string Normalize(string uriOrConnectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(uriOrConnectionString);
+        var builder = uriOrConnectionString.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
+            || uriOrConnectionString.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
+            ? FromUri(new Uri(uriOrConnectionString))
+            : new NpgsqlConnectionStringBuilder(uriOrConnectionString);
+
+        if (!Has(uriOrConnectionString, "Timeout"))
+            builder.Timeout = 5;
+        if (!Has(uriOrConnectionString, "Command Timeout"))
+            builder.CommandTimeout = 15;
+        if (!Has(uriOrConnectionString, "Keepalive"))
+            builder.KeepAlive = 5;
+        if (!Has(uriOrConnectionString, "Cancellation Timeout"))
+            builder.CancellationTimeout = 2000;
+        builder.ApplicationName ??= "fjord";
+        return builder.ConnectionString;
+    }
+
+    private static bool Has(string text, string key) => text.Contains(key + "=", StringComparison.OrdinalIgnoreCase);
+
+    private static NpgsqlConnectionStringBuilder FromUri(Uri uri)
+    {
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host,
+            Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
+            Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')) is { Length: > 0 } db ? db : "postgres",
+        };
+        if (uri.UserInfo is { Length: > 0 } info)
+        {
+            var colon = info.IndexOf(':', StringComparison.Ordinal);
+            builder.Username = Uri.UnescapeDataString(colon < 0 ? info : info[..colon]);
+            if (colon >= 0)
+                builder.Password = Uri.UnescapeDataString(info[(colon + 1)..]);
+        }
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0)
+                builder[Uri.UnescapeDataString(pair[..eq]).Replace('_', ' ')] = Uri.UnescapeDataString(pair[(eq + 1)..]);
+        }
+        return builder;
+    }
+}

@@ -1,0 +1,23 @@
+namespace Fjord.Storage.Postgres;
+
+public sealed partial class PostgresJobLedger
+{
+    /// <summary>
+    /// Intake committed jobs but the broker did not confirm their messages, so the caller gets a
+    /// 503 and not a 202. Cancel the jobs that have not started, so a 503 means "will not run"
+    /// (a message that did reach the broker then finds the job canceled and is dropped). Returns
+    /// how many were canceled; a job already claimed from a message that got through runs.
+    /// If this write fails too, the outbox rows stay and the relay publishes them later: the job
+    /// then runs although the caller saw a 503, which is why clients retry with an Idempotency-Key.
+    /// </summary>
+    public Task<long> AbandonAsync(IReadOnlyList<string> jobIds, CancellationToken cancellationToken) => PostgresStore.Guard(async () =>
+    {
+        await using var command = Db.CreateCommand("""
+            WITH j AS (UPDATE jobs SET status = 5, finished_at = fjord_now_ms() WHERE id = ANY($1) AND status IN (0, 1) RETURNING id),
+            o AS (DELETE FROM outbox WHERE job_id IN (SELECT id FROM j)),
+            n AS (SELECT pg_notify('fjord_job_end', id) FROM j)
+            SELECT (SELECT count(*) FROM j) + 0 * (SELECT count(*) FROM n)
+            """).Arg(jobIds.ToArray());
+        return (long)(await command.ExecuteScalarAsync(cancellationToken) ?? 0L);
+    });
+}

@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Fjord.Core.Jobs;
+using Fjord.Core.Queue;
+using Npgsql;
+
+namespace Fjord.Storage.Postgres;
+
+public sealed partial class PostgresJobLedger
+{
+    // One statement stores the jobs and their outbox rows: both or neither. Jobs due now get
+    // an outbox row claimed by this caller (it publishes them at once and deletes the rows);
+    // scheduled ones get an unclaimed row the relay publishes when due.
+    private const string InsertSql = """
+        WITH input AS (
+            SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::boolean[], $7::text[], $8::text[], $9::bytea[])
+                AS t(id, function, max_attempts, created_at, run_at, sync, content_type, callback_url, payload)),
+        ins AS (
+            INSERT INTO jobs (id, function, status, max_attempts, created_at, run_at, sync, content_type, callback_url, payload)
+            SELECT id, function,
+                   CASE WHEN coalesce(run_at, 0) > fjord_now_ms() THEN 1 ELSE 0 END,
+                   max_attempts, created_at, greatest(coalesce(run_at, 0), fjord_now_ms()), sync, content_type, callback_url, payload
+            FROM input
+            RETURNING id, function, run_at, status)
+        INSERT INTO outbox (job_id, function, due_at, claim, claimed_until)
+        SELECT id, function, run_at,
+               CASE WHEN status = 0 THEN $10 END,
+               CASE WHEN status = 0 THEN fjord_now_ms() + $11 ELSE 0 END
+        FROM ins
+        RETURNING job_id, function, claim IS NOT NULL
+        """;
+
+    private const string KeySql = """
+        INSERT INTO idempotency (function, key, job_id, created_at) VALUES ($1, $2, $3, fjord_now_ms())
+        ON CONFLICT (function, key) DO UPDATE SET job_id = excluded.job_id, created_at = excluded.created_at
+            WHERE idempotency.created_at < fjord_now_ms() - $4
+        RETURNING job_id
+        """;
+
+    /// <summary>
+    /// Stores all of <paramref name="jobs"/> or none, each with its outbox row. When this returns
+    /// the jobs are committed: none can be lost any more, because the outbox outlives any crash.
+    /// </summary>
+    /// <exception cref="QueueFullException">The function's queue is at its maxQueueDepth (approximate across nodes: counted once a second).</exception>
+    /// <exception cref="StoreUnavailableException">PostgreSQL did not confirm the commit.</exception>
+    public Task<LedgerEnqueue> EnqueueAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        return PostgresStore.Guard(() => EnqueueCoreAsync(jobs, cancellationToken));
+    }
+
+    private async Task<LedgerEnqueue> EnqueueCoreAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken)
+    {
+        var claim = NewClaim();
+        var results = new EnqueuedJob[jobs.Count];
+        await using var connection = await Db.OpenConnectionAsync(cancellationToken);
+        var keyed = jobs.Any(j => j.IdempotencyKey is not null);
+        await using var transaction = keyed || jobs.Count > 1 ? await connection.BeginTransactionAsync(cancellationToken) : null;
+
+        var fresh = new List<NewJob>(jobs.Count);
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            var job = jobs[i];
+            if (job.IdempotencyKey is { } key && await UseKeyAsync(connection, job, key, cancellationToken) is { } existing)
+            {
+                results[i] = new EnqueuedJob(existing, Existing: true);
+                continue;
+            }
+            results[i] = new EnqueuedJob(job.Id, Existing: false);
+            fresh.Add(job);
+        }
+
+        foreach (var group in fresh.GroupBy(j => j.Function, StringComparer.Ordinal))
+            await CheckDepthAsync(group.Key, group.Count(), cancellationToken);
+
+        var publish = new List<OutboxItem>(fresh.Count);
+        if (fresh.Count > 0)
+        {
+            await using var command = new NpgsqlCommand(InsertSql, connection)
+                .Arg(fresh.Select(j => j.Id).ToArray())
+                .Arg(fresh.Select(j => j.Function).ToArray())
+                .Arg(fresh.Select(j => j.MaxAttempts).ToArray())
+                .Arg(fresh.Select(j => UnixMs.From(j.CreatedAt)).ToArray())
+                .Arg(fresh.Select(j => j.RunAt is { } at ? UnixMs.From(at) : (long?)null).ToArray())
+                .Arg(fresh.Select(j => j.Sync).ToArray())
+                .Arg(fresh.Select(j => j.ContentType).ToArray())
+                .Arg(fresh.Select(j => j.CallbackUrl).ToArray())
+                .Arg(fresh.Select(j => AsArray(j.Payload)).ToArray())
+                .Arg(claim)
+                .Arg((long)_store.Options.InlinePublishClaim.TotalMilliseconds);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (reader.GetBoolean(2))
+                    publish.Add(new OutboxItem(reader.GetString(0), reader.GetString(1)));
+            }
+        }
+        if (transaction is not null)
+            await transaction.CommitAsync(cancellationToken);
+        foreach (var group in fresh.GroupBy(j => j.Function, StringComparer.Ordinal))
+        {
+            if (_depths.TryGetValue(group.Key, out var entry))
+                Interlocked.Add(ref entry.Count, group.Count());
+        }
+        return new LedgerEnqueue(results, publish, claim);
+    }
+
+    /// <summary>Claims the key for this job, or returns the id of the job that holds it (used within 24 h).</summary>
+    private static async Task<string?> UseKeyAsync(NpgsqlConnection connection, NewJob job, string key, CancellationToken cancellationToken)
+    {
+        // Two requests with one key: the second waits on the first's row lock, then sees a live
+        // key and takes the earlier id. Only an expired key is overwritten.
+        await using (var insert = new NpgsqlCommand(KeySql, connection)
+            .Arg(job.Function).Arg(key).Arg(job.Id).Arg((long)KeyLifetime.TotalMilliseconds))
+        {
+            if (await insert.ExecuteScalarAsync(cancellationToken) is string)
+                return null;
+        }
+        await using var find = new NpgsqlCommand("SELECT job_id FROM idempotency WHERE function = $1 AND key = $2", connection).Arg(job.Function).Arg(key);
+        return await find.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    private async Task CheckDepthAsync(string function, int adding, CancellationToken cancellationToken)
+    {
+        if (await GetFunctionAsync(function, cancellationToken) is not { } settings)
+            return;
+        var entry = _depths.GetOrAdd(function, _ => new DepthEntry());
+        var now = Stopwatch.GetTimestamp();
+        if (Stopwatch.GetElapsedTime(Volatile.Read(ref entry.At), now) >= CacheFor)
+        {
+            await using var count = Db.CreateCommand("SELECT count(*) FROM jobs WHERE function = $1 AND status IN (0, 1)").Arg(function);
+            Volatile.Write(ref entry.Count, (long)(await count.ExecuteScalarAsync(cancellationToken) ?? 0L));
+            Volatile.Write(ref entry.At, now);
+        }
+        if (Volatile.Read(ref entry.Count) + adding > settings.Spec.MaxQueueDepth)
+            throw new QueueFullException(function, TimeSpan.FromSeconds(1 + Random.Shared.Next(5)));
+    }
+
+    private static byte[] AsArray(ReadOnlyMemory<byte> payload) =>
+        MemoryMarshal.TryGetArray(payload, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : payload.ToArray();
+}

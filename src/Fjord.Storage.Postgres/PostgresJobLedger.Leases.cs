@@ -1,0 +1,169 @@
+using Fjord.Core.Jobs;
+using Fjord.Core.Queue;
+using Npgsql;
+
+namespace Fjord.Storage.Postgres;
+
+public sealed partial class PostgresJobLedger
+{
+    // The claim deletes the job's outbox row: a running job needs no message, and whatever
+    // sends it back to waiting writes a new row in its own statement.
+    private const string ClaimSql = """
+        WITH j AS (
+            UPDATE jobs SET status = 2, attempt = attempt + 1, lease_token = nextval('fjord_lease_tokens'),
+                lease_expires = fjord_now_ms() + $3, node = $2, started_at = fjord_now_ms()
+            WHERE id = $1 AND status IN (0, 1) AND run_at <= fjord_now_ms() AND created_at >= $4
+            RETURNING id, function, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload, started_at),
+        o AS (DELETE FROM outbox WHERE job_id IN (SELECT id FROM j))
+        SELECT function, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload, started_at FROM j
+        """;
+
+    private const string ExpireSql = """
+        WITH j AS (
+            UPDATE jobs SET status = 4, finished_at = fjord_now_ms(), lease_expires = NULL,
+                error_kind = 'expired', error_message = 'waited longer than the function''s maxAge'
+            WHERE id = $1 AND status IN (0, 1) AND run_at <= fjord_now_ms() AND created_at < $2
+            RETURNING id, function),
+        o AS (DELETE FROM outbox WHERE job_id IN (SELECT id FROM j)),
+        c AS (INSERT INTO counters (function, failed) SELECT function, 1 FROM j
+              ON CONFLICT (function) DO UPDATE SET failed = counters.failed + 1),
+        n AS (SELECT pg_notify('fjord_job_end', id) FROM j)
+        SELECT (SELECT count(*) FROM j) + 0 * (SELECT count(*) FROM n)
+        """;
+
+    /// <summary>
+    /// Acts on one broker message: leases the job it names to <paramref name="node"/> if, and only
+    /// if, it is waiting and due. A job older than <paramref name="maxAge"/> is dead-lettered as
+    /// expired instead (in its own fenced statement), never handed out.
+    /// </summary>
+    public Task<ClaimResult> ClaimAsync(string jobId, string node, TimeSpan? maxAge, CancellationToken cancellationToken) =>
+        PostgresStore.Guard(async () =>
+        {
+            var cutoff = maxAge is { } age ? UnixMs.From(DateTimeOffset.UtcNow - age) : long.MinValue;
+            await using var connection = await Db.OpenConnectionAsync(cancellationToken);
+            await using (var command = new NpgsqlCommand(ClaimSql, connection).Arg(jobId).Arg(node).Arg(LeaseMs).Arg(cutoff))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    return new ClaimResult(ClaimStatus.Claimed, new LeasedJob
+                    {
+                        Id = jobId,
+                        Function = reader.GetString(0),
+                        Attempt = reader.GetInt32(1),
+                        MaxAttempts = reader.GetInt32(2),
+                        CreatedAt = UnixMs.To(reader.GetInt64(3)),
+                        LeaseToken = reader.GetInt64(4),
+                        Sync = reader.GetBoolean(5),
+                        ContentType = reader.IsDBNull(6) ? null : reader.GetString(6),
+                        CallbackUrl = reader.IsDBNull(7) ? null : reader.GetString(7),
+                        Payload = reader.GetFieldValue<byte[]>(8),
+                        StartedAt = UnixMs.To(reader.GetInt64(9)),
+                    });
+                }
+            }
+            if (maxAge is null)
+                return new ClaimResult(ClaimStatus.Stale, null);
+            await using var expire = new NpgsqlCommand(ExpireSql, connection).Arg(jobId).Arg(cutoff);
+            return await expire.ExecuteScalarAsync(cancellationToken) is long n && n > 0
+                ? new ClaimResult(ClaimStatus.Expired, null)
+                : new ClaimResult(ClaimStatus.Stale, null);
+        });
+
+    /// <summary>Extends a running job's lease on the database clock. False when fenced.</summary>
+    public Task<bool> RenewAsync(string jobId, long token, CancellationToken cancellationToken) => PostgresStore.Guard(async () =>
+    {
+        await using var command = Db.CreateCommand(
+            "UPDATE jobs SET lease_expires = fjord_now_ms() + $3 WHERE id = $1 AND lease_token = $2 AND status = 2")
+            .Arg(jobId).Arg(token).Arg(LeaseMs);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    });
+
+    private const string AckSql = """
+        WITH j AS (
+            UPDATE jobs SET status = 3, finished_at = fjord_now_ms(), lease_expires = NULL, result = $3, result_content_type = $4,
+                error_kind = NULL, error_message = NULL, error_exit_code = NULL
+            WHERE id = $1 AND lease_token = $2 AND status = 2
+            RETURNING id, function, attempt, started_at, node),
+        a AS (INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, log)
+              SELECT id, attempt, coalesce(started_at, fjord_now_ms()), fjord_now_ms(), node, 'succeeded', $5 FROM j),
+        c AS (INSERT INTO counters (function, succeeded) SELECT function, 1 FROM j
+              ON CONFLICT (function) DO UPDATE SET succeeded = counters.succeeded + 1),
+        n AS (SELECT pg_notify('fjord_job_end', id) FROM j)
+        SELECT (SELECT count(*) FROM j) + 0 * (SELECT count(*) FROM n)
+        """;
+
+    private const string RetrySql = """
+        WITH j AS (
+            UPDATE jobs SET status = 1, run_at = greatest($3, fjord_now_ms()), lease_expires = NULL,
+                error_kind = $4, error_message = $5, error_exit_code = $6
+            WHERE id = $1 AND lease_token = $2 AND status = 2
+            RETURNING id, function, attempt, started_at, node, run_at),
+        a AS (INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, error_kind, error_message, exit_code, log)
+              SELECT id, attempt, coalesce(started_at, fjord_now_ms()), fjord_now_ms(), node, 'failed', $4, $5, $6, $7 FROM j),
+        o AS (INSERT INTO outbox (job_id, function, due_at) SELECT id, function, run_at FROM j
+              ON CONFLICT (job_id) DO UPDATE SET due_at = excluded.due_at, claim = NULL, claimed_until = 0)
+        SELECT count(*) FROM j
+        """;
+
+    private const string DeadLetterSql = """
+        WITH j AS (
+            UPDATE jobs SET status = 4, finished_at = fjord_now_ms(), lease_expires = NULL,
+                error_kind = $4, error_message = $5, error_exit_code = $6
+            WHERE id = $1 AND lease_token = $2 AND status = 2 AND $3::bigint IS NOT NULL
+            RETURNING id, function, attempt, started_at, node),
+        a AS (INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, error_kind, error_message, exit_code, log)
+              SELECT id, attempt, coalesce(started_at, fjord_now_ms()), fjord_now_ms(), node, 'failed', $4, $5, $6, $7 FROM j),
+        c AS (INSERT INTO counters (function, failed) SELECT function, 1 FROM j
+              ON CONFLICT (function) DO UPDATE SET failed = counters.failed + 1),
+        n AS (SELECT pg_notify('fjord_job_end', id) FROM j)
+        SELECT (SELECT count(*) FROM j) + 0 * (SELECT count(*) FROM n)
+        """;
+
+    /// <summary>
+    /// Ends one attempt in one statement: the job's status, the attempt's record, the totals,
+    /// the outbox row of a retry, and the end notice. Fenced: false when the token no longer
+    /// matches (the lease ran out and the job was taken back or handed to someone else).
+    /// </summary>
+    public Task<bool> CompleteAsync(LedgerCompletion kind, string jobId, long token, AttemptOutcome outcome, DateTimeOffset runAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        return PostgresStore.Guard(async () =>
+        {
+            NpgsqlCommand command;
+            if (kind == LedgerCompletion.Ack)
+            {
+                command = Db.CreateCommand(AckSql).Arg(jobId).Arg(token)
+                    .Arg(outcome.Result ?? []).Arg(outcome.ResultContentType ?? "application/octet-stream").Arg(LogText.Cap(outcome.Log));
+            }
+            else
+            {
+                var error = outcome.Error ?? new JobError(ErrorKind.Crash, "failed without an error");
+                command = Db.CreateCommand(kind == LedgerCompletion.Retry ? RetrySql : DeadLetterSql).Arg(jobId).Arg(token)
+                    .Arg(UnixMs.From(runAt)).Arg(error.KindName).Arg(error.Message).Arg(error.ExitCode).Arg(LogText.Cap(outcome.Log));
+            }
+            await using (command)
+                return await command.ExecuteScalarAsync(cancellationToken) is long n && n > 0;
+        });
+    }
+
+    /// <summary>
+    /// Gives a leased job back uncounted (never started, or the node is stopping): waiting again
+    /// at once, with an outbox row so it gets a fresh message.
+    /// </summary>
+    public Task<bool> ReleaseAsync(string jobId, long token, CancellationToken cancellationToken) => PostgresStore.Guard(async () =>
+    {
+        await using var command = Db.CreateCommand("""
+            WITH j AS (
+                UPDATE jobs SET status = 0, attempt = attempt - 1, lease_expires = NULL,
+                    started_at = CASE WHEN attempt <= 1 THEN NULL ELSE started_at END,
+                    node = CASE WHEN attempt <= 1 THEN NULL ELSE node END
+                WHERE id = $1 AND lease_token = $2 AND status = 2
+                RETURNING id, function, run_at),
+            o AS (INSERT INTO outbox (job_id, function, due_at) SELECT id, function, least(run_at, fjord_now_ms()) FROM j
+                  ON CONFLICT (job_id) DO UPDATE SET due_at = excluded.due_at, claim = NULL, claimed_until = 0)
+            SELECT count(*) FROM j
+            """).Arg(jobId).Arg(token);
+        return await command.ExecuteScalarAsync(cancellationToken) is long n && n > 0;
+    });
+}

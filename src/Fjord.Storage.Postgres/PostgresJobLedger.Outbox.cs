@@ -1,0 +1,87 @@
+namespace Fjord.Storage.Postgres;
+
+public sealed partial class PostgresJobLedger
+{
+    /// <summary>
+    /// Takes up to <paramref name="limit"/> due outbox rows no one is publishing (or whose
+    /// publisher went quiet past its claim), marking them with <paramref name="claim"/>.
+    /// SKIP LOCKED lets relays on every node share the work without waiting on each other.
+    /// </summary>
+    public Task<IReadOnlyList<OutboxItem>> TakeOutboxAsync(long claim, int limit, TimeSpan claimFor, CancellationToken cancellationToken) =>
+        PostgresStore.Guard<IReadOnlyList<OutboxItem>>(async () =>
+        {
+            await using var command = Db.CreateCommand("""
+                UPDATE outbox SET claim = $1, claimed_until = fjord_now_ms() + $3
+                WHERE job_id IN (SELECT job_id FROM outbox WHERE due_at <= fjord_now_ms() AND claimed_until < fjord_now_ms()
+                                 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+                RETURNING job_id, function
+                """).Arg(claim).Arg(limit).Arg((long)claimFor.TotalMilliseconds);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var items = new List<OutboxItem>();
+            while (await reader.ReadAsync(cancellationToken))
+                items.Add(new OutboxItem(reader.GetString(0), reader.GetString(1)));
+            return items;
+        });
+
+    /// <summary>
+    /// After the broker confirmed the messages: deletes the rows, but only those still carrying
+    /// <paramref name="claim"/>. A row rewritten meanwhile (the job ran, failed and was
+    /// scheduled again) belongs to the new transition and stays.
+    /// </summary>
+    public Task OutboxDoneAsync(long claim, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        OutboxWrite("DELETE FROM outbox WHERE job_id = ANY($1) AND claim = $2", claim, jobIds, cancellationToken);
+
+    /// <summary>Publishing failed: frees the rows at once for the next relay round instead of waiting out the claim.</summary>
+    public Task OutboxFailedAsync(long claim, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        OutboxWrite("UPDATE outbox SET claim = NULL, claimed_until = 0 WHERE job_id = ANY($1) AND claim = $2", claim, jobIds, cancellationToken);
+
+    private Task OutboxWrite(string sql, long claim, IReadOnlyList<string> jobIds, CancellationToken cancellationToken)
+    {
+        if (jobIds.Count == 0)
+            return Task.CompletedTask;
+        return PostgresStore.Guard(async () =>
+        {
+            await using var command = Db.CreateCommand(sql).Arg(jobIds.ToArray()).Arg(claim);
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        });
+    }
+
+    /// <summary>How many outbox rows wait (due or not): for tests and the relay's own metrics.</summary>
+    public async Task<long> OutboxCountAsync(CancellationToken cancellationToken)
+    {
+        await using var command = Db.CreateCommand("SELECT count(*) FROM outbox");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken) ?? 0L);
+    }
+
+    /// <summary>
+    /// Takes back running jobs whose lease ran out on the database clock (worker SIGKILLed, hung,
+    /// or cut off from the database): the attempt is recorded as lost and counts, then the job
+    /// waits again with an outbox row, or becomes a dead letter if that was its last attempt.
+    /// Returns how many were taken back.
+    /// </summary>
+    public Task<long> ReapExpiredAsync(CancellationToken cancellationToken) => PostgresStore.Guard(async () =>
+    {
+        await using var command = Db.CreateCommand("""
+            WITH picked AS (
+                SELECT id FROM jobs WHERE status = 2 AND lease_expires < fjord_now_ms()
+                ORDER BY lease_expires LIMIT 500 FOR UPDATE SKIP LOCKED),
+            taken AS (
+                UPDATE jobs SET
+                    status = CASE WHEN attempt >= max_attempts THEN 4 ELSE 0 END,
+                    finished_at = CASE WHEN attempt >= max_attempts THEN fjord_now_ms() END,
+                    run_at = CASE WHEN attempt >= max_attempts THEN run_at ELSE least(run_at, fjord_now_ms()) END,
+                    lease_expires = NULL, error_kind = 'crash', error_message = 'lease expired', error_exit_code = NULL
+                FROM picked WHERE jobs.id = picked.id
+                RETURNING jobs.id, jobs.function, jobs.attempt, jobs.status, jobs.started_at, jobs.node, jobs.run_at),
+            a AS (INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, error_kind, error_message)
+                  SELECT id, attempt, coalesce(started_at, fjord_now_ms()), fjord_now_ms(), node, 'lost', 'crash', 'lease expired' FROM taken),
+            o AS (INSERT INTO outbox (job_id, function, due_at) SELECT id, function, run_at FROM taken WHERE status = 0
+                  ON CONFLICT (job_id) DO UPDATE SET due_at = excluded.due_at, claim = NULL, claimed_until = 0),
+            c AS (INSERT INTO counters (function, failed) SELECT function, count(*) FROM taken WHERE status = 4 GROUP BY function
+                  ON CONFLICT (function) DO UPDATE SET failed = counters.failed + excluded.failed),
+            n AS (SELECT pg_notify('fjord_job_end', id) FROM taken WHERE status = 4)
+            SELECT (SELECT count(*) FROM taken) + 0 * (SELECT count(*) FROM n)
+            """);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken) ?? 0L);
+    });
+}

@@ -1,0 +1,37 @@
+using Fjord.Core.Storage;
+
+namespace Fjord.Storage.Postgres;
+
+public sealed partial class PostgresStore
+{
+    /// <summary>
+    /// Per function: ready, scheduled and running from the job rows (waiting and running rows
+    /// only, through partial indexes), totals from the counters kept in the completing writes.
+    /// </summary>
+    public async Task<IReadOnlyList<QueueStats>> GetQueuesAsync(CancellationToken cancellationToken)
+    {
+        var rows = new SortedDictionary<string, QueueStats>(StringComparer.Ordinal);
+        QueueStats Row(string name) => rows.TryGetValue(name, out var row) ? row : rows[name] = new QueueStats(name, 0, 0, 0, 0, 0, false);
+
+        await using var command = _dataSource.CreateCommand("""
+            SELECT function, count(*) FILTER (WHERE run_at <= fjord_now_ms()), count(*) FILTER (WHERE run_at > fjord_now_ms()), 0::bigint, 0::bigint, 0::bigint, false, 0
+                FROM jobs WHERE status IN (0, 1) GROUP BY function
+            UNION ALL SELECT function, 0, 0, count(*), 0, 0, false, 1 FROM jobs WHERE status = 2 GROUP BY function
+            UNION ALL SELECT function, 0, 0, 0, succeeded, failed, false, 2 FROM counters
+            UNION ALL SELECT name, 0, 0, 0, 0, 0, paused, 3 FROM functions
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var row = Row(reader.GetString(0));
+            rows[row.Name] = reader.GetInt32(7) switch
+            {
+                0 => row with { Ready = reader.GetInt64(1), Scheduled = reader.GetInt64(2) },
+                1 => row with { Running = reader.GetInt64(3) },
+                2 => row with { Succeeded = reader.GetInt64(4), Failed = reader.GetInt64(5) },
+                _ => row with { Paused = reader.GetBoolean(6) },
+            };
+        }
+        return [.. rows.Values];
+    }
+}

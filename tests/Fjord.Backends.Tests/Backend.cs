@@ -1,0 +1,140 @@
+using Fjord.Core.Queue;
+using Fjord.Core.Storage;
+using Fjord.Queue.RabbitMq;
+using Fjord.Storage.Postgres;
+using Fjord.Storage.Sqlite;
+using Fjord.Tests.Shared;
+using Npgsql;
+
+namespace Fjord.Backends.Tests;
+
+/// <summary>One backend under test: a queue and the stores beside it, on fresh data, removed after.</summary>
+public abstract class Backend : IAsyncDisposable
+{
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(2);
+
+    public abstract IJobQueue Queue { get; }
+    public abstract IJobStore Jobs { get; }
+    public abstract IFunctionStore Functions { get; }
+    public abstract IJobMonitor Monitor { get; }
+    public abstract IKeyStore Keys { get; }
+
+    public abstract ValueTask DisposeAsync();
+}
+
+internal sealed class SqliteBackend : Backend
+{
+    private readonly string _folder;
+    private readonly SqliteStore _store;
+
+    private SqliteBackend(string folder, SqliteStore store)
+    {
+        _folder = folder;
+        _store = store;
+    }
+
+    public static async Task<Backend> CreateAsync()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "fjord-backend-" + Guid.NewGuid().ToString("N"));
+        var store = await SqliteStore.OpenAsync(new SqliteStoreOptions
+        {
+            Path = Path.Combine(folder, "fjord.db"),
+            LeaseDuration = Lease,
+            ReapInterval = TimeSpan.FromMilliseconds(200),
+        }, CancellationToken.None);
+        return new SqliteBackend(folder, store);
+    }
+
+    public override IJobQueue Queue => _store;
+    public override IJobStore Jobs => _store;
+    public override IFunctionStore Functions => _store;
+    public override IJobMonitor Monitor => _store;
+    public override IKeyStore Keys => _store;
+
+    public override async ValueTask DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+/// <summary>RabbitMQ + PostgreSQL: a fresh database per test on the private cluster, and the private broker node.</summary>
+internal sealed class RabbitPostgresBackend : Backend
+{
+    private readonly string _database;
+    private readonly PostgresStore _store;
+    private readonly RabbitMqQueue _queue;
+
+    private RabbitPostgresBackend(string database, PostgresStore store, RabbitMqQueue queue)
+    {
+        _database = database;
+        _store = store;
+        _queue = queue;
+    }
+
+    public static async Task<RabbitPostgresBackend> CreateAsync(string? brokerUri = null, TimeSpan? inlineClaim = null)
+    {
+        var (database, connectionString) = await Databases.CreateAsync();
+        var store = await PostgresStore.OpenAsync(new PostgresStoreOptions
+        {
+            ConnectionString = connectionString,
+            LeaseDuration = Lease,
+            InlinePublishClaim = inlineClaim ?? TimeSpan.FromSeconds(10),
+        }, CancellationToken.None);
+        var queue = await RabbitMqQueue.StartAsync(new RabbitMqQueueOptions
+        {
+            BrokerUri = brokerUri ?? Services.BrokerUri,
+            RelayInterval = TimeSpan.FromMilliseconds(200),
+            Heartbeat = TimeSpan.FromSeconds(2),
+        }, store, CancellationToken.None);
+        return new RabbitPostgresBackend(database, store, queue);
+    }
+
+    public PostgresStore Store => _store;
+    public RabbitMqQueue Rabbit => _queue;
+
+    public override IJobQueue Queue => _queue;
+    public override IJobStore Jobs => _store;
+    public override IFunctionStore Functions => _store;
+    public override IJobMonitor Monitor => _store;
+    public override IKeyStore Keys => _store;
+
+    public override async ValueTask DisposeAsync()
+    {
+        await _queue.DisposeAsync();
+        await _store.DisposeAsync();
+        await Databases.DropAsync(_database);
+    }
+}
+
+/// <summary>A fresh database per test on the private cluster.</summary>
+internal static class Databases
+{
+    public static async Task<(string Name, string ConnectionString)> CreateAsync()
+    {
+        var name = "fjord_" + Guid.NewGuid().ToString("N")[..12];
+        var admin = PgConnectionString.Normalize(Services.StoreUri);
+        await using (var connection = new NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        var builder = new NpgsqlConnectionStringBuilder(admin) { Database = name };
+        return (name, builder.ConnectionString);
+    }
+
+    public static async Task DropAsync(string name)
+    {
+        await using var connection = new NpgsqlConnection(PgConnectionString.Normalize(Services.StoreUri));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
