@@ -15,9 +15,10 @@ namespace Fjord.Faults.Tests.Scenarios;
 [Collection("faults")]
 public sealed class PoisonJobTests(ITestOutputHelper output)
 {
-    private const int Healthy = 1000;
-    private const int Poison = 500;
+    private const int Healthy = 700;
+    private const int Poison = 350;
     private const int MaxAttempts = 3;
+    private const int Rounds = 3;
 
     [Fact]
     public async Task PoisonJobs_DeadLetteredAfterExactlyMaxAttempts_WhileAHealthyFunctionKeepsItsThroughput()
@@ -28,11 +29,15 @@ public sealed class PoisonJobTests(ITestOutputHelper output)
             new RecorderFunction("poison") { Concurrency = 2, MaxAttempts = MaxAttempts, AlwaysFail = true, Backoff = "{ initial: 50ms, max: 200ms }" },
         ]);
 
-        // Back to back, same sizes, twice each; the better run of each phase is compared, so one
+        // Back to back, same sizes, three times each; the better run of each phase is compared, so one
         // hiccup of a shared machine does not decide the verdict.
+        // Warm-up, not measured: the healthy pool's eight python processes start on their first jobs.
+        await s.Load.RunAsync("healthy", 100, perSecond: 2000, inFlight: 16, sleepMs: 0, firstIndex: 1_000_000);
+        await JobsApi.WaitSettledAsync(s.Node.Http, TimeSpan.FromSeconds(30), "healthy");
+
         var alone = new List<double>();
         var withPoison = new List<double>();
-        for (var round = 0; round < 2; round++)
+        for (var round = 0; round < Rounds; round++)
         {
             alone.Add(await HealthyThroughputAsync(s, round * 2 * Healthy, poisonFrom: null));
             withPoison.Add(await HealthyThroughputAsync(s, (round * 2 + 1) * Healthy, poisonFrom: round * Poison));
@@ -49,11 +54,11 @@ public sealed class PoisonJobTests(ITestOutputHelper output)
         Assert.Equal(0, report.Phantom);
         Assert.Equal(0, report.Crossed);
         Assert.Equal(0, report.DuplicatesWithoutFailure);
-        Assert.Equal(2 * Poison, report.DeadLetters);
+        Assert.Equal(Rounds * Poison, report.DeadLetters);
 
         // Exactly maxAttempts runs per poison job, by the recorder's count and by the job's history.
         var poisonIds = s.Load.Sent.Where(x => x.Token.StartsWith("poison-", StringComparison.Ordinal)).Select(x => x.Id!).ToList();
-        Assert.Equal(2 * Poison, poisonIds.Count);
+        Assert.Equal(Rounds * Poison, poisonIds.Count);
         var runs = s.Recorder.Marks.GroupBy(m => m.JobId).ToDictionary(g => g.Key, g => g.Count());
         Assert.All(poisonIds, id => Assert.Equal(MaxAttempts, runs.GetValueOrDefault(id)));
         foreach (var id in poisonIds.Take(20))
