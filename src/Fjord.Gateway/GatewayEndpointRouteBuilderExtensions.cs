@@ -34,6 +34,7 @@ public static class GatewayEndpointRouteBuilderExtensions
         var queues = sp.GetRequiredService<QueueEndpoints>();
         var health = sp.GetRequiredService<HealthEndpoints>();
         var metrics = sp.GetRequiredService<MetricsEndpoints>();
+        var deadLetters = sp.GetRequiredService<DeadLetterEndpoints>();
 
         app.MapPost("/v1/functions/{name}/jobs", (RequestDelegate)intake.AcceptAsync);
         app.MapPost("/v1/functions/{name}/jobs:batch", (RequestDelegate)intake.AcceptBatchAsync);
@@ -53,6 +54,8 @@ public static class GatewayEndpointRouteBuilderExtensions
         app.MapGet("/v1/jobs/{id}/logs", (RequestDelegate)jobs.LogsAsync);
         app.MapPost("/v1/jobs/{id}/retry", (RequestDelegate)jobs.RetryAsync);
         app.MapPost("/v1/jobs/{id}/cancel", (RequestDelegate)jobs.CancelAsync);
+        app.MapPost("/v1/jobs:retry", (RequestDelegate)deadLetters.RetryAsync);
+        app.MapPost("/v1/jobs:purge", (RequestDelegate)deadLetters.PurgeAsync);
 
         app.MapGet("/v1/queues", (RequestDelegate)queues.ListAsync);
         app.MapGet("/healthz", (RequestDelegate)HealthEndpoints.LiveAsync);

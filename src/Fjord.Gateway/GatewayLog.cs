@@ -31,4 +31,16 @@ internal static partial class GatewayLog
 
     [LoggerMessage(1009, LogLevel.Information, "Job {JobId} {Command}")]
     public static partial void JobCommand(ILogger logger, string jobId, string command);
+
+    [LoggerMessage(1010, LogLevel.Information, "Dead letters {Action}: {Count} of {Function}")]
+    public static partial void DeadLetters(ILogger logger, string action, long count, string function);
+
+    [LoggerMessage(1011, LogLevel.Debug, "Callback of job {JobId} delivered on try {Try} ({StatusCode})")]
+    public static partial void CallbackDelivered(ILogger logger, string jobId, int @try, int statusCode);
+
+    [LoggerMessage(1012, LogLevel.Information, "Callback of job {JobId} failed on try {Try}: {Reason}; next try {Next}")]
+    public static partial void CallbackFailed(ILogger logger, string jobId, int @try, string reason, string next);
+
+    [LoggerMessage(1013, LogLevel.Error, "The callback dispatcher could not reach the store; it tries again shortly")]
+    public static partial void CallbackStoreFailed(ILogger logger, Exception exception);
 }

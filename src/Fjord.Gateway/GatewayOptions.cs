@@ -21,6 +21,9 @@ public sealed record GatewayOptions
     /// </summary>
     public TimeSpan SyncInvokeGrace { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Delivery of job callbacks (<c>X-Callback-Url</c>).</summary>
+    public Callbacks.CallbackOptions Callbacks { get; init; } = new();
+
     /// <summary>The value of <c>$FJORD_ADMIN_KEY</c>, when set.</summary>
     public string? AdminKeyFromEnvironment { get; init; }
 }

@@ -1,10 +1,12 @@
 using Fjord.Core.Storage;
 using Fjord.Gateway.Auth;
+using Fjord.Gateway.Callbacks;
 using Fjord.Gateway.Endpoints;
 using Fjord.Gateway.Functions;
 using Fjord.Gateway.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace Fjord.Gateway;
 
@@ -12,8 +14,9 @@ public static class GatewayServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the gateway's services. The caller registers the store contracts (IJobQueue,
-    /// IJobStore, IFunctionStore, IJobMonitor, IKeyStore, every IReadinessSource) and, when a
-    /// worker runs in this process, IWorkerStatus; then calls <see cref="GatewayEndpointRouteBuilderExtensions.MapFjordGateway"/>.
+    /// IJobStore, IFunctionStore, IJobMonitor, IKeyStore, every IReadinessSource; IDeadLetters and
+    /// ICallbackOutbox when the store offers them, else they are taken from the IJobStore when it
+    /// implements them) and, when a worker runs in this process, IWorkerStatus; then calls <see cref="GatewayEndpointRouteBuilderExtensions.MapFjordGateway"/>.
     /// </summary>
     public static IServiceCollection AddFjordGateway(this IServiceCollection services, GatewayOptions options)
     {
@@ -37,6 +40,17 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<QueueEndpoints>();
         services.AddSingleton<HealthEndpoints>();
         services.AddSingleton<MetricsEndpoints>();
+        services.AddSingleton(sp => new DeadLetterEndpoints(
+            sp.GetService<IDeadLetters>() ?? sp.GetService<IJobStore>() as IDeadLetters,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<DeadLetterEndpoints>>()));
+        // The outbox is usually the job store itself (SQLite); a backend without one delivers no callbacks.
+        services.AddHostedService(sp => new CallbackDispatcher(
+            sp.GetService<ICallbackOutbox>() ?? sp.GetService<IJobStore>() as ICallbackOutbox,
+            sp.GetRequiredService<IJobStore>(),
+            options,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<CallbackDispatcher>>()));
         return services;
     }
 }

@@ -108,8 +108,9 @@ internal sealed class InvokeEndpoints(
     }
 
     /// <summary>
-    /// Nobody waits for the answer any more: cancel the job if it has not started, so an
-    /// abandoned call does not run later behind the caller's back. Best effort: a running job ends normally.
+    /// Nobody waits for the answer any more: cancel the job, so an abandoned call does not run
+    /// later behind the caller's back, nor keep a process busy for nobody (a running job is
+    /// killed by its worker). Best effort.
     /// </summary>
     private async Task AbandonAsync(string id)
     {

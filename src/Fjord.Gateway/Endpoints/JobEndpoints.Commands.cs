@@ -6,7 +6,10 @@ using Microsoft.AspNetCore.Http;
 
 namespace Fjord.Gateway.Endpoints;
 
-/// <summary>Retry (a dead letter back to the queue, 202) and cancel (a job that has not started, 200).</summary>
+/// <summary>
+/// Retry (a dead letter back to the queue, 202) and cancel (200): a queued or scheduled job never
+/// runs; a running one is recorded canceled at once and its process killed by its worker.
+/// </summary>
 internal sealed partial class JobEndpoints
 {
     public async Task RetryAsync(HttpContext context)
@@ -24,7 +27,7 @@ internal sealed partial class JobEndpoints
             return;
         var ct = context.RequestAborted;
         var result = await jobs.CancelAsync(job.Id, ct);
-        await AnswerAsync(context, job.Id, result, StatusCodes.Status200OK, "canceled", "only a queued or scheduled job can be canceled");
+        await AnswerAsync(context, job.Id, result, StatusCodes.Status200OK, "canceled", "a finished job cannot be canceled");
     }
 
     private async Task AnswerAsync(HttpContext context, string id, JobCommandResult result, int status, string done, string wrongState)

@@ -23,4 +23,6 @@ namespace Fjord.Gateway.Json;
 [JsonSerializable(typeof(BundleAnswer))]
 [JsonSerializable(typeof(QueuesView))]
 [JsonSerializable(typeof(ReadyView))]
+[JsonSerializable(typeof(DeadLetterFilterBody))]
+[JsonSerializable(typeof(DeadLetterAnswer))]
 internal sealed partial class GatewayJsonContext : JsonSerializerContext;

@@ -13,3 +13,18 @@ internal sealed class BatchAccepted
 {
     public required IReadOnlyList<string> Ids { get; init; }
 }
+
+/// <summary>The body of <c>POST /v1/jobs:retry</c> and <c>:purge</c>: which dead letters (every member optional).</summary>
+internal sealed class DeadLetterFilterBody
+{
+    public string? Function { get; init; }
+    public string? ErrorKind { get; init; }
+    public string? Since { get; init; }
+}
+
+/// <summary>How many dead letters a bulk retry or purge moved.</summary>
+internal sealed class DeadLetterAnswer
+{
+    public long? Retried { get; init; }
+    public long? Purged { get; init; }
+}

@@ -25,11 +25,17 @@ internal sealed class JobView
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Node { get; init; }
     public required IReadOnlyList<AttemptView> Attempts { get; init; }
 
+    /// <summary>Delivery tries of the job's callback (only on <c>GET /v1/jobs/{id}</c>; empty in listings).</summary>
+    public IReadOnlyList<CallbackView> Callbacks { get; init; } = [];
+
     public static JobView From(JobRecord job)
     {
         var attempts = new AttemptView[job.Attempts.Count];
         for (var i = 0; i < attempts.Length; i++)
             attempts[i] = AttemptView.From(job.Attempts[i]);
+        var callbacks = new CallbackView[job.Callbacks.Count];
+        for (var i = 0; i < callbacks.Length; i++)
+            callbacks[i] = CallbackView.From(job.Callbacks[i]);
         return new JobView
         {
             Id = job.Id,
@@ -47,8 +53,28 @@ internal sealed class JobView
             ResultContentType = job.ResultContentType,
             Node = job.Node,
             Attempts = attempts,
+            Callbacks = callbacks,
         };
     }
+}
+
+/// <summary>One delivery try of a callback: when, which end it reported, the receiver's HTTP status (null: no answer) and the failure.</summary>
+internal sealed class CallbackView
+{
+    public int Number { get; init; }
+    public DateTimeOffset At { get; init; }
+    public required string JobStatus { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public int? StatusCode { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Error { get; init; }
+
+    public static CallbackView From(CallbackRecord c) => new()
+    {
+        Number = c.Number,
+        At = c.At,
+        JobStatus = c.JobStatus.ToWire(),
+        StatusCode = c.StatusCode,
+        Error = c.Error,
+    };
 }
 
 internal sealed class AttemptView

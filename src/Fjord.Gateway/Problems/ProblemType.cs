@@ -15,6 +15,7 @@ internal sealed record ProblemType(string Slug, string Title, int Status)
     public static readonly ProblemType UnknownJob = new("unknown-job", "No such job", 404);
     public static readonly ProblemType NotFound = new("not-found", "Not found", 404);
     public static readonly ProblemType WrongState = new("wrong-state", "The job is not in a state that allows this", 409);
+    public static readonly ProblemType Canceled = new("canceled", "The job was canceled", 409);
     public static readonly ProblemType NotFinished = new("not-finished", "The job has not succeeded", 409);
     public static readonly ProblemType TooLarge = new("too-large", "The request body is too large", 413);
     public static readonly ProblemType QueueFull = new("queue-full", "The function's queue is full", 429);

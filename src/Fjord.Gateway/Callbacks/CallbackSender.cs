@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Fjord.Core.Jobs;
+using Fjord.Core.Storage;
+using Fjord.Gateway.Json;
+using Fjord.Gateway.Problems;
+
+namespace Fjord.Gateway.Callbacks;
+
+/// <summary>
+/// One POST of a job's end to its callback URL: the result as the body with its content type, or
+/// the error as problem+json; <c>X-Fjord-Job-Id</c>, <c>X-Fjord-Status</c>, <c>X-Fjord-Attempt</c>.
+/// </summary>
+/// <remarks>
+/// SSRF: the URL comes from whoever may invoke the function, and this node POSTs to it from
+/// inside the operator's network, so it can reach hosts the caller cannot (loopback, private
+/// ranges, cloud metadata). Fjord accepts only absolute http/https URLs, follows no redirects
+/// (a public URL cannot bounce the POST inward), sends no credentials and never returns the
+/// receiver's answer to the caller (only its status code is recorded). It does not filter
+/// hosts: a callback to an internal service is a legitimate use in self-hosted setups. Operators
+/// who give invoke keys to untrusted parties should limit the node's egress (firewall rules).
+/// </remarks>
+internal sealed class CallbackSender(HttpClient http, IJobStore jobs, TimeSpan timeout)
+{
+    private const int MaxErrorLength = 500;
+
+    public static HttpClient CreateClient(TimeSpan timeout) => new(new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        ConnectTimeout = timeout,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+    })
+    {
+        // Each try has its own deadline (below); the client-wide one would only get in the way.
+        Timeout = System.Threading.Timeout.InfiniteTimeSpan,
+    };
+
+    /// <summary>Sends one try. Failures of the receiver are values; only the stop (and a store read) throw.</summary>
+    public async Task<CallbackDelivery> SendAsync(PendingCallback callback, TimeProvider time, CancellationToken stop)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, callback.Url);
+        request.Content = await BodyAsync(callback, stop);
+        request.Headers.Add("X-Fjord-Job-Id", callback.JobId);
+        request.Headers.Add("X-Fjord-Status", callback.Status.ToWire());
+        request.Headers.Add("X-Fjord-Attempt", callback.Attempt.ToString(CultureInfo.InvariantCulture));
+        request.Headers.UserAgent.Add(new ProductInfoHeaderValue("fjord-callback", "1"));
+
+        using var deadline = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, stop);
+        var at = time.GetUtcNow();
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
+            var code = (int)response.StatusCode;
+            return new CallbackDelivery(at, code, code is >= 200 and < 300 ? null : $"HTTP {code} {response.ReasonPhrase}".TrimEnd());
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stop.IsCancellationRequested)
+        {
+            return new CallbackDelivery(at, null, $"no answer within {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s");
+        }
+        catch (HttpRequestException e)
+        {
+            return new CallbackDelivery(at, null, Shorten(e.Message));
+        }
+    }
+
+    private async Task<HttpContent> BodyAsync(PendingCallback callback, CancellationToken cancellationToken)
+    {
+        if (callback.Status == JobStatus.Succeeded)
+        {
+            var result = await jobs.GetResultAsync(callback.JobId, cancellationToken);
+            var content = new ByteArrayContent(result?.Body ?? []);
+            content.Headers.ContentType = MediaTypeHeaderValue.TryParse(result?.ContentType, out var type)
+                ? type
+                : new MediaTypeHeaderValue("application/octet-stream");
+            return content;
+        }
+
+        var error = callback.Error;
+        var problemType = callback.Status == JobStatus.Canceled ? ProblemType.Canceled : ProblemType.FunctionFailed;
+        var body = new ProblemBody
+        {
+            Type = problemType.Uri,
+            Title = problemType.Title,
+            Status = problemType.Status,
+            Detail = error is null ? $"the job was {callback.Status.ToWire()}" : $"{error.KindName}: {error.Message}",
+            JobId = callback.JobId,
+            Kind = error?.KindName,
+            Message = error?.Message,
+            ExitCode = error?.ExitCode,
+        };
+        var json = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, GatewayJsonContext.Default.ProblemBody));
+        json.Headers.ContentType = new MediaTypeHeaderValue(Problem.ContentType);
+        return json;
+    }
+
+    private static string Shorten(string message) => message.Length <= MaxErrorLength ? message : message[..MaxErrorLength];
+}

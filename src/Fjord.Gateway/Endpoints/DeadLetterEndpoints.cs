@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Text.Json;
+using Fjord.Core.Functions;
+using Fjord.Core.Jobs;
+using Fjord.Core.Storage;
+using Fjord.Gateway.Auth;
+using Fjord.Gateway.Json;
+using Fjord.Gateway.Problems;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Fjord.Gateway.Endpoints;
+
+/// <summary>
+/// <c>POST /v1/jobs:retry</c> and <c>POST /v1/jobs:purge</c>: dead letters in bulk, selected by
+/// function, error kind and failure time, from a JSON body or the query string. Both act on many
+/// jobs at once, so they need the deploy scope (an operator's right), and a key limited to a
+/// namespace must name a function in it.
+/// </summary>
+internal sealed class DeadLetterEndpoints(IDeadLetters? deadLetters, TimeProvider time, ILogger<DeadLetterEndpoints> logger)
+{
+    private const long MaxBodyBytes = 64 * 1024;
+
+    public Task RetryAsync(HttpContext context) => RunAsync(context, retry: true);
+
+    public Task PurgeAsync(HttpContext context) => RunAsync(context, retry: false);
+
+    private async Task RunAsync(HttpContext context, bool retry)
+    {
+        var ct = context.RequestAborted;
+        if (Access.Deny(context, Scope.Deploy, null) is { } unauthorized)
+        {
+            await unauthorized;
+            return;
+        }
+        var (filter, error) = await ReadFilterAsync(context, ct);
+        if (filter is null)
+        {
+            await Problem.WriteAsync(context, ProblemType.InvalidRequest, error!);
+            return;
+        }
+        var denied = filter.Function is null ? Access.DenyUnlessAllNamespaces(context, Scope.Deploy) : Access.Deny(context, Scope.Deploy, filter.Function);
+        if (denied is not null)
+        {
+            await denied;
+            return;
+        }
+        if (deadLetters is null)
+        {
+            await Problem.WriteAsync(context, ProblemType.NotFound, "this store does not offer dead letters in bulk");
+            return;
+        }
+
+        var count = retry
+            ? await deadLetters.RetryDeadLettersAsync(filter, ct)
+            : await deadLetters.PurgeDeadLettersAsync(filter, ct);
+        GatewayLog.DeadLetters(logger, retry ? "retried" : "purged", count, filter.Function ?? "*");
+        var answer = retry ? new DeadLetterAnswer { Retried = count } : new DeadLetterAnswer { Purged = count };
+        await context.Response.WriteAsJsonAsync(answer, GatewayJsonContext.Default.DeadLetterAnswer, cancellationToken: ct);
+    }
+
+    /// <summary>The filter from the JSON body when there is one, else from the query string.</summary>
+    private async Task<(DeadLetterFilter? Filter, string? Error)> ReadFilterAsync(HttpContext context, CancellationToken ct)
+    {
+        var body = await RequestBody.ReadAsync(context.Request, MaxBodyBytes, ct);
+        if (body is null)
+            return (null, "the filter body is too large");
+        string? function, kind, since;
+        if (body.Length > 0)
+        {
+            DeadLetterFilterBody? parsed;
+            try
+            {
+                parsed = JsonSerializer.Deserialize(body, GatewayJsonContext.Default.DeadLetterFilterBody);
+            }
+            catch (JsonException e)
+            {
+                return (null, "the body must be a JSON object with function, errorKind and since: " + e.Message);
+            }
+            if (parsed is null)
+                return (null, "the body must be a JSON object with function, errorKind and since");
+            (function, kind, since) = (parsed.Function, parsed.ErrorKind, parsed.Since);
+        }
+        else
+        {
+            var q = context.Request.Query;
+            (function, kind, since) = (q["function"], q["errorKind"], q["since"]);
+        }
+        return Parse(function, kind, since, time.GetUtcNow());
+    }
+
+    internal static (DeadLetterFilter? Filter, string? Error) Parse(string? function, string? kind, string? since, DateTimeOffset now)
+    {
+        function = string.IsNullOrEmpty(function) ? null : function;
+        if (function is not null && !FunctionSpec.IsValidName(function))
+            return (null, $"function '{function}' is not a valid function name");
+
+        ErrorKind? errorKind = null;
+        if (!string.IsNullOrEmpty(kind))
+        {
+            // Only the wire names (lower case): enum parsing alone would also take "3" or "EXIT".
+            if (!Enum.TryParse<ErrorKind>(kind, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || kind != parsed.ToString().ToLowerInvariant())
+                return (null, "errorKind must be exit, exception, timeout, crash, memory, expired or canceled");
+            errorKind = parsed;
+        }
+
+        DateTimeOffset? from = null;
+        if (!string.IsNullOrEmpty(since))
+        {
+            // An RFC 3339 time, or a duration back from now ("24h": failed in the last day).
+            if (Quantity.TryParseDuration(since, out var ago))
+                from = now - ago;
+            else if (since.Contains('T', StringComparison.OrdinalIgnoreCase)
+                && DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+                from = at.ToUniversalTime();
+            else
+                return (null, "since must be an RFC 3339 time like 2030-01-01T12:00:00Z or a duration like 24h");
+        }
+        return (new DeadLetterFilter(function, errorKind, from), null);
+    }
+}
