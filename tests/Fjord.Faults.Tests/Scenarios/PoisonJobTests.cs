@@ -29,8 +29,9 @@ public sealed class PoisonJobTests(ITestOutputHelper output)
             new RecorderFunction("poison") { Concurrency = 2, MaxAttempts = MaxAttempts, AlwaysFail = true, Backoff = "{ initial: 50ms, max: 200ms }" },
         ]);
 
-        // Back to back, same sizes, three times each; the better run of each phase is compared, so one
-        // hiccup of a shared machine does not decide the verdict.
+        // Back to back, same sizes, three times each, interleaved. Phases on this shared 2-core
+        // machine vary by ±20% on their own, so the verdict compares the throughput over all three
+        // runs of each phase (jobs / time); the best runs are printed too.
         // Warm-up, not measured: the healthy pool's eight python processes start on their first jobs.
         await s.Load.RunAsync("healthy", 100, perSecond: 2000, inFlight: 16, sleepMs: 0, firstIndex: 1_000_000);
         await JobsApi.WaitSettledAsync(s.Node.Http, TimeSpan.FromSeconds(30), "healthy");
@@ -47,7 +48,7 @@ public sealed class PoisonJobTests(ITestOutputHelper output)
         output.WriteLine(report.ToString());
         output.WriteLine($"healthy jobs/s alone: {string.Join(", ", alone.Select(x => x.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}; " +
             $"beside poison: {string.Join(", ", withPoison.Select(x => x.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}; " +
-            $"ratio of the best: {withPoison.Max() / alone.Max():P0}");
+            $"ratio of the best: {withPoison.Max() / alone.Max():P0}; over all runs: {Overall(withPoison) / Overall(alone):P0}");
 
         Assert.Equal(0, report.Lost);
         Assert.Equal(0, report.Stuck);
@@ -70,9 +71,12 @@ public sealed class PoisonJobTests(ITestOutputHelper output)
             Assert.All(job.Attempts, a => Assert.Equal("exception", a.Error?.Kind));
         }
 
-        Assert.True(withPoison.Max() >= 0.9 * alone.Max(),
-            $"the healthy function kept {withPoison.Max() / alone.Max():P0} of its throughput beside poison jobs");
+        Assert.True(Overall(withPoison) >= 0.9 * Overall(alone),
+            $"the healthy function kept {Overall(withPoison) / Overall(alone):P0} of its throughput beside poison jobs");
     }
+
+    /// <summary>Same-size runs: total jobs over total time, i.e. the harmonic mean of their rates.</summary>
+    private static double Overall(List<double> rates) => rates.Count / rates.Sum(r => 1 / r);
 
     /// <summary>Jobs per second of the healthy function from its first submission to its last success.</summary>
     private static async Task<double> HealthyThroughputAsync(FaultScenario s, int firstIndex, int? poisonFrom)

@@ -32,7 +32,7 @@ public sealed class StalledOwnerTests(ITestOutputHelper output)
             var deadline = DateTime.UtcNow.AddSeconds(20);
             while ((await JobsApi.QueueAsync(s.Node.Http, "slow")).Running < SlowJobs && DateTime.UtcNow < deadline)
                 await Task.Delay(20);
-            await Task.Delay(300);
+            await Task.Delay(600);
 
             s.Node.Signal(Posix.SigStop);
             try
@@ -57,7 +57,8 @@ public sealed class StalledOwnerTests(ITestOutputHelper output)
                 expired.Add(job);
         }
         output.WriteLine(report.ToString());
-        output.WriteLine($"slow jobs: {slowIds.Count}, taken back after their lease expired: {expired.Count}");
+        var staleRuns = expired.Count(j => s.Recorder.Marks.Count(m => m.JobId == j.Id) >= 2);
+        output.WriteLine($"slow jobs: {slowIds.Count}, taken back after their lease expired: {expired.Count}, of which the stale run had reported before its owner woke: {staleRuns}");
         foreach (var job in expired.Take(3))
             output.WriteLine($"  {job.Id}: {string.Join("; ", job.Attempts.Select(a => $"#{a.Number} {a.Outcome} {a.Error?.Kind} {a.Error?.Message}"))}");
 
@@ -83,8 +84,9 @@ public sealed class StalledOwnerTests(ITestOutputHelper output)
             Assert.True(lost.Number < succeeded.Number);
             // The stale owner tried to renew or complete the expired attempt and was fenced out.
             Assert.Contains($"Job {job.Id} attempt {lost.Number} lost its lease", nodeLog, StringComparison.Ordinal);
-            // The recorder saw the stale run and the re-run.
-            Assert.True(s.Recorder.Marks.Count(m => m.JobId == job.Id) >= 2, $"job {job.Id} ran once only");
+            // The recorder saw the re-run; the stale run too if its process got to report before
+            // the owner woke (one that had not even started is stopped by the refused renewal).
+            Assert.Contains(s.Recorder.Marks, m => m.JobId == job.Id && m.Attempt == succeeded.Number && m.Ok);
         }
     }
 }
