@@ -97,13 +97,16 @@ internal static class UpCommand
 
         await app.StartAsync(cancellationToken);
         var url = $"http://{args.Host}:{args.Port}";
+        // Listening on every interface: deploy to ourselves over loopback, not to 0.0.0.0.
+        var selfHost = args.Host is "0.0.0.0" or "::" or "[::]" ? "127.0.0.1" : args.Host;
+        var selfUrl = $"http://{selfHost}:{args.Port}";
         if (adminKey.Created && adminKey.FilePath is { } keyFile)
             Console.Out.WriteLine($"admin key written to {keyFile} (shown once: {adminKey.Secret})");
         else if (adminKey.FilePath is { } existing)
             Console.Out.WriteLine($"admin key: {existing}");
 
         if (args.ProjectFile is { } projectPath)
-            await DeployProjectAsync(url, adminKey, dataDir, projectPath, app.Services.GetRequiredService<WorkerHost>(), cancellationToken);
+            await DeployProjectAsync(selfUrl, adminKey, dataDir, projectPath, app.Services.GetRequiredService<WorkerHost>(), cancellationToken);
 
         // Printed last: scripts and tests wait for this line to know the examples are deployed.
         Console.Out.WriteLine($"fjord is up at {url}  (node {node}, data {dataDir})");
