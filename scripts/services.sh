@@ -38,11 +38,52 @@ stop() {
     rm -f "$dir/env"
 }
 
-if [ "$cmd" = stop ]; then
-    stop
+rabbit_env() {
+    # shellcheck disable=SC1091
+    . "$dir/ports"
+    node="fjordtest$amqp@localhost"
+    # HOME holds the node's private Erlang cookie, so rabbitmqctl can talk to it.
+    export ERL_EPMD_PORT=$epmdport HOME=$dir/rabbit
+    export RABBITMQ_NODENAME=$node RABBITMQ_NODE_PORT=$amqp RABBITMQ_DIST_PORT=$dist \
+        RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_MNESIA_BASE=$dir/rabbit/mnesia \
+        RABBITMQ_LOG_BASE=$dir/rabbit/log RABBITMQ_CONFIG_FILE=$dir/rabbit/rabbitmq.conf \
+        RABBITMQ_PID_FILE=$dir/rabbit/pid RABBITMQ_ENABLED_PLUGINS_FILE=$dir/rabbit/enabled_plugins
+}
+
+ctl() { runuser -u rabbitmq -p -- /usr/lib/rabbitmq/bin/rabbitmqctl -n "$node" "$@" >/dev/null; }
+
+start_rabbit() {
+    rabbit_env
+    rm -f "$dir/rabbit/pid"
+    runuser -u rabbitmq -p -- /usr/lib/rabbitmq/bin/rabbitmq-server >>"$dir/rabbit/stdout.log" 2>&1 &
+    for _ in $(seq 300); do [ -s "$dir/rabbit/pid" ] && break; sleep 0.1; done
+    cat "$dir/rabbit/pid" >"$dir/rabbit.pid"
+    ctl await_startup --timeout 60
+}
+
+wait_amqp() {
+    # The AMQP port accepts a few moments after await_startup on a cold node.
+    for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$amqp) 2>/dev/null && break; sleep 0.1; done
+}
+
+# Test hooks for the broker-crash tests: SIGKILL the node by its PID, and start it again on the
+# same ports and data (quorum queues and persistent messages must survive).
+if [ "$cmd" = kill-broker ]; then
+    alive "$dir/rabbit.pid" && kill -9 "$(cat "$dir/rabbit.pid")"
     exit 0
 fi
-[ "$cmd" = start ] || { echo "usage: $0 start|stop [DIR]" >&2; exit 2; }
+if [ "$cmd" = start-broker ]; then
+    start_rabbit
+    wait_amqp
+    exit 0
+fi
+
+if [ "$cmd" = stop ]; then
+    stop
+    rm -rf "$dir"
+    exit 0
+fi
+[ "$cmd" = start ] || { echo "usage: $0 start|stop|kill-broker|start-broker [DIR]" >&2; exit 2; }
 
 if [ -f "$dir/env" ] && alive "$dir/rabbit.pid" && [ -f "$dir/pg/postmaster.pid" ] && kill -0 "$(head -1 "$dir/pg/postmaster.pid")" 2>/dev/null; then
     cat "$dir/env"
@@ -77,28 +118,19 @@ listeners.tcp.default = 127.0.0.1:$amqp
 consumer_timeout = 7200000
 loopback_users = none
 CONF
-chown rabbitmq:rabbitmq "$dir/rabbit/rabbitmq.conf"
-# HOME holds the node's private Erlang cookie, so rabbitmqctl below can talk to it.
-export ERL_EPMD_PORT=$epmdport HOME=$dir/rabbit
+echo "[]." >"$dir/rabbit/enabled_plugins"
+chown rabbitmq:rabbitmq "$dir/rabbit/rabbitmq.conf" "$dir/rabbit/enabled_plugins"
+echo "amqp=$amqp dist=$dist epmdport=$epmdport" >"$dir/ports"
+rabbit_env
 runuser -u rabbitmq -- epmd -port "$epmdport" >/dev/null 2>&1 &
 echo $! >"$dir/epmd.pid"
-export RABBITMQ_NODENAME=$node RABBITMQ_NODE_PORT=$amqp RABBITMQ_DIST_PORT=$dist \
-    RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_MNESIA_BASE=$dir/rabbit/mnesia \
-    RABBITMQ_LOG_BASE=$dir/rabbit/log RABBITMQ_CONFIG_FILE=$dir/rabbit/rabbitmq.conf \
-    RABBITMQ_PID_FILE=$dir/rabbit/pid RABBITMQ_ENABLED_PLUGINS_FILE=$dir/rabbit/enabled_plugins
-echo "[]." >"$dir/rabbit/enabled_plugins"; chown rabbitmq:rabbitmq "$dir/rabbit/enabled_plugins"
-runuser -u rabbitmq -p -- /usr/lib/rabbitmq/bin/rabbitmq-server >"$dir/rabbit/stdout.log" 2>&1 &
-for _ in $(seq 300); do [ -s "$dir/rabbit/pid" ] && break; sleep 0.1; done
-cat "$dir/rabbit/pid" >"$dir/rabbit.pid"
-ctl() { runuser -u rabbitmq -p -- /usr/lib/rabbitmq/bin/rabbitmqctl -n "$node" "$@" >/dev/null; }
-ctl await_startup --timeout 60
+start_rabbit
 # Least privilege, like deploy.md: its own vhost and user; guest is not used.
 secret=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
 ctl add_vhost fjord
 ctl add_user fjord "$secret"
 ctl set_permissions -p fjord fjord '^fjord\..*' '^(fjord\..*|amq\.default)$' '^fjord\..*'
-# The AMQP port accepts a few moments after await_startup on a cold node.
-for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$amqp) 2>/dev/null && break; sleep 0.1; done
+wait_amqp
 
 cat >"$dir/env" <<ENV
 FJORD_TEST_BROKER=amqp://fjord:$secret@127.0.0.1:$amqp/fjord

@@ -1,0 +1,71 @@
+using Fjord.Core.Queue;
+using Fjord.Core.Storage;
+using Fjord.Gateway;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Fjord.Cli.Roles;
+
+/// <summary>
+/// `fjord gateway`: HTTP intake and the read side over RabbitMQ + PostgreSQL, no function
+/// processes. Any number of gateways may run; each also runs an outbox relay and lease reaper
+/// (they share the work through the database). Deploys land in PostgreSQL, where workers find them.
+/// </summary>
+internal static class GatewayRole
+{
+    public static async Task<int> RunAsync(RoleArguments args, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var dataDir = Path.GetFullPath(args.DataDir);
+        Directory.CreateDirectory(dataDir);
+        using var loggerFactory = RoleServices.CreateLoggerFactory();
+        await using var services = await RoleServices.OpenAsync(args, $"fjord-gateway@{Environment.MachineName}", loggerFactory, cancellationToken);
+
+        var gatewayOptions = new GatewayOptions
+        {
+            DataDir = dataDir,
+            AdminKeyFromEnvironment = Environment.GetEnvironmentVariable("FJORD_ADMIN_KEY"),
+        };
+        var adminKey = await AdminKeyBootstrap.EnsureAsync(services.Store, gatewayOptions, cancellationToken);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(System.Net.IPAddress.Parse(args.Host), args.Port);
+            k.AddServerHeader = false;
+        });
+        builder.Services.AddSingleton<IJobQueue>(services.Queue);
+        builder.Services.AddSingleton<IJobStore>(services.Store);
+        builder.Services.AddSingleton<IFunctionStore>(services.Store);
+        builder.Services.AddSingleton<IJobMonitor>(services.Store);
+        builder.Services.AddSingleton<IKeyStore>(services.Store);
+        // /readyz: the store and the broker. Intake itself also refuses (503) while the broker is down.
+        builder.Services.AddSingleton<IReadinessSource>(services.Store);
+        builder.Services.AddSingleton<IReadinessSource>(services.Queue);
+        builder.Services.AddFjordGateway(gatewayOptions);
+
+        await using var app = builder.Build();
+        app.MapFjordGateway();
+        await app.StartAsync(cancellationToken);
+
+        if (adminKey.Created && adminKey.FilePath is { } keyFile)
+            Console.Out.WriteLine($"admin key written to {keyFile} (shown once: {adminKey.Secret})");
+        // Printed last: scripts and tests wait for this line.
+        Console.Out.WriteLine($"fjord gateway is up at http://{args.Host}:{args.Port}");
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        // Stop accepting first; the relay and store close after (disposed by `await using`).
+        await app.StopAsync(CancellationToken.None);
+        return 0;
+    }
+}

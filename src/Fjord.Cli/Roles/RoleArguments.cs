@@ -1,0 +1,17 @@
+namespace Fjord.Cli.Roles;
+
+/// <summary>
+/// Arguments of `fjord gateway` and `fjord worker`, parsed by the command line layer.
+/// Broker: <c>amqp://user:pass@host:port/vhost</c>. Store: <c>postgres://user:pass@host:port/db</c>
+/// or an Npgsql <c>Host=…</c> string. Port is the gateway's HTTP port (unused by a worker).
+/// Node and Functions apply to a worker. DataDir holds the admin key (gateway) or unpacked
+/// bundles and function temp folders (worker). Host is the address the gateway listens on.
+/// </summary>
+internal sealed record RoleArguments(
+    string Broker,
+    string Store,
+    int Port,
+    string? Node,
+    IReadOnlySet<string>? Functions,
+    string DataDir,
+    string Host = "0.0.0.0");

@@ -1,0 +1,72 @@
+using Fjord.Cli.Up;
+using Fjord.Core.Queue;
+using Fjord.Core.Storage;
+using Fjord.Runtime;
+using Fjord.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Fjord.Cli.Roles;
+
+/// <summary>
+/// `fjord worker`: function pools fed by RabbitMQ, outcomes recorded in PostgreSQL. It learns
+/// what to run (specs and bundles) from the store, so deploying once through any gateway is
+/// enough. Each pool consumes its function's queue with prefetch = concurrency. On stop, running
+/// jobs get the drain grace; unstarted ones go back through the outbox.
+/// </summary>
+internal static class WorkerRole
+{
+    public static async Task<int> RunAsync(RoleArguments args, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var dataDir = Path.GetFullPath(args.DataDir);
+        Directory.CreateDirectory(dataDir);
+        var node = string.IsNullOrWhiteSpace(args.Node) ? NodeName.Default() : args.Node;
+        using var loggerFactory = RoleServices.CreateLoggerFactory();
+        await using var services = await RoleServices.OpenAsync(args, $"fjord-worker@{node}", loggerFactory, cancellationToken);
+
+        var sandbox = Sandbox.Detect();
+        var runtimeOptions = new RuntimeOptions
+        {
+            Host = sandbox,
+            TempRoot = Path.Combine(dataDir, "tmp"),
+            Logger = loggerFactory.CreateLogger("Fjord.Runtime"),
+        };
+
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddSingleton(loggerFactory);
+        builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        builder.Services.AddSingleton<IJobQueue>(services.Queue);
+        builder.Services.AddSingleton<IFunctionStore>(services.Store);
+        builder.Services.AddSingleton(new WorkerOptions
+        {
+            Node = node,
+            BundleDir = Path.Combine(dataDir, "bundles"),
+            CreateRunner = (spec, folder) => RunnerFactory.Create(spec, folder, runtimeOptions),
+            Functions = args.Functions,
+            RenewInterval = Tuning.LeaseDuration / 3,
+            DrainGrace = Tuning.DrainGrace,
+        });
+        builder.Services.AddSingleton<WorkerHost>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerHost>());
+        using var host = builder.Build();
+
+        if (sandbox.Status.Warning is { } warning)
+            loggerFactory.CreateLogger("fjord").LogWarning("Function processes are not fully contained: {Reason}", warning);
+        await host.StartAsync(cancellationToken);
+        var only = args.Functions is { Count: > 0 } set ? string.Join(",", set) : "all functions";
+        Console.Out.WriteLine($"fjord worker {node} is up ({only})");
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        Console.Out.WriteLine("draining: running jobs finish, unstarted ones go back to the queue");
+        await host.StopAsync(CancellationToken.None);
+        return 0;
+    }
+}

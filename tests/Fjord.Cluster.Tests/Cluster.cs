@@ -1,0 +1,146 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using Fjord.Storage.Postgres;
+using Fjord.Tests.Shared;
+using Npgsql;
+
+namespace Fjord.Cluster.Tests;
+
+/// <summary>
+/// A gateway and workers as separate processes over the private RabbitMQ node and a fresh
+/// PostgreSQL database. Jobs are counted straight from the database, so every job is accounted for.
+/// </summary>
+internal sealed class Cluster : IAsyncDisposable
+{
+    public const string AdminKey = "fjord-cluster-test-admin-key-0123456789";
+
+    private readonly List<NodeProcess> _nodes = [];
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "fjord-cluster-" + Guid.NewGuid().ToString("N"));
+    private string _database = "";
+
+    public string StoreConnection { get; private set; } = "";
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    public NodeProcess Gateway { get; private set; } = null!;
+
+    public static async Task<Cluster> StartAsync(string brokerUri)
+    {
+        var cluster = new Cluster();
+        cluster._database = "fjord_" + Guid.NewGuid().ToString("N")[..12];
+        var admin = PgConnectionString.Normalize(Services.StoreUri);
+        await using (var connection = new NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE {cluster._database}", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        cluster.StoreConnection = new NpgsqlConnectionStringBuilder(admin) { Database = cluster._database }.ConnectionString;
+        var port = FreePort();
+        cluster.Gateway = await cluster.StartNodeAsync("gateway", new Dictionary<string, string> { ["FJORD_ADMIN_KEY"] = AdminKey },
+            "gateway", "--broker", brokerUri, "--store", cluster.StoreConnection, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        cluster.Http.BaseAddress = new Uri($"http://127.0.0.1:{port}");
+        cluster.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        return cluster;
+    }
+
+    public Task<NodeProcess> StartWorkerAsync(string node, string brokerUri) =>
+        StartNodeAsync(node, new Dictionary<string, string>(), "worker", "--broker", brokerUri, "--store", StoreConnection, "--node", node);
+
+    private async Task<NodeProcess> StartNodeAsync(string name, IReadOnlyDictionary<string, string> env, params string[] args)
+    {
+        var node = await NodeProcess.StartAsync(name, Path.Combine(_folder, name), env, args);
+        _nodes.Add(node);
+        return node;
+    }
+
+    /// <summary>Deploys a host-program function (no bundle) through the gateway: workers learn it from the store.</summary>
+    public async Task DeployAsync(string name, string shell, int concurrency)
+    {
+        var spec = $$$"""{"runtime":"exec","command":["/bin/sh","-c","{{{shell}}}"],"concurrency":{{{concurrency}}},"timeout":"30s","maxAttempts":5,"backoff":{"initial":"200ms","max":"1s"}}""";
+        using var response = await Http.PutAsync($"/v1/functions/{name}", new StringContent(spec, Encoding.UTF8, "application/json"));
+        Assert.True(response.IsSuccessStatusCode, $"deploy: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>Submits one job; returns its id on 202, null on 503, and fails the test on anything else.</summary>
+    public async Task<string?> SubmitAsync(string function, string payload)
+    {
+        using var response = await Http.PostAsync($"/v1/functions/{function}/jobs", new StringContent(payload, Encoding.UTF8, "text/plain"));
+        if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            return null;
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"submit: {(int)response.StatusCode} {body}");
+        var start = body.IndexOf("\"id\":\"", StringComparison.Ordinal) + 6;
+        return body[start..body.IndexOf('"', start)];
+    }
+
+    public async Task<bool> ReadyAsync()
+    {
+        using var response = await Http.GetAsync("/readyz");
+        return response.IsSuccessStatusCode;
+    }
+
+    /// <summary>(status, node) of each job, read from PostgreSQL.</summary>
+    public async Task<Dictionary<string, (short Status, string? Node)>> JobsAsync(IReadOnlyCollection<string> ids)
+    {
+        await using var connection = new NpgsqlConnection(StoreConnection);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT id, status, node FROM jobs WHERE id = ANY($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. ids] });
+        await using var reader = await command.ExecuteReaderAsync();
+        var jobs = new Dictionary<string, (short, string?)>(StringComparer.Ordinal);
+        while (await reader.ReadAsync())
+            jobs[reader.GetString(0)] = (reader.GetInt16(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+        return jobs;
+    }
+
+    public async Task<long> CountAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(StoreConnection);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Waits until every job is terminal (succeeded 3, failed 4, canceled 5), or the deadline passes.</summary>
+    public async Task<Dictionary<string, (short Status, string? Node)>> WaitAllEndedAsync(IReadOnlyCollection<string> ids, TimeSpan deadline)
+    {
+        var until = DateTime.UtcNow + deadline;
+        while (true)
+        {
+            var jobs = await JobsAsync(ids);
+            if ((jobs.Count == ids.Count && jobs.Values.All(j => j.Status >= 3)) || DateTime.UtcNow > until)
+                return jobs;
+            await Task.Delay(250);
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public string Logs => string.Join("\n\n", _nodes.Select(n => $"== {n.Name}\n{n.Output}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes)
+            await node.DisposeAsync();
+        Http.Dispose();
+        try
+        {
+            await using var connection = new NpgsqlConnection(PgConnectionString.Normalize(Services.StoreUri));
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", connection);
+            await command.ExecuteNonQueryAsync();
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or NpgsqlException)
+        {
+        }
+    }
+}
