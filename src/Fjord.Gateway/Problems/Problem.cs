@@ -17,6 +17,11 @@ internal static class Problem
         if (response.HasStarted)
             return Task.CompletedTask;
         response.StatusCode = body.Status;
+        // A 413 leaves the rest of the body unread, so Kestrel drops the connection after the
+        // answer; saying so keeps clients from reusing it for their next request (which would
+        // then fail with a reset instead of being sent).
+        if (body.Status == StatusCodes.Status413PayloadTooLarge)
+            response.Headers.Connection = "close";
         return response.WriteAsJsonAsync(body, GatewayJsonContext.Default.ProblemBody, ContentType, context.RequestAborted);
     }
 
