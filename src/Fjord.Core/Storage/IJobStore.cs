@@ -19,6 +19,11 @@ public interface IJobStore
     Task<JobCommandResult> RetryAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>Cancels a queued or scheduled job so it never runs.</summary>
+    /// <remarks>
+    /// A backend may also cancel a running job (the SQLite store does): it records the attempt as
+    /// canceled and fences the lease in the same write, and fires <see cref="Queue.IJobLease.Canceled"/>
+    /// where it can. Then only a finished job answers <see cref="JobCommandResult.WrongState"/>.
+    /// </remarks>
     Task<JobCommandResult> CancelAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>Completes when the job reaches a terminal status; returns its record (null if unknown).</summary>
