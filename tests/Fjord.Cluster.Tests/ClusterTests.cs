@@ -54,4 +54,88 @@ public sealed class ClusterTests
         Assert.True(await cluster.CountAsync("SELECT count(*) FROM attempts WHERE outcome = 'lost' AND node = 'worker-a'") > 0);
         Assert.Equal(ids.Count, await cluster.CountAsync("SELECT count(*) FROM attempts WHERE outcome = 'succeeded'"));
     }
+
+    [Fact]
+    public async Task BrokerSigkilledAndRestarted_Every202Survives_IntakeAnswers503WhileDown()
+    {
+        await using var cluster = await Cluster.StartAsync(Services.BrokerUri);
+        await cluster.DeployAsync("echo", "sleep 0.05; cat", concurrency: 2);
+        await cluster.StartWorkerAsync("worker-a", Services.BrokerUri);
+        await cluster.StartWorkerAsync("worker-b", Services.BrokerUri);
+
+        var accepted = new List<string>();
+        for (var i = 0; i < 30; i++)
+            accepted.Add(await cluster.SubmitAsync("echo", $"before {i}") ?? throw new InvalidOperationException("503 with the broker up"));
+
+        Services.Run("kill-broker", Services.Dir);
+        var refused = 0;
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (refused < 5 && DateTime.UtcNow < until)
+        {
+            if (await cluster.SubmitAsync("echo", "while down") is { } id)
+                accepted.Add(id);
+            else
+                refused++;
+        }
+        Assert.Equal(5, refused);
+        Assert.Equal(30, accepted.Count);
+        Assert.False(await cluster.ReadyAsync());
+
+        Services.Run("start-broker", Services.Dir);
+        until = DateTime.UtcNow.AddSeconds(60);
+        while (!await cluster.ReadyAsync() && DateTime.UtcNow < until)
+            await Task.Delay(250);
+        for (var i = 0; i < 30; i++)
+        {
+            if (await cluster.SubmitAsync("echo", $"after {i}") is { } id)
+                accepted.Add(id);
+        }
+        Assert.True(accepted.Count > 50, cluster.Logs);
+
+        var jobs = await cluster.WaitAllEndedAsync(accepted, TimeSpan.FromSeconds(120));
+        Assert.Equal(accepted.Count, jobs.Count);
+        Assert.True(jobs.Values.All(j => j.Status == Succeeded), cluster.Logs);
+        // Nothing is left behind: no job waits or runs, and the outbox is empty.
+        var settle = DateTime.UtcNow.AddSeconds(30);
+        while (await cluster.CountAsync("SELECT count(*) FROM jobs WHERE status < 3") > 0 && DateTime.UtcNow < settle)
+            await Task.Delay(250);
+        Assert.Equal(0, await cluster.CountAsync("SELECT count(*) FROM jobs WHERE status < 3"));
+        Assert.Equal(0, await cluster.CountAsync("SELECT count(*) FROM outbox"));
+    }
+
+    [Fact]
+    public async Task WorkerPartitionedFromBroker_IsDetected_AndTheOtherWorkerTakesTheRest()
+    {
+        var brokerPort = new Uri(Services.BrokerUri).Port;
+        await using var proxy = new SilentProxy(brokerPort);
+        var viaProxy = new UriBuilder(Services.BrokerUri) { Port = proxy.Port }.Uri.ToString();
+        await using var cluster = await Cluster.StartAsync(Services.BrokerUri);
+        await cluster.DeployAsync("slow", "sleep 0.5; cat", concurrency: 2);
+        var partitioned = await cluster.StartWorkerAsync("worker-b", viaProxy);
+        await cluster.StartWorkerAsync("worker-a", Services.BrokerUri);
+
+        var ids = new List<string>();
+        for (var i = 0; i < 40; i++)
+            ids.Add(await cluster.SubmitAsync("slow", $"job {i}") ?? throw new InvalidOperationException("503 with the broker up"));
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while (await cluster.CountAsync("SELECT count(*) FROM jobs WHERE status = 2 AND node = 'worker-b'") == 0 && DateTime.UtcNow < until)
+            await Task.Delay(50);
+
+        proxy.GoSilent();
+        var silentAt = DateTimeOffset.UtcNow;
+        var jobs = await cluster.WaitAllEndedAsync(ids, TimeSpan.FromSeconds(120));
+
+        Assert.Equal(ids.Count, jobs.Count);
+        Assert.True(jobs.Values.All(j => j.Status == Succeeded), cluster.Logs);
+        // Each job succeeded exactly once: the redelivered messages of worker-b's running jobs
+        // found them leased and were dropped; worker-b still recorded those through PostgreSQL.
+        Assert.Equal(ids.Count, await cluster.CountAsync("SELECT count(*) FROM attempts WHERE outcome = 'succeeded'"));
+        // The silent link was noticed by heartbeats on worker-b's side.
+        Assert.Contains("Broker connection lost", partitioned.Output, StringComparison.Ordinal);
+        // After the partition, new work went to worker-a only (a few seconds' grace for detection
+        // and for worker-b's attempts already running).
+        var late = (long)(silentAt.AddSeconds(10)).ToUnixTimeMilliseconds();
+        Assert.Equal(0, await cluster.CountAsync($"SELECT count(*) FROM jobs WHERE node = 'worker-b' AND started_at > {late}"));
+        Assert.True(await cluster.CountAsync("SELECT count(*) FROM jobs WHERE node = 'worker-a'") > 0);
+    }
 }
