@@ -34,6 +34,7 @@ internal static class Schema
             error_message TEXT,
             error_exit_code INTEGER,
             result_content_type TEXT,
+            requeued_at INTEGER,
             payload BLOB NOT NULL,
             result BLOB
         );
@@ -162,7 +163,7 @@ internal static class Schema
             var version = Scalar(connection, "PRAGMA user_version");
             if (version > Version)
                 throw new InvalidOperationException($"the store file {path} was written by a newer fjord (schema {version}, this build knows {Version})");
-            Exec(connection, "BEGIN IMMEDIATE;" + Ddl + $"PRAGMA user_version = {Version}; COMMIT;");
+            Exec(connection, "BEGIN IMMEDIATE;" + Ddl + AddedColumns(connection) + $"PRAGMA user_version = {Version}; COMMIT;");
             return connection;
         }
         catch
@@ -171,6 +172,17 @@ internal static class Schema
             throw;
         }
     }
+
+    /// <summary>
+    /// Columns added after a file may have been created: appended by ALTER TABLE (so after the
+    /// blobs in such a file; new files have them in place). requeued_at: when an operator last
+    /// retried the job by hand; maxAge counts from it, so a retried expired job can run.
+    /// </summary>
+    private static string AddedColumns(SqliteConnection connection) =>
+        Scalar(connection, "SELECT count(*) FROM pragma_table_info('jobs') WHERE name = 'requeued_at'") == 0
+            && Scalar(connection, "SELECT count(*) FROM pragma_table_info('jobs')") > 0
+            ? "ALTER TABLE jobs ADD COLUMN requeued_at INTEGER;"
+            : "";
 
     /// <summary>Readers share pooled read-only connections; WAL lets them run beside the writer.</summary>
     public static string ReadConnectionString(string path) => new SqliteConnectionStringBuilder

@@ -99,4 +99,28 @@ public sealed class DeadLetterTests
 
         Assert.Equal(0, h.Count("SELECT count(*) FROM jobs"));
     }
+
+    [Fact]
+    public async Task RetryOfExpiredJob_RunsInsteadOfExpiringAgain()
+    {
+        await using var h = await StoreHarness.OpenAsync();
+        await h.Store.PutFunctionAsync(StoreHarness.Spec(maxAge: TimeSpan.FromHours(1)), default);
+        var single = await h.EnqueueAsync(payload: "single");
+        var bulk = await h.EnqueueAsync(payload: "bulk");
+        h.Time.Advance(TimeSpan.FromHours(2));
+        var marker = await h.EnqueueAsync(payload: "marker");
+        await using (var lease = await h.FetchAsync())
+        {
+            Assert.Equal(marker, lease.Job.Id); // the fetch expired the two old ones
+            Assert.True(await lease.AckAsync(h.Success(), default));
+        }
+        Assert.Equal(ErrorKind.Expired, (await h.Store.GetJobAsync(single, default))!.Error?.Kind);
+
+        Assert.Equal(JobCommandResult.Done, await h.Store.RetryAsync(single, default));
+        Assert.Equal(1, await h.Store.RetryDeadLettersAsync(new DeadLetterFilter(ErrorKind: ErrorKind.Expired), default));
+
+        await using (var first = await h.FetchAsync())
+        await using (var second = await h.FetchAsync())
+            Assert.Equal(new[] { single, bulk }.Order(), new[] { first.Job.Id, second.Job.Id }.Order());
+    }
 }

@@ -14,7 +14,8 @@ internal static class Claims
             lease_expires = $expires, node = $node, started_at = $now
         FROM (SELECT rid, row_number() OVER (ORDER BY run_at, rid) AS n FROM
                 (SELECT rowid AS rid, run_at FROM jobs
-                 WHERE function = $function AND status IN (0, 1) AND run_at <= $now AND created_at >= $cutoff
+                 WHERE function = $function AND status IN (0, 1) AND run_at <= $now
+                   AND (created_at >= $cutoff OR requeued_at >= $cutoff)
                  ORDER BY run_at, rowid LIMIT $limit)) AS pick
         WHERE jobs.rowid = pick.rid
         RETURNING id, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload
@@ -26,7 +27,7 @@ internal static class Claims
         WHERE rowid IN (SELECT rowid FROM jobs
                         WHERE function = $function AND status IN (0, 1) AND run_at <= $now
                         ORDER BY run_at, rowid LIMIT $limit)
-          AND created_at < $cutoff
+          AND created_at < $cutoff AND (requeued_at IS NULL OR requeued_at < $cutoff)
         RETURNING id, attempt, callback_url
         """);
 
@@ -82,7 +83,9 @@ internal static class Claims
 
     /// <summary>
     /// maxAge: a job older than its function allows is not handed out but dead-lettered as
-    /// expired, in the claim's own transaction. Only the head of the queue is examined (the
+    /// expired, in the claim's own transaction. Age counts from creation or from the latest
+    /// retry by hand (requeued_at), whichever is later: an operator retrying expired work means
+    /// "run it now". Only the head of the queue is examined (the
     /// jobs about to be handed out), round after round while it holds expired ones, so the cost
     /// follows the number of expired jobs, not the length of the queue.
     /// </summary>

@@ -27,7 +27,7 @@ internal static class DeadLetterSelection
 internal sealed class RetryDeadLettersOp(DeadLetterFilter filter, int limit) : WriteOp<int>
 {
     private static readonly SqlText Sql = new($"""
-        UPDATE jobs SET status = 0, attempt = 0, run_at = $now, finished_at = NULL, lease_expires = NULL,
+        UPDATE jobs SET status = 0, attempt = 0, run_at = $now, requeued_at = $now, finished_at = NULL, lease_expires = NULL,
             error_kind = NULL, error_message = NULL, error_exit_code = NULL
         WHERE rowid IN (SELECT rowid FROM jobs WHERE {DeadLetterSelection.Where} LIMIT $limit)
         RETURNING function

@@ -10,7 +10,7 @@ namespace Fjord.Storage.Sqlite.Writer;
 internal sealed class RetryJobOp(string jobId) : WriteOp<JobCommandResult>
 {
     private static readonly SqlText Sql = new("""
-        UPDATE jobs SET status = 0, attempt = 0, run_at = $now, finished_at = NULL, lease_expires = NULL,
+        UPDATE jobs SET status = 0, attempt = 0, run_at = $now, requeued_at = $now, finished_at = NULL, lease_expires = NULL,
             error_kind = NULL, error_message = NULL, error_exit_code = NULL
         WHERE id = $id AND status = 4
         RETURNING function

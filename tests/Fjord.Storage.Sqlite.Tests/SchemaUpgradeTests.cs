@@ -1,0 +1,39 @@
+using Fjord.Core.Jobs;
+using Microsoft.Data.Sqlite;
+
+namespace Fjord.Storage.Sqlite.Tests;
+
+public sealed class SchemaUpgradeTests
+{
+    [Fact]
+    public async Task OpenAsync_AddsNewColumnsAndTables_ToAFileOfTheFirstSchema()
+    {
+        using var folder = new TempFolder();
+        var path = Path.Combine(folder.Path, "fjord.db");
+        // The jobs table as the first release wrote it: no requeued_at, no callback tables.
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE jobs (id TEXT NOT NULL, function TEXT NOT NULL, status INTEGER NOT NULL,
+                    attempt INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL, created_at INTEGER NOT NULL,
+                    run_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER, lease_token INTEGER,
+                    lease_expires INTEGER, node TEXT, sync INTEGER NOT NULL DEFAULT 0, content_type TEXT,
+                    callback_url TEXT, error_kind TEXT, error_message TEXT, error_exit_code INTEGER,
+                    result_content_type TEXT, payload BLOB NOT NULL, result BLOB);
+                INSERT INTO jobs (id, function, status, max_attempts, created_at, run_at, payload)
+                    VALUES ('0123456789abcdef0123456789abcdef', 'f', 0, 3, 0, 0, x'78');
+                PRAGMA user_version = 1;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        await using var store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = path }, CancellationToken.None);
+        await using var lease = await store.FetchAsync("f", "node-a", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.True(await lease.DeadLetterAsync(AttemptOutcome.Failure(new JobError(ErrorKind.Exit, "x"), "", DateTimeOffset.UtcNow), CancellationToken.None));
+
+        Assert.Equal(1, await store.RetryDeadLettersAsync(new Core.Storage.DeadLetterFilter(), CancellationToken.None));
+        Assert.Equal(JobStatus.Queued, (await store.GetJobAsync("0123456789abcdef0123456789abcdef", CancellationToken.None))!.Status);
+    }
+}
