@@ -27,6 +27,8 @@ internal readonly record struct IntakeHeaders(string? IdempotencyKey, string? Ca
             }
         }
 
+        // Any host is accepted, internal ones included; see Callbacks/CallbackSender.cs for the
+        // SSRF reasoning (no redirects followed, nothing of the answer returned to the caller).
         string? callback = null;
         if (headers.TryGetValue("X-Callback-Url", out var callbackValues))
         {
