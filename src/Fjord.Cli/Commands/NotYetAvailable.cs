@@ -3,27 +3,13 @@ using System.CommandLine;
 namespace Fjord.Cli.Commands;
 
 /// <summary>
-/// Commands of CONTRACT §1 that this build does not carry yet. They are registered so `--help`
+/// Commands of CONTRACT §1 that this build does not carry yet (API key management). They are registered so `--help`
 /// shows the whole surface and scripts get a clear usage error (2) instead of "unknown command".
 /// </summary>
 internal static class NotYetAvailable
 {
     public static IEnumerable<Command> Build()
     {
-        var broker = () => new Option<string?>("--broker") { Description = "Broker URI (amqp://…)" };
-        var store = () => new Option<string?>("--store") { Description = "Store URI (postgres://… or Host=…)" };
-
-        var gateway = new Command("gateway", "Gateway role only, for many-node setups") { broker(), store(), new Option<int?>("--port") { Description = "HTTP port" } };
-        yield return NotAvailable(gateway);
-
-        var worker = new Command("worker", "Worker role only: runs function pools on this node")
-        {
-            broker(), store(),
-            new Option<string?>("--functions") { Description = "Comma-separated functions to run (default all)" },
-            new Option<string?>("--node") { Description = "This node's name" },
-        };
-        yield return NotAvailable(worker);
-
         var keys = new Command("keys", "API keys");
         keys.Subcommands.Add(NotAvailable(new Command("create", "Create an API key")
         {
