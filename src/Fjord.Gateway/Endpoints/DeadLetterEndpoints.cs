@@ -47,7 +47,7 @@ internal sealed class DeadLetterEndpoints(IDeadLetters? deadLetters, TimeProvide
         }
         if (deadLetters is null)
         {
-            await Problem.WriteAsync(context, ProblemType.NotFound, "this store does not offer dead letters in bulk");
+            await Problem.WriteAsync(context, ProblemType.NotImplemented, "this store does not offer dead letters in bulk (IDeadLetters)");
             return;
         }
 

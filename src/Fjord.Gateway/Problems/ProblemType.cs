@@ -20,6 +20,7 @@ internal sealed record ProblemType(string Slug, string Title, int Status)
     public static readonly ProblemType TooLarge = new("too-large", "The request body is too large", 413);
     public static readonly ProblemType QueueFull = new("queue-full", "The function's queue is full", 429);
     public static readonly ProblemType Internal = new("internal", "Internal error", 500);
+    public static readonly ProblemType NotImplemented = new("not-implemented", "This backend does not offer this", 501);
     public static readonly ProblemType FunctionFailed = new("function-failed", "The function failed", 502);
     public static readonly ProblemType StoreUnavailable = new("store-unavailable", "The store could not confirm the write", 503);
     public static readonly ProblemType Timeout = new("timeout", "The invocation timed out", 504);
