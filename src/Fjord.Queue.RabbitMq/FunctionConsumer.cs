@@ -26,6 +26,12 @@ internal sealed partial class FunctionConsumer(BrokerConnection broker, string f
     private IChannel? _channel;
     private string? _consumerTag;
     private int _generation = -1;
+    private int _fetchers;
+    private int _leases;
+    private long _lastActive = Environment.TickCount64;
+
+    /// <summary>How long a subscription may sit with no fetch waiting and no job running before it is closed.</summary>
+    public static readonly TimeSpan IdleAfter = TimeSpan.FromSeconds(3);
 
     public string Function => function;
 
@@ -83,6 +89,33 @@ internal sealed partial class FunctionConsumer(BrokerConnection broker, string f
         {
             return null;
         }
+    }
+
+    /// <summary>A fetch starts waiting (or a lease is taken): the subscription is in use.</summary>
+    public void Enter(bool lease)
+    {
+        Interlocked.Increment(ref lease ? ref _leases : ref _fetchers);
+        Volatile.Write(ref _lastActive, Environment.TickCount64);
+    }
+
+    public void Leave(bool lease)
+    {
+        Interlocked.Decrement(ref lease ? ref _leases : ref _fetchers);
+        Volatile.Write(ref _lastActive, Environment.TickCount64);
+    }
+
+    /// <summary>
+    /// A node that stopped running the function (its pool was removed, or is restarting) must not
+    /// keep messages it will never start: with no fetch waiting and no job running for a few
+    /// seconds the channel closes and the broker hands its prefetched messages to other nodes.
+    /// </summary>
+    public async Task CloseIfIdleAsync()
+    {
+        if (_channel is null || Volatile.Read(ref _fetchers) > 0 || Volatile.Read(ref _leases) > 0)
+            return;
+        if (Environment.TickCount64 - Volatile.Read(ref _lastActive) < (long)IdleAfter.TotalMilliseconds)
+            return;
+        await PauseAsync();
     }
 
     /// <summary>Stops deliveries while the function is paused: the channel closes and the broker requeues what it had sent us.</summary>

@@ -21,6 +21,9 @@ internal sealed partial class OutboxRelay(PostgresJobLedger ledger, BrokerConnec
 
     public void Start() => _loop = Task.Run(RunAsync);
 
+    /// <summary>Housekeeping the queue runs on the relay's beat (closing idle subscriptions).</summary>
+    public Func<Task>? OnRound { get; set; }
+
     public void Nudge()
     {
         try
@@ -53,6 +56,8 @@ internal sealed partial class OutboxRelay(PostgresJobLedger ledger, BrokerConnec
                 }
                 if (broker.IsOpen)
                     full = await PublishDueAsync() >= Batch;
+                if (OnRound is { } onRound)
+                    await onRound();
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {

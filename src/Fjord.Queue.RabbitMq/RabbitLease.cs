@@ -11,13 +11,35 @@ namespace Fjord.Queue.RabbitMq;
 /// job finished, and is dropped. A fenced completion (false) acks too: the job's fate is decided
 /// elsewhere, and this message must not come back to run it again.
 /// </summary>
-internal sealed class RabbitLease(PostgresJobLedger ledger, FunctionConsumer consumer, Delivery delivery, LeasedJob job, Action nudgeRelay) : IJobLease
+internal sealed class RabbitLease : IJobLease
 {
+    private readonly PostgresJobLedger _ledger;
+    private readonly FunctionConsumer _consumer;
+    private readonly Delivery _delivery;
+    private readonly LeasedJob _job;
+    private readonly Action _nudgeRelay;
     private int _ended;
+    private int _left;
 
-    public LeasedJob Job => job;
+    public RabbitLease(PostgresJobLedger ledger, FunctionConsumer consumer, Delivery delivery, LeasedJob job, Action nudgeRelay)
+    {
+        _ledger = ledger;
+        _consumer = consumer;
+        _delivery = delivery;
+        _job = job;
+        _nudgeRelay = nudgeRelay;
+        consumer.Enter(lease: true);
+    }
 
-    public Task<bool> RenewAsync(CancellationToken cancellationToken) => ledger.RenewAsync(job.Id, job.LeaseToken, cancellationToken);
+    private void Leave()
+    {
+        if (Interlocked.Exchange(ref _left, 1) == 0)
+            _consumer.Leave(lease: true);
+    }
+
+    public LeasedJob Job => _job;
+
+    public Task<bool> RenewAsync(CancellationToken cancellationToken) => _ledger.RenewAsync(_job.Id, _job.LeaseToken, cancellationToken);
 
     public Task<bool> AckAsync(AttemptOutcome outcome, CancellationToken cancellationToken) =>
         EndAsync(LedgerCompletion.Ack, outcome, default, cancellationToken);
@@ -32,12 +54,13 @@ internal sealed class RabbitLease(PostgresJobLedger ledger, FunctionConsumer con
     {
         // A failure here (database down) propagates with the lease still ours: dispose then tries
         // to hand it back, and failing that the message is requeued and the lease runs out.
-        var recorded = await ledger.CompleteAsync(kind, job.Id, job.LeaseToken, outcome, runAt, cancellationToken);
+        var recorded = await _ledger.CompleteAsync(kind, _job.Id, _job.LeaseToken, outcome, runAt, cancellationToken);
         Volatile.Write(ref _ended, 1);
-        await consumer.AckAsync(delivery);
+        await _consumer.AckAsync(_delivery);
+        Leave();
         // A retry wrote an outbox row; the relay publishes it when due (a short backoff may already be).
         if (recorded && kind == LedgerCompletion.Retry)
-            nudgeRelay();
+            _nudgeRelay();
         return recorded;
     }
 
@@ -45,18 +68,25 @@ internal sealed class RabbitLease(PostgresJobLedger ledger, FunctionConsumer con
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _ended, 1) != 0)
+        {
+            Leave();
             return;
+        }
         try
         {
-            await ledger.ReleaseAsync(job.Id, job.LeaseToken, CancellationToken.None);
-            await consumer.AckAsync(delivery);
-            nudgeRelay();
+            await _ledger.ReleaseAsync(_job.Id, _job.LeaseToken, CancellationToken.None);
+            await _consumer.AckAsync(_delivery);
+            _nudgeRelay();
         }
         catch (StoreUnavailableException)
         {
             // The database is unreachable: requeue the message. Its redelivery finds the job still
             // running and is dropped; the reaper takes the job back when its lease runs out.
-            await consumer.RequeueAsync(delivery);
+            await _consumer.RequeueAsync(_delivery);
+        }
+        finally
+        {
+            Leave();
         }
     }
 }

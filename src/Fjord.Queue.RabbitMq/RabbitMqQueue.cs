@@ -31,12 +31,10 @@ public sealed partial class RabbitMqQueue : IJobQueue, IReadinessSource, IAsyncD
     private readonly OutboxRelay _relay;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, FunctionConsumer> _consumers = new(StringComparer.Ordinal);
-    private readonly RabbitMqQueueOptions _options;
     private int _disposed;
 
     private RabbitMqQueue(RabbitMqQueueOptions options, PostgresJobLedger ledger, ILogger logger)
     {
-        _options = options;
         _ledger = ledger;
         _logger = logger;
         _broker = new BrokerConnection(options, logger);
@@ -53,6 +51,7 @@ public sealed partial class RabbitMqQueue : IJobQueue, IReadinessSource, IAsyncD
         ArgumentNullException.ThrowIfNull(store);
         var logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<RabbitMqQueue>();
         var queue = new RabbitMqQueue(options, store.Ledger, logger);
+        queue._relay.OnRound = queue.CloseIdleConsumersAsync;
         await queue._broker.StartAsync(cancellationToken);
         queue._relay.Start();
         return queue;
@@ -123,6 +122,19 @@ public sealed partial class RabbitMqQueue : IJobQueue, IReadinessSource, IAsyncD
         ArgumentException.ThrowIfNullOrEmpty(node);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var consumer = _consumers.GetOrAdd(function, f => new FunctionConsumer(_broker, f, _logger));
+        consumer.Enter(lease: false);
+        try
+        {
+            return await FetchCoreAsync(consumer, function, node, cancellationToken);
+        }
+        finally
+        {
+            consumer.Leave(lease: false);
+        }
+    }
+
+    private async Task<IJobLease> FetchCoreAsync(FunctionConsumer consumer, string function, string node, CancellationToken cancellationToken)
+    {
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -169,6 +181,13 @@ public sealed partial class RabbitMqQueue : IJobQueue, IReadinessSource, IAsyncD
             }
             return lease;
         }
+    }
+
+    /// <summary>Closes the subscriptions no pool on this node uses any more (see <see cref="FunctionConsumer.CloseIfIdleAsync"/>).</summary>
+    internal async Task CloseIdleConsumersAsync()
+    {
+        foreach (var consumer in _consumers.Values)
+            await consumer.CloseIfIdleAsync();
     }
 
     /// <summary>Test hook: wakes the relay now (it also runs every <see cref="RabbitMqQueueOptions.RelayInterval"/>).</summary>

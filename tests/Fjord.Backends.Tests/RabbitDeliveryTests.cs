@@ -87,5 +87,32 @@ public sealed class RabbitDeliveryTests
         Assert.Equal(0, await b.Store.Ledger.OutboxCountAsync(default));
     }
 
+    [Fact]
+    public async Task IdleSubscription_HandsItsPrefetchedMessagesToAnotherNode()
+    {
+        await using var b = await RabbitPostgresBackend.CreateAsync();
+        var fn = Jobs.NewFunction();
+        await b.Functions.PutFunctionAsync(Jobs.Spec(fn, concurrency: 3), default);
+        var jobs = Enumerable.Range(0, 3).Select(_ => Jobs.New(fn)).ToArray();
+        await b.Queue.EnqueueAsync(jobs, default);
+
+        // Node A runs one job, then its pool goes away: the other two sit in its prefetch.
+        await using (var lease = await b.Queue.FetchAsync(fn, "node-a"))
+            Assert.True(await lease.AckAsync(Jobs.Ok(), default));
+
+        await using var other = await Fjord.Queue.RabbitMq.RabbitMqQueue.StartAsync(new Fjord.Queue.RabbitMq.RabbitMqQueueOptions
+        {
+            BrokerUri = Fjord.Tests.Shared.Services.BrokerUri,
+            RelayInterval = TimeSpan.FromMilliseconds(200),
+        }, b.Store, default);
+        for (var i = 0; i < 2; i++)
+        {
+            await using var lease = await other.FetchAsync(fn, "node-b", seconds: 20);
+            Assert.True(await lease.AckAsync(Jobs.Ok(), default));
+        }
+        foreach (var job in jobs)
+            Assert.Equal(JobStatus.Succeeded, (await b.Jobs.GetJobAsync(job.Id, default))!.Status);
+    }
+
     private static string PgConnectionStringOf(RabbitPostgresBackend b) => PgConnectionString.Normalize(b.Store.Options.ConnectionString);
 }
