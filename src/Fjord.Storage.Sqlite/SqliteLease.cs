@@ -8,6 +8,8 @@ namespace Fjord.Storage.Sqlite;
 /// One claimed attempt. Every call goes through the writer and is fenced by the lease token.
 /// Disposing without a completing call gives the job back uncounted (the worker never ran it,
 /// or is shutting down): it is at the head of its queue again at once, not after a lease timeout.
+/// Disposing after a completing call THREW (disk full) is different: the attempt ran, so it is
+/// taken back counted, with a crash attempt recorded, never as if it had not started.
 /// </summary>
 internal sealed class SqliteLease : IJobLease
 {
@@ -15,6 +17,7 @@ internal sealed class SqliteLease : IJobLease
     private readonly LiveLeases _live;
     private readonly CancellationTokenSource _canceled = new();
     private int _ended;
+    private volatile bool _completionFailed;
 
     public SqliteLease(WriterLoop writer, LeasedJob job, LiveLeases live)
     {
@@ -51,9 +54,18 @@ internal sealed class SqliteLease : IJobLease
     private async Task<bool> EndAsync(Completion kind, AttemptOutcome outcome, long runAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(outcome);
-        var ended = await _writer.Post(new CompleteOp(kind, Job.Id, Job.LeaseToken, Job.Sync, outcome, runAt) { CancellationToken = cancellationToken });
+        bool ended;
+        try
+        {
+            ended = await _writer.Post(new CompleteOp(kind, Job.Id, Job.LeaseToken, Job.Sync, outcome, runAt) { CancellationToken = cancellationToken });
+        }
+        catch
+        {
+            _completionFailed = true;
+            throw;
+        }
         // Fenced (false) or done (true), the attempt is no longer ours to give back. A call
-        // that threw (store unavailable) leaves it ours: dispose still hands it back.
+        // that threw (store unavailable) leaves it ours: dispose takes it back, counted.
         Volatile.Write(ref _ended, 1);
         _live.Remove(this);
         return ended;
@@ -66,12 +78,15 @@ internal sealed class SqliteLease : IJobLease
             return;
         try
         {
-            await _writer.Post(new ReleaseOp(Job.Id, Job.LeaseToken));
+            if (_completionFailed)
+                await _writer.Post(new TakeBackRanOp(Job.Id, Job.LeaseToken));
+            else
+                await _writer.Post(new ReleaseOp(Job.Id, Job.LeaseToken));
         }
         catch (Exception ex) when (ex is ObjectDisposedException or StoreUnavailableException)
         {
             // The store is closing or failing: the job stays running in the file and is taken
-            // back by the reaper when its lease runs out, or at the next open.
+            // back (counted) by the reaper when its lease runs out, or at the next open.
         }
     }
 }

@@ -20,8 +20,9 @@ namespace Fjord.Worker;
 ///  5. Failure with attempts left → retry-at with exponential backoff and jitter, recorded with
 ///     the error in one write.
 ///  6. Failure on the last attempt → dead letter (status failed), in one write.
-///  7. Node stopping before the attempt could finish → the lease is disposed without completing:
-///     the job goes back to the queue and the interrupted run is not counted.
+///  7. Node stopping: running attempts get the drain grace to finish; one still running then is
+///     killed and recorded as a crash attempt, and the job is due again at once. (A job leased
+///     but never started is simply given back, uncounted, by disposing the lease.)
 ///  8. Job canceled while it runs → the store has already recorded the attempt as canceled and
 ///     fenced our lease in the same write; the lease tells us at once, the runner kills the
 ///     process tree, and we record nothing more.
@@ -65,8 +66,13 @@ internal sealed partial class JobProcessor(WorkerOptions options, ILogger logger
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            // 7. Shutdown interrupted the attempt. Disposing the lease without completing hands
-            // the job back; the process was killed, so it cannot finish behind our back.
+            // 7. Shutdown killed the attempt after the drain grace. The process had started and
+            // may have had side effects, so the run is recorded (kind crash) rather than handed
+            // back as if it never began; the job is due again at once, and our own shutdown
+            // never dead-letters it. If even this write fails, disposing the lease takes the job
+            // back counted, or the lease runs out.
+            var killed = new JobError(ErrorKind.Crash, "killed: the node stopped before the attempt finished");
+            await lease.RetryAtAsync(options.Time.GetUtcNow(), AttemptOutcome.Failure(killed, "", options.Time.GetUtcNow()), CancellationToken.None);
             LogHandedBack(logger, job.Id);
             return null;
         }
@@ -110,7 +116,7 @@ internal sealed partial class JobProcessor(WorkerOptions options, ILogger logger
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Job {JobId} attempt {Attempt} lost its lease; its outcome was not recorded")]
     private static partial void LogFenced(ILogger logger, string jobId, int attempt);
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Job {JobId} handed back to the queue: node stopping")]
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Job {JobId} killed by the node stopping; queued again with the attempt recorded")]
     private static partial void LogHandedBack(ILogger logger, string jobId);
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Debug, Message = "Job {JobId} attempt {Attempt} failed ({Kind}); retry at {RunAt:o}")]

@@ -58,7 +58,7 @@ public sealed class JobProcessorTests
     }
 
     [Fact]
-    public async Task Stop_WithAttemptRunningPastGrace_HandsJobBackUncounted()
+    public async Task Stop_WithAttemptRunningPastGrace_KillsItAndRecordsTheAttempt()
     {
         await using var f = await WorkerFixture.CreateAsync();
         await f.DeployAsync("slow");
@@ -74,9 +74,13 @@ public sealed class JobProcessorTests
 
         await f.Host.StopAsync(CancellationToken.None);
 
+        // The run had started: it is counted and recorded, and the job is due again at once.
         var job = await f.Store.GetJobAsync(id, CancellationToken.None);
-        Assert.Equal(JobStatus.Queued, job!.Status);
-        Assert.Equal(0, job.Attempt);
+        Assert.Contains(job!.Status, new[] { JobStatus.Queued, JobStatus.Scheduled });
+        Assert.Equal(1, job.Attempt);
+        var attempt = Assert.Single(job.Attempts);
+        Assert.Equal(ErrorKind.Crash, attempt.Error?.Kind);
+        Assert.True(job.RunAt <= DateTimeOffset.UtcNow);
     }
 
     [Fact]

@@ -51,3 +51,17 @@ internal sealed class ReleaseOp(string jobId, long token) : WriteOp<bool>
         Result = true;
     }
 }
+
+/// <summary>
+/// Takes back an attempt that ran but could not record its outcome: counted, with a crash
+/// attempt row, like an expired lease (<see cref="Reaper.TakeBackRan"/>). Durable, because it
+/// records an attempt.
+/// </summary>
+internal sealed class TakeBackRanOp(string jobId, long token) : WriteOp<bool>
+{
+    public override bool Durable => true;
+
+    public override bool NeedsSavepoint => true;
+
+    public override void Execute(WriteContext context) => Result = Reaper.TakeBackRan(context, jobId, token);
+}

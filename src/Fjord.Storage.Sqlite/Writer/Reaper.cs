@@ -13,6 +13,7 @@ internal static class Reaper
 {
     public const string LeaseExpired = "lease expired";
     public const string NodeStopped = "node stopped while the job ran";
+    public const string OutcomeNotRecorded = "the attempt ran but its outcome could not be recorded";
 
     private const string Take = """
         UPDATE jobs SET
@@ -29,25 +30,34 @@ internal static class Reaper
 
     private static readonly SqlText Running = new($"{Take} WHERE status = 2 {Returning}");
 
+    private static readonly SqlText One = new($"{Take} WHERE id = $id AND lease_token = $token AND status = 2 {Returning}");
+
     private static readonly SqlText SweepKeys = new("""
         DELETE FROM idempotency WHERE (function, key) IN
             (SELECT function, key FROM idempotency WHERE created_at < $cutoff LIMIT 1000)
         """);
 
     /// <summary>Running jobs whose lease ran out. Returns the ids taken back.</summary>
-    public static List<string> ReapExpired(WriteContext context) => TakeBack(context, Expired, LeaseExpired);
+    public static List<string> ReapExpired(WriteContext context) => TakeBack(context, context.Sql[Expired], LeaseExpired);
 
     /// <summary>At open, in a process that owns the file alone: every running job was orphaned by a crash.</summary>
-    public static List<string> RecoverAll(WriteContext context) => TakeBack(context, Running, NodeStopped);
+    public static List<string> RecoverAll(WriteContext context) => TakeBack(context, context.Sql[Running], NodeStopped);
+
+    /// <summary>
+    /// One attempt that ran but whose ack, retry or dead letter failed (disk full): taken back at
+    /// once and counted, exactly as if its lease had run out, never handed back as if unstarted.
+    /// </summary>
+    public static bool TakeBackRan(WriteContext context, string jobId, long token) =>
+        TakeBack(context, context.Sql[One].Set("$id", jobId).Set("$token", token), OutcomeNotRecorded).Count == 1;
 
     /// <summary>Idempotency keys older than their 24 h are dead weight; drop a bounded number per tick.</summary>
     public static void SweepIdempotencyKeys(WriteContext context) =>
         context.Sql[SweepKeys].Set("$cutoff", context.Now - (long)EnqueueOp.KeyLifetime.TotalMilliseconds).Run();
 
-    private static List<string> TakeBack(WriteContext context, SqlText sql, string message)
+    private static List<string> TakeBack(WriteContext context, Statement sql, string message)
     {
         var rows = new List<(string Id, string Function, long Attempt, long Status, long StartedAt, string? Node, string? CallbackUrl)>();
-        using (var reader = context.Sql[sql].Set("$now", context.Now).Set("$message", message).Read())
+        using (var reader = sql.Set("$now", context.Now).Set("$message", message).Read())
         {
             while (reader.Read())
             {
