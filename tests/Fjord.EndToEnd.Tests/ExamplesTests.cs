@@ -21,7 +21,7 @@ public sealed class ExamplesTests(ExamplesNode fixture) : IClassFixture<Examples
     [Fact]
     public async Task Thumbnail_ResizesAnImage_ToAPngThumbnail()
     {
-        var image = await RunAsync("/usr/bin/convert", "-size", "400x300", "xc:steelblue", "png:-");
+        var image = await Cli.RunProgramAsync("/usr/bin/convert", "-size", "400x300", "xc:steelblue", "png:-");
         using var response = await _node.Http.PostAsync("/v1/functions/thumbnail/invoke", new ByteArrayContent(image));
         var body = await response.Content.ReadAsByteArrayAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, Encoding.UTF8.GetString(body));
@@ -123,13 +123,19 @@ public sealed class ExamplesTests(ExamplesNode fixture) : IClassFixture<Examples
         throw new TimeoutException($"job {id} never reached {status}");
     }
 
-    private async Task<(int ExitCode, string Stdout, string Stderr)> CliAsync(Dictionary<string, string>? env, params string[] args)
+    private Task<(int ExitCode, string Stdout, string Stderr)> CliAsync(Dictionary<string, string>? env, params string[] args) =>
+        Cli.RunAsync(_node, env, args);
+}
+
+internal static class Cli
+{
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(FjordNode node, Dictionary<string, string>? env, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         psi.ArgumentList.Add(FjordNode.FjordDll);
         foreach (var a in args)
             psi.ArgumentList.Add(a);
-        psi.Environment["FJORD_URL"] = $"http://127.0.0.1:{_node.Port}";
+        psi.Environment["FJORD_URL"] = $"http://127.0.0.1:{node.Port}";
         psi.Environment["FJORD_KEY"] = FjordNode.AdminKey;
         foreach (var (k, v) in env ?? [])
             psi.Environment[k] = v;
@@ -141,7 +147,7 @@ public sealed class ExamplesTests(ExamplesNode fixture) : IClassFixture<Examples
         return (p.ExitCode, await stdout, await stderr);
     }
 
-    private static async Task<byte[]> RunAsync(string file, params string[] args)
+    public static async Task<byte[]> RunProgramAsync(string file, params string[] args)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true };
         foreach (var a in args)

@@ -57,6 +57,18 @@ internal sealed partial class FjordClient
         using var response = await SendAsync(request, ControlTimeout, ct);
     }
 
+    /// <summary>POST /v1/jobs:retry or :purge with a filter; returns how many dead letters moved.</summary>
+    public async Task<long> DeadLettersAsync(string action, System.Text.Json.Nodes.JsonObject filter, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"v1/jobs:{action}")
+        {
+            Content = new StringContent(filter.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+        };
+        using var response = await SendAsync(request, ControlTimeout, ct);
+        var body = await ReadJsonAsync(response, ct);
+        return body.TryGetProperty(action == "retry" ? "retried" : "purged", out var n) ? n.GetInt64() : 0;
+    }
+
     public async Task CancelJobAsync(string id, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"v1/jobs/{Esc(id)}/cancel");

@@ -8,7 +8,7 @@ using static Fjord.Cli.Commands.CommandHelpers;
 
 namespace Fjord.Cli.Commands;
 
-/// <summary>`fjord jobs ls | get | retry | cancel`: job records and dead letters.</summary>
+/// <summary>`fjord jobs ls | get | retry | cancel | purge`: job records and dead letters.</summary>
 internal static class JobsCommand
 {
     /// <summary>Relaxed escaping: the record is shown to a person, so `+00:00` stays readable instead of `\u002B00:00`.</summary>
@@ -21,6 +21,7 @@ internal static class JobsCommand
         command.Subcommands.Add(Get(console));
         command.Subcommands.Add(Retry(console));
         command.Subcommands.Add(Cancel(console));
+        command.Subcommands.Add(Purge(console));
         return command;
     }
 
@@ -85,12 +86,38 @@ internal static class JobsCommand
     private static Command Retry(CliConsole console)
     {
         var id = JobArgument();
-        var command = new Command("retry", "Requeue a failed job (a dead letter) with a fresh attempt budget") { id };
+        id.Arity = ArgumentArity.ZeroOrOne;
+        var filter = new DeadLetterOptions();
+        var command = new Command("retry", "Requeue a failed job (a dead letter), or every dead letter matching a filter, with a fresh attempt budget") { id };
+        filter.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             using var client = CreateClient(console);
-            await client.RetryJobAsync(result.GetValue(id)!, ct);
-            await console.Out.WriteLineAsync($"{result.GetValue(id)}  requeued");
+            if (result.GetValue(id) is { } one)
+            {
+                if (filter.Given(result))
+                    throw CliException.Usage("name one job id or a filter, not both");
+                await client.RetryJobAsync(one, ct);
+                await console.Out.WriteLineAsync($"{one}  requeued");
+                return ExitCodes.Success;
+            }
+            var count = await client.DeadLettersAsync("retry", filter.Body(result), ct);
+            await console.Out.WriteLineAsync($"retried {count}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Purge(CliConsole console)
+    {
+        var filter = new DeadLetterOptions();
+        var command = new Command("purge", "Delete every dead letter matching a filter, with its attempts");
+        filter.AddTo(command);
+        command.SetAction(async (result, ct) =>
+        {
+            using var client = CreateClient(console);
+            var count = await client.DeadLettersAsync("purge", filter.Body(result), ct);
+            await console.Out.WriteLineAsync($"purged {count}");
             return ExitCodes.Success;
         });
         return command;
@@ -99,7 +126,7 @@ internal static class JobsCommand
     private static Command Cancel(CliConsole console)
     {
         var id = JobArgument();
-        var command = new Command("cancel", "Cancel a queued or scheduled job so it never runs") { id };
+        var command = new Command("cancel", "Cancel a job: a queued or scheduled one never runs; a running one is killed") { id };
         command.SetAction(async (result, ct) =>
         {
             using var client = CreateClient(console);
