@@ -4,7 +4,7 @@ using Fjord.Tests.Shared;
 
 namespace Fjord.Cluster.Tests;
 
-/// <summary>One `fjord gateway|worker` process (through the test host), its output kept for assertions.</summary>
+/// <summary>One real `fjord gateway|worker` process (<c>dotnet fjord.dll …</c>), its output kept for assertions.</summary>
 internal sealed class NodeProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -31,7 +31,7 @@ internal sealed class NodeProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(HostDll);
+        info.ArgumentList.Add(FjordDll);
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
         info.ArgumentList.Add("--data");
@@ -94,14 +94,15 @@ internal sealed class NodeProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static string HostDll
+    private static string FjordDll
     {
         get
         {
-            // The test binaries live in tests/Fjord.Cluster.Tests/bin/{Configuration}/net10.0/.
+            // The test binaries live in tests/Fjord.Cluster.Tests/bin/{Configuration}/net10.0/; fjord
+            // is built beside them (a project reference that is never loaded into the test).
             var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-            var dll = Path.Combine(Services.RepoRoot, "tests", "Fjord.Cluster.Tests", "NodeHost", "bin", configuration, "net10.0", "Fjord.Cluster.NodeHost.dll");
-            return File.Exists(dll) ? dll : throw new FileNotFoundException("build the node host first", dll);
+            var dll = Path.Combine(Services.RepoRoot, "src", "Fjord.Cli", "bin", configuration, "net10.0", "fjord.dll");
+            return File.Exists(dll) ? dll : throw new FileNotFoundException("build src/Fjord.Cli first", dll);
         }
     }
 }
