@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: builds the solution once, runs each test project against real SQLite files,
-# real function processes in a real sandbox and a real `fjord up` process, then prints
+# real function processes in a real sandbox, a real `fjord up` process, and a private RabbitMQ
+# node and PostgreSQL cluster (scripts/services.sh), then prints
 # "N passed, N failed". Exits non-zero on any build or test failure.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -16,6 +17,19 @@ if ! dotnet build Fjord.sln -c Release -nologo -clp:ErrorsOnly; then
     exit 1
 fi
 
+# A private RabbitMQ node and PostgreSQL cluster for the scale-out tests, shared by both of
+# their projects (each would otherwise start its own), stopped by PID on exit.
+svc="$(pwd)/artifacts/services"
+if ! bash scripts/services.sh start "$svc" >/dev/null; then
+    echo "could not start RabbitMQ and PostgreSQL (scripts/services.sh)"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+export FJORD_SERVICES_DIR="$svc"
+trap 'bash scripts/services.sh stop "$svc" >/dev/null 2>&1' EXIT
+
+# One project after the other: the fault and cluster tests kill processes and brokers and
+# measure throughput, so they own the machine while they run.
 status=0
 for proj in tests/*/*.csproj; do
     name=$(basename "$proj" .csproj)

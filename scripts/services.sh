@@ -90,10 +90,13 @@ if [ -f "$dir/env" ] && alive "$dir/rabbit.pid" && [ -f "$dir/pg/postmaster.pid"
     exit 0
 fi
 
-if ! command -v rabbitmq-server >/dev/null 2>&1; then
+need=()
+command -v rabbitmq-server >/dev/null 2>&1 || need+=(rabbitmq-server)
+[ -x "$pgbin/initdb" ] || need+=(postgresql-15)
+if [ ${#need[@]} -gt 0 ]; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq rabbitmq-server >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
 stop
