@@ -124,6 +124,30 @@ public sealed class WarmRunnerTests
     }
 
     [Theory]
+    [InlineData(RunMode.Warm)]
+    [InlineData(RunMode.Fork)]
+    public async Task RunAsync_AwaitsAsyncPythonHandlers(RunMode mode)
+    {
+        using var folder = new TempFolder();
+        folder.Write("handler.py", """
+            import asyncio
+
+            async def handle(payload, context):
+                await asyncio.sleep(0.01)
+                return {"async": payload.decode()}
+            """);
+        var spec = Run.Shim(FunctionRuntime.Python, mode, "handler.py") with { Timeout = TimeSpan.FromSeconds(30) };
+        await using var runner = RunnerFactory.Create(spec, folder.Path, Run.Options(true));
+
+        var result = await runner.RunAsync(Run.Request("later"), CancellationToken.None);
+
+        Assert.True(result.Succeeded, result.Log);
+        Assert.Equal("application/json", result.ContentType);
+        using var json = JsonDocument.Parse(result.Output);
+        Assert.Equal("later", json.RootElement.GetProperty("async").GetString());
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task RunAsync_FailsAsCrash_AndRestarts_WhenProcessKilledMidJob(bool sandbox)
