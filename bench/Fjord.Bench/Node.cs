@@ -8,9 +8,11 @@ internal sealed class Node : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private Node(Process process, string url, string key, string dataDir)
+    private Node(Process process, string url, string key, string dataDir, int port)
     {
         _process = process;
+        Key = key;
+        Port = port;
         DataDir = dataDir;
         Http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
         {
@@ -21,6 +23,10 @@ internal sealed class Node : IAsyncDisposable
     }
 
     public HttpClient Http { get; }
+
+    public string Key { get; }
+
+    public int Port { get; }
 
     public string DataDir { get; }
 
@@ -45,7 +51,7 @@ internal sealed class Node : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("  node: " + e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var node = new Node(process, $"http://127.0.0.1:{port}", Key, dataDir);
+        var node = new Node(process, $"http://127.0.0.1:{port}", Key, dataDir, port);
         if (await Task.WhenAny(ready.Task, Task.Delay(60_000)) != ready.Task)
             throw new TimeoutException("fjord up did not start");
         return node;

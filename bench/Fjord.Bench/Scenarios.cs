@@ -14,51 +14,41 @@ internal static class Scenarios
 {
     private static readonly byte[] Payload = Encoding.UTF8.GetBytes("""{"id":12345,"kind":"noop","data":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab"}""");
 
-    public static async Task<LoadResult> IntakeAsync(Node node, string function, int count, int inflight)
+    /// <summary>
+    /// <paramref name="inflight"/> keep-alive connections each sending <paramref name="request"/>
+    /// back to back until <paramref name="count"/> answers came; every answer but
+    /// <paramref name="expected"/> counts as an error.
+    /// </summary>
+    private static async Task<LoadResult> ClosedLoopAsync(string name, Node node, byte[] request, int count, int inflight, int expected, int jobsPerRequest = 1)
     {
         var latencies = new long[count];
         var next = -1;
         var errors = 0;
         var sw = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, inflight).Select(async _ =>
+        await Task.WhenAll(Enumerable.Range(0, inflight).Select(_ => Task.Run(async () =>
         {
+            using var connection = new RawHttpConnection(node.Port);
             int i;
             while ((i = Interlocked.Increment(ref next)) < count)
             {
                 var start = Stopwatch.GetTimestamp();
-                using var content = new ByteArrayContent(Payload);
-                using var response = await node.Http.PostAsync($"/v1/functions/{function}/jobs", content);
+                var status = await connection.SendAsync(request);
                 latencies[i] = Stopwatch.GetTimestamp() - start;
-                if (response.StatusCode != HttpStatusCode.Accepted)
+                if (status != expected)
                     Interlocked.Increment(ref errors);
             }
-        }));
-        return new LoadResult("intake", count, sw.Elapsed, latencies, errors);
+        })));
+        return new LoadResult(name, count * jobsPerRequest, sw.Elapsed, latencies, errors);
     }
 
-    public static async Task<LoadResult> BatchAsync(Node node, string function, int count, int batchSize, int inflight)
+    public static Task<LoadResult> IntakeAsync(Node node, string function, int count, int inflight) =>
+        ClosedLoopAsync("intake", node, RawHttpConnection.Request("POST", $"/v1/functions/{function}/jobs", node.Key, Payload), count, inflight, 202);
+
+    public static Task<LoadResult> BatchAsync(Node node, string function, int count, int batchSize, int inflight)
     {
         var body = Encoding.UTF8.GetBytes("[" + string.Join(',', Enumerable.Repeat(Encoding.UTF8.GetString(Payload), batchSize)) + "]");
-        var batches = count / batchSize;
-        var latencies = new long[batches];
-        var next = -1;
-        var errors = 0;
-        var sw = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, inflight).Select(async _ =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < batches)
-            {
-                var start = Stopwatch.GetTimestamp();
-                using var content = new ByteArrayContent(body);
-                content.Headers.ContentType = new("application/json");
-                using var response = await node.Http.PostAsync($"/v1/functions/{function}/jobs:batch", content);
-                latencies[i] = Stopwatch.GetTimestamp() - start;
-                if (response.StatusCode != HttpStatusCode.Accepted)
-                    Interlocked.Increment(ref errors);
-            }
-        }));
-        return new LoadResult($"batch x{batchSize}", batches * batchSize, sw.Elapsed, latencies, errors);
+        var request = RawHttpConnection.Request("POST", $"/v1/functions/{function}/jobs:batch", node.Key, body);
+        return ClosedLoopAsync($"batch x{batchSize}", node, request, count / batchSize, inflight, 202, batchSize);
     }
 
     /// <summary>From the first POST to the last completion, workers idle at the start.</summary>
@@ -72,28 +62,8 @@ internal static class Scenarios
         return new LoadResult($"end-to-end {function}", count, sw.Elapsed, [], intake.Errors);
     }
 
-    public static async Task<LoadResult> SyncAsync(Node node, string function, int count, int inflight)
-    {
-        var latencies = new long[count];
-        var next = -1;
-        var errors = 0;
-        var sw = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, inflight).Select(async _ =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < count)
-            {
-                var start = Stopwatch.GetTimestamp();
-                using var content = new ByteArrayContent(Payload);
-                using var response = await node.Http.PostAsync($"/v1/functions/{function}/invoke", content);
-                await response.Content.ReadAsByteArrayAsync();
-                latencies[i] = Stopwatch.GetTimestamp() - start;
-                if (response.StatusCode != HttpStatusCode.OK)
-                    Interlocked.Increment(ref errors);
-            }
-        }));
-        return new LoadResult($"sync {function} x{inflight}", count, sw.Elapsed, latencies, errors);
-    }
+    public static Task<LoadResult> SyncAsync(Node node, string function, int count, int inflight) =>
+        ClosedLoopAsync($"sync {function} x{inflight}", node, RawHttpConnection.Request("POST", $"/v1/functions/{function}/invoke", node.Key, Payload), count, inflight, 200);
 
     /// <summary>Open loop at a fixed rate; returns (202 latency, enqueue→start latency from the job records).</summary>
     public static async Task<(LoadResult Accept, LoadResult Dispatch)> PacedAsync(Node node, string function, int count, int perSecond)

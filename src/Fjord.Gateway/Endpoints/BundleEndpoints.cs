@@ -56,6 +56,6 @@ internal sealed class BundleEndpoints(
             cache.Invalidate(name);
         }
         GatewayLog.BundleStored(logger, hash, zip.Length, name);
-        await context.Response.WriteAsJsonAsync(new BundleAnswer { Bundle = hash }, GatewayJsonContext.Default.BundleAnswer, cancellationToken: ct);
+        await context.Response.WriteJsonAsync(new BundleAnswer { Bundle = hash }, GatewayJsonContext.Default.BundleAnswer, cancellationToken: ct);
     }
 }

@@ -56,7 +56,7 @@ internal sealed class DeadLetterEndpoints(IDeadLetters? deadLetters, TimeProvide
             : await deadLetters.PurgeDeadLettersAsync(filter, ct);
         GatewayLog.DeadLetters(logger, retry ? "retried" : "purged", count, filter.Function ?? "*");
         var answer = retry ? new DeadLetterAnswer { Retried = count } : new DeadLetterAnswer { Purged = count };
-        await context.Response.WriteAsJsonAsync(answer, GatewayJsonContext.Default.DeadLetterAnswer, cancellationToken: ct);
+        await context.Response.WriteJsonAsync(answer, GatewayJsonContext.Default.DeadLetterAnswer, cancellationToken: ct);
     }
 
     /// <summary>The filter from the JSON body when there is one, else from the query string.</summary>

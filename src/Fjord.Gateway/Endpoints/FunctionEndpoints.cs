@@ -83,7 +83,7 @@ internal sealed partial class FunctionEndpoints(
         context.Response.StatusCode = created ? StatusCodes.Status201Created : StatusCodes.Status200OK;
         if (created)
             context.Response.Headers.Location = "/v1/functions/" + name;
-        await context.Response.WriteAsJsonAsync(views.From(state), GatewayJsonContext.Default.FunctionView, cancellationToken: ct);
+        await context.Response.WriteJsonAsync(views.From(state), GatewayJsonContext.Default.FunctionView, cancellationToken: ct);
     }
 
     public async Task ListAsync(HttpContext context)
@@ -101,7 +101,7 @@ internal sealed partial class FunctionEndpoints(
             if (grant.Covers(state.Spec.Name))
                 items.Add(views.From(state));
         }
-        await context.Response.WriteAsJsonAsync(new FunctionList { Items = items }, GatewayJsonContext.Default.FunctionList, cancellationToken: context.RequestAborted);
+        await context.Response.WriteJsonAsync(new FunctionList { Items = items }, GatewayJsonContext.Default.FunctionList, cancellationToken: context.RequestAborted);
     }
 
     public async Task GetAsync(HttpContext context)
@@ -122,7 +122,7 @@ internal sealed partial class FunctionEndpoints(
     private Task WriteStateAsync(HttpContext context, string name, FunctionState? state) =>
         state is null
             ? Problem.WriteAsync(context, ProblemType.UnknownFunction, $"there is no function '{name}'")
-            : context.Response.WriteAsJsonAsync(views.From(state), GatewayJsonContext.Default.FunctionView, cancellationToken: context.RequestAborted);
+            : context.Response.WriteJsonAsync(views.From(state), GatewayJsonContext.Default.FunctionView, cancellationToken: context.RequestAborted);
 
     private static Task InvalidSpecAsync(HttpContext context, List<string> errors) =>
         Problem.WriteAsync(context, new ProblemBody

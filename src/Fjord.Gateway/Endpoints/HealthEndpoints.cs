@@ -37,7 +37,7 @@ internal sealed class HealthEndpoints(IEnumerable<IReadinessSource> sources, Tim
             checks[i] = new CheckView { Name = _sources[i].Name, Ready = r.Ready, Detail = r.Detail, Warning = r.Warning };
         }
         context.Response.StatusCode = ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
-        await context.Response.WriteAsJsonAsync(new ReadyView { Ready = ready, Checks = checks }, GatewayJsonContext.Default.ReadyView, cancellationToken: context.RequestAborted);
+        await context.Response.WriteJsonAsync(new ReadyView { Ready = ready, Checks = checks }, GatewayJsonContext.Default.ReadyView, cancellationToken: context.RequestAborted);
     }
 
     private async Task<Readiness> CheckAsync(IReadinessSource source, CancellationToken cancellationToken)

@@ -53,6 +53,6 @@ internal sealed partial class JobEndpoints
         }
         context.Response.StatusCode = status;
         context.Response.Headers.Location = "/v1/jobs/" + id;
-        await context.Response.WriteAsJsonAsync(JobView.From(job), GatewayJsonContext.Default.JobView, cancellationToken: ct);
+        await context.Response.WriteJsonAsync(JobView.From(job), GatewayJsonContext.Default.JobView, cancellationToken: ct);
     }
 }

@@ -16,7 +16,7 @@ internal sealed partial class JobEndpoints(IJobStore jobs, Microsoft.Extensions.
     public async Task GetAsync(HttpContext context)
     {
         if (await LoadAsync(context, Scope.Read) is { } job)
-            await context.Response.WriteAsJsonAsync(JobView.From(job), GatewayJsonContext.Default.JobView, cancellationToken: context.RequestAborted);
+            await context.Response.WriteJsonAsync(JobView.From(job), GatewayJsonContext.Default.JobView, cancellationToken: context.RequestAborted);
     }
 
     public async Task ResultAsync(HttpContext context)

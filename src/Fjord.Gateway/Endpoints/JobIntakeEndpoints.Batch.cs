@@ -95,6 +95,6 @@ internal sealed partial class JobIntakeEndpoints
         metrics.Accepted(name, ids.Length);
         GatewayLog.JobsAccepted(logger, name, ids.Length);
         context.Response.StatusCode = StatusCodes.Status202Accepted;
-        await context.Response.WriteAsJsonAsync(new BatchAccepted { Ids = ids }, GatewayJsonContext.Default.BatchAccepted, cancellationToken: ct);
+        await context.Response.WriteJsonAsync(new BatchAccepted { Ids = ids }, GatewayJsonContext.Default.BatchAccepted, cancellationToken: ct);
     }
 }

@@ -89,7 +89,7 @@ internal sealed partial class JobIntakeEndpoints(
         response.StatusCode = enqueued.Existing ? StatusCodes.Status200OK : StatusCodes.Status202Accepted;
         response.Headers.Location = "/v1/jobs/" + enqueued.Id;
         var body = new AcceptedJob { Id = enqueued.Id, Status = scheduled ? "scheduled" : "queued", Function = name };
-        await response.WriteAsJsonAsync(body, GatewayJsonContext.Default.AcceptedJob, cancellationToken: ct);
+        await response.WriteJsonAsync(body, GatewayJsonContext.Default.AcceptedJob, cancellationToken: ct);
     }
 
     internal Task RejectAsync(HttpContext context, string function, string reason, ProblemType type, string detail)

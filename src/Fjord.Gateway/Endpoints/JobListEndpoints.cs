@@ -74,7 +74,7 @@ internal sealed class JobListEndpoints(IJobStore jobs)
         var items = new JobView[page.Items.Count];
         for (var i = 0; i < items.Length; i++)
             items[i] = JobView.From(page.Items[i]);
-        await context.Response.WriteAsJsonAsync(new JobList { Items = items, Next = page.Next }, GatewayJsonContext.Default.JobList, cancellationToken: context.RequestAborted);
+        await context.Response.WriteJsonAsync(new JobList { Items = items, Next = page.Next }, GatewayJsonContext.Default.JobList, cancellationToken: context.RequestAborted);
     }
 
     // Enum parsing also accepts numbers ("3") and other casings; the API speaks only the wire names.

@@ -35,6 +35,6 @@ internal sealed class QueueEndpoints(IJobMonitor monitor, FunctionViews views)
                 Paused = q.Paused,
             });
         }
-        await context.Response.WriteAsJsonAsync(new QueuesView { Functions = items }, GatewayJsonContext.Default.QueuesView, cancellationToken: context.RequestAborted);
+        await context.Response.WriteJsonAsync(new QueuesView { Functions = items }, GatewayJsonContext.Default.QueuesView, cancellationToken: context.RequestAborted);
     }
 }

@@ -22,7 +22,7 @@ internal static class Problem
         // then fail with a reset instead of being sent).
         if (body.Status == StatusCodes.Status413PayloadTooLarge)
             response.Headers.Connection = "close";
-        return response.WriteAsJsonAsync(body, GatewayJsonContext.Default.ProblemBody, ContentType, context.RequestAborted);
+        return response.WriteJsonAsync(body, GatewayJsonContext.Default.ProblemBody, ContentType, context.RequestAborted);
     }
 
     public static ProblemBody Body(ProblemType type, string detail) =>
