@@ -1,29 +1,33 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Fjord.EndToEnd.Tests;
+namespace Fjord.Tests.Shared;
 
 /// <summary>
-/// A real `fjord up` process on a loopback port with its own data folder. Killing it is a real
-/// SIGKILL to its PID; restarting it reuses the data folder, as a crashed machine would.
+/// A real `fjord up` process on a fixed loopback port with its own data folder, shared by the
+/// end-to-end and fault tests (linked into both). Every fault is a real signal to its PID; a
+/// restart reuses the port and the data folder, as a crashed machine coming back would.
 /// </summary>
 internal sealed class FjordNode : IAsyncDisposable
 {
-    public const string AdminKey = "fjk_endtoend_test_key";
+    public const string AdminKey = "fjk_test_key";
 
     private readonly string _projectFile;
+    private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    private FjordNode(string dataDir, int port, string projectFile)
+    private FjordNode(string dataDir, int port, string projectFile, IReadOnlyDictionary<string, string> environment)
     {
         DataDir = dataDir;
         Port = port;
         _projectFile = projectFile;
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
+        _environment = environment;
+        Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
     }
 
@@ -31,9 +35,14 @@ internal sealed class FjordNode : IAsyncDisposable
 
     public int Port { get; }
 
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+
+    /// <summary>For the read side and the checker; load goes through its own client.</summary>
     public HttpClient Http { get; }
 
     public int Pid => _process?.Id ?? 0;
+
+    public bool Running => _process is { HasExited: false };
 
     public string Output
     {
@@ -44,9 +53,16 @@ internal sealed class FjordNode : IAsyncDisposable
         }
     }
 
-    public static async Task<FjordNode> StartAsync(string dataDir, string projectFile)
+    /// <summary>The last lines of the node's output, for assertion messages.</summary>
+    public string Tail(int lines = 40)
     {
-        var node = new FjordNode(dataDir, FreePort(), projectFile);
+        var all = Output.Split('\n');
+        return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
+    }
+
+    public static async Task<FjordNode> StartAsync(string dataDir, string projectFile, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var node = new FjordNode(dataDir, FreePort(), projectFile, environment ?? new Dictionary<string, string>());
         await node.StartProcessAsync();
         return node;
     }
@@ -72,15 +88,19 @@ internal sealed class FjordNode : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { FjordDll, "up", "--data", DataDir, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-f", _projectFile })
+        foreach (var a in new[] { FjordDll, "up", "--data", DataDir, "--port", Port.ToString(CultureInfo.InvariantCulture), "-f", _projectFile })
             psi.ArgumentList.Add(a);
         psi.Environment["FJORD_ADMIN_KEY"] = AdminKey;
+        foreach (var (key, value) in _environment)
+            psi.Environment[key] = value;
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start fjord");
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        _process?.Dispose();
         _process = process;
+        Append($"--- started pid {process.Id} ---");
         await WaitReadyAsync();
     }
 
@@ -95,23 +115,30 @@ internal sealed class FjordNode : IAsyncDisposable
     private async Task WaitReadyAsync()
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
+        var started = _output.Length;
         while (DateTime.UtcNow < deadline)
         {
             if (_process!.HasExited)
-                throw new InvalidOperationException($"fjord up exited with {_process.ExitCode}:\n{Output}");
+                throw new InvalidOperationException($"fjord up exited with {_process.ExitCode}:\n{Tail()}");
             try
             {
                 using var r = await Http.GetAsync("/healthz");
                 // /healthz answers before `up` has deployed the project; the banner comes after the deploy.
-                if (r.IsSuccessStatusCode && Output.Contains("fjord is up", StringComparison.Ordinal))
+                if (r.IsSuccessStatusCode && Output.IndexOf("fjord is up", started, StringComparison.Ordinal) >= 0)
                     return;
             }
             catch (HttpRequestException)
             {
             }
-            await Task.Delay(100);
+            await Task.Delay(50);
         }
-        throw new TimeoutException($"fjord up did not become ready:\n{Output}");
+        throw new TimeoutException($"fjord up did not become ready:\n{Tail()}");
+    }
+
+    public void Signal(int signal)
+    {
+        if (_process is { HasExited: false } p && Posix.Kill(p.Id, signal) != 0)
+            throw new InvalidOperationException($"kill({p.Id}, {signal}) failed");
     }
 
     /// <summary>SIGKILL by PID: no drain, no cleanup, like a power cut for this process.</summary>
@@ -119,15 +146,17 @@ internal sealed class FjordNode : IAsyncDisposable
     {
         if (_process is null || _process.HasExited)
             return;
-        _process.Kill(entireProcessTree: false);
+        Append($"--- SIGKILL pid {_process.Id} ---");
+        _ = Posix.Kill(_process.Id, Posix.SigKill);
         await _process.WaitForExitAsync();
     }
 
-    /// <summary>SIGTERM by PID: the node drains and exits.</summary>
+    /// <summary>SIGTERM by PID: the node drains and exits; returns its exit code.</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout)
     {
         if (_process is null || _process.HasExited)
             return _process?.ExitCode ?? 0;
+        Append($"--- SIGTERM pid {_process.Id} ---");
         _ = Posix.Kill(_process.Id, Posix.SigTerm);
         using var cts = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(cts.Token);

@@ -1,11 +1,11 @@
-namespace Fjord.EndToEnd.Tests;
+namespace Fjord.Tests.Shared;
 
 /// <summary>A fresh folder per test, removed afterwards.</summary>
 internal sealed class TempDir : IDisposable
 {
     public TempDir()
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "fjord-e2e-" + Guid.NewGuid().ToString("N")[..12]);
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "fjord-test-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(Path);
     }
 
