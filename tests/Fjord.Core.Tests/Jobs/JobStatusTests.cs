@@ -33,13 +33,24 @@ public sealed class JobStatusTests
     }
 
     [Fact]
-    public void JobId_IsSortableByCreation()
+    public void JobId_IsStrictlyIncreasing_EvenWithinOneMillisecond()
     {
-        var first = JobId.New();
-        Thread.Sleep(2);
-        var second = JobId.New();
-        Assert.True(JobId.IsValid(first));
-        Assert.True(string.CompareOrdinal(first, second) < 0);
+        // 10,000 ids take far less than 10,000 ms: many share a millisecond.
+        var ids = Enumerable.Range(0, 10_000).Select(_ => JobId.New()).ToList();
+
+        for (var i = 1; i < ids.Count; i++)
+            Assert.True(string.CompareOrdinal(ids[i - 1], ids[i]) < 0, $"{ids[i - 1]} !< {ids[i]}");
+        Assert.All(ids, id => Assert.True(JobId.IsValid(id)));
         Assert.False(JobId.IsValid("../../etc/passwd"));
+    }
+
+    [Fact]
+    public void JobId_IsAVersion7Uuid()
+    {
+        var guid = Guid.ParseExact(JobId.New(), "N");
+        Assert.Equal(7, guid.Version);
+        Assert.Equal(0b10, (guid.Variant >> 2) & 0b11);
+        var ms = Convert.ToInt64(guid.ToString("N")[..12], 16);
+        Assert.InRange(ms, DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds(), DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds());
     }
 }
