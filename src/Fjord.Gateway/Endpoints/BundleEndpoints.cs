@@ -24,16 +24,8 @@ internal sealed class BundleEndpoints(
     public async Task PutAsync(HttpContext context)
     {
         var ct = context.RequestAborted;
-        if (!Route.TryFunction(context, out var name))
-        {
-            await Route.InvalidFunction(context);
+        if (await Route.AuthorizedFunctionAsync(context, Scope.Deploy) is not { } name)
             return;
-        }
-        if (Access.Deny(context, Scope.Deploy, name) is { } denied)
-        {
-            await denied;
-            return;
-        }
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             limit.MaxRequestBodySize = options.MaxBundleBytes;
         var zip = await RequestBody.ReadAsync(context.Request, options.MaxBundleBytes, ct);

@@ -9,16 +9,8 @@ internal sealed partial class FunctionEndpoints
 {
     public async Task DeleteAsync(HttpContext context)
     {
-        if (!Route.TryFunction(context, out var name))
-        {
-            await Route.InvalidFunction(context);
+        if (await Route.AuthorizedFunctionAsync(context, Scope.Deploy) is not { } name)
             return;
-        }
-        if (Access.Deny(context, Scope.Deploy, name) is { } denied)
-        {
-            await denied;
-            return;
-        }
         var deleted = await store.DeleteFunctionAsync(name, context.RequestAborted);
         cache.Invalidate(name);
         if (!deleted)
@@ -36,16 +28,8 @@ internal sealed partial class FunctionEndpoints
 
     private async Task SetPausedAsync(HttpContext context, bool paused)
     {
-        if (!Route.TryFunction(context, out var name))
-        {
-            await Route.InvalidFunction(context);
+        if (await Route.AuthorizedFunctionAsync(context, Scope.Deploy) is not { } name)
             return;
-        }
-        if (Access.Deny(context, Scope.Deploy, name) is { } denied)
-        {
-            await denied;
-            return;
-        }
         var ct = context.RequestAborted;
         var found = await store.SetPausedAsync(name, paused, ct);
         cache.Invalidate(name);

@@ -24,16 +24,8 @@ internal sealed partial class FunctionEndpoints(
     public async Task PutAsync(HttpContext context)
     {
         var ct = context.RequestAborted;
-        if (!Route.TryFunction(context, out var name))
-        {
-            await Route.InvalidFunction(context);
+        if (await Route.AuthorizedFunctionAsync(context, Scope.Deploy) is not { } name)
             return;
-        }
-        if (Access.Deny(context, Scope.Deploy, name) is { } denied)
-        {
-            await denied;
-            return;
-        }
         var body = await RequestBody.ReadAsync(context.Request, options.MaxBodyBytes, ct);
         if (body is null)
         {
@@ -106,16 +98,8 @@ internal sealed partial class FunctionEndpoints(
 
     public async Task GetAsync(HttpContext context)
     {
-        if (!Route.TryFunction(context, out var name))
-        {
-            await Route.InvalidFunction(context);
+        if (await Route.AuthorizedFunctionAsync(context, Scope.Read) is not { } name)
             return;
-        }
-        if (Access.Deny(context, Scope.Read, name) is { } denied)
-        {
-            await denied;
-            return;
-        }
         await WriteStateAsync(context, name, await store.GetFunctionAsync(name, context.RequestAborted));
     }
 

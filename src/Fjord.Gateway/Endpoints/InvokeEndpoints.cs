@@ -29,16 +29,8 @@ internal sealed class InvokeEndpoints(
     public async Task InvokeAsync(HttpContext context)
     {
         var ct = context.RequestAborted;
-        if (!Route.TryFunction(context, out var name))
-        {
-            await Route.InvalidFunction(context);
+        if (await Route.AuthorizedFunctionAsync(context, Scope.Invoke) is not { } name)
             return;
-        }
-        if (Access.Deny(context, Scope.Invoke, name) is { } denied)
-        {
-            await denied;
-            return;
-        }
         var state = await functions.GetAsync(name, ct);
         if (state is null)
         {

@@ -17,16 +17,8 @@ internal sealed partial class JobIntakeEndpoints
     public async Task AcceptBatchAsync(HttpContext context)
     {
         var ct = context.RequestAborted;
-        if (!Route.TryFunction(context, out var name))
-        {
-            await Route.InvalidFunction(context);
+        if (await Route.AuthorizedFunctionAsync(context, Scope.Invoke) is not { } name)
             return;
-        }
-        if (Access.Deny(context, Scope.Invoke, name) is { } denied)
-        {
-            await denied;
-            return;
-        }
         var now = time.GetUtcNow();
         if (!IntakeHeaders.TryParse(context.Request.Headers, now, out var headers, out var headerError))
         {

@@ -1,5 +1,6 @@
 using Fjord.Core.Functions;
 using Fjord.Core.Jobs;
+using Fjord.Gateway.Auth;
 using Fjord.Gateway.Problems;
 using Microsoft.AspNetCore.Http;
 
@@ -16,6 +17,26 @@ internal static class Route
         var value = context.Request.RouteValues["name"] as string;
         name = value ?? "";
         return FunctionSpec.IsValidName(value);
+    }
+
+    /// <summary>
+    /// The prologue of every route on one function: resolves <c>{name}</c> and checks that the
+    /// caller's key may use it with <paramref name="scope"/>. When it may not, the 400, 401 or 403
+    /// is already written and the result is null.
+    /// </summary>
+    public static async ValueTask<string?> AuthorizedFunctionAsync(HttpContext context, Scope scope)
+    {
+        if (!TryFunction(context, out var name))
+        {
+            await InvalidFunction(context);
+            return null;
+        }
+        if (Access.Deny(context, scope, name) is { } denied)
+        {
+            await denied;
+            return null;
+        }
+        return name;
     }
 
     public static Task InvalidFunction(HttpContext context) =>
