@@ -77,6 +77,17 @@ internal sealed class Cluster : IAsyncDisposable
         return body[start..body.IndexOf('"', start)];
     }
 
+    /// <summary>Submits many jobs in one <c>jobs:batch</c> request (all stored or none); returns their ids in order.</summary>
+    public async Task<List<string>> SubmitBatchAsync(string function, IEnumerable<string> payloads)
+    {
+        var body = System.Text.Json.JsonSerializer.Serialize(payloads.ToArray());
+        using var response = await Http.PostAsync($"/v1/functions/{function}/jobs:batch", new StringContent(body, Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"batch: {(int)response.StatusCode} {text}");
+        using var document = System.Text.Json.JsonDocument.Parse(text);
+        return [.. document.RootElement.GetProperty("ids").EnumerateArray().Select(id => id.GetString()!)];
+    }
+
     public async Task<bool> ReadyAsync()
     {
         using var response = await Http.GetAsync("/readyz");

@@ -71,6 +71,8 @@ internal sealed class NodeProcess : IAsyncDisposable
             _process.Kill();
     }
 
+    public Task WaitForExitAsync() => _process.WaitForExitAsync();
+
     public async Task StopAsync()
     {
         if (_process.HasExited)

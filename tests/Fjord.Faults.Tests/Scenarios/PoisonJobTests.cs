@@ -18,7 +18,8 @@ public sealed class PoisonJobTests(ITestOutputHelper output)
     private const int Healthy = 700;
     private const int Poison = 350;
     private const int MaxAttempts = 3;
-    private const int Rounds = 3;
+    private const int WarmUpPoison = 10;
+    private const int Rounds = 5;
 
     [Fact]
     public async Task PoisonJobs_DeadLetteredAfterExactlyMaxAttempts_WhileAHealthyFunctionKeepsItsThroughput()
@@ -29,12 +30,16 @@ public sealed class PoisonJobTests(ITestOutputHelper output)
             new RecorderFunction("poison") { Concurrency = 2, MaxAttempts = MaxAttempts, AlwaysFail = true, Backoff = "{ initial: 50ms, max: 200ms }" },
         ]);
 
-        // Back to back, same sizes, three times each, interleaved. Phases on this shared 2-core
-        // machine vary by ±20% on their own, so the verdict compares the throughput over all three
-        // runs of each phase (jobs / time); the best runs are printed too.
-        // Warm-up, not measured: the healthy pool's eight python processes start on their first jobs.
-        await s.Load.RunAsync("healthy", 100, perSecond: 2000, inFlight: 16, sleepMs: 0, firstIndex: 1_000_000);
-        await JobsApi.WaitSettledAsync(s.Node.Http, TimeSpan.FromSeconds(30), "healthy");
+        // Back to back, same sizes, five times each, interleaved: each round measures the healthy
+        // function alone, then beside poison, so the two runs of a round see the same machine.
+        // Single phases on this shared 2-core machine swing by ±30% on their own (another tenant's
+        // burst), so the verdict is the median of the five per-round ratios: one or two disturbed
+        // rounds cannot decide it, while poison that really slowed dispatch would lower every round.
+        // Warm-up, not measured: both pools' python processes start on their first jobs.
+        await Task.WhenAll(
+            s.Load.RunAsync("healthy", 100, perSecond: 2000, inFlight: 16, sleepMs: 0, firstIndex: 1_000_000),
+            s.Load.RunAsync("poison", WarmUpPoison, perSecond: 1000, inFlight: 16, sleepMs: 0, firstIndex: 1_000_000));
+        await JobsApi.WaitSettledAsync(s.Node.Http, TimeSpan.FromSeconds(30), "healthy", "poison");
 
         var alone = new List<double>();
         var withPoison = new List<double>();
@@ -45,21 +50,22 @@ public sealed class PoisonJobTests(ITestOutputHelper output)
         }
 
         var report = await s.SettleAndCheckAsync("5. poison jobs beside a healthy function", TimeSpan.FromSeconds(90), f => f == "poison", "healthy", "poison");
+        var ratios = withPoison.Zip(alone, (w, a) => w / a).ToList();
+        var median = ratios.Order().ElementAt(Rounds / 2);
         output.WriteLine(report.ToString());
-        output.WriteLine($"healthy jobs/s alone: {string.Join(", ", alone.Select(x => x.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}; " +
-            $"beside poison: {string.Join(", ", withPoison.Select(x => x.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}; " +
-            $"ratio of the best: {withPoison.Max() / alone.Max():P0}; over all runs: {Overall(withPoison) / Overall(alone):P0}");
+        output.WriteLine($"healthy jobs/s alone: {Join(alone, "F0")}; beside poison: {Join(withPoison, "F0")}; " +
+            $"ratio per round: {Join(ratios, "P0")}; median {median:P0}; over all runs {Overall(withPoison) / Overall(alone):P0}");
 
         Assert.Equal(0, report.Lost);
         Assert.Equal(0, report.Stuck);
         Assert.Equal(0, report.Phantom);
         Assert.Equal(0, report.Crossed);
         Assert.Equal(0, report.DuplicatesWithoutFailure);
-        Assert.Equal(Rounds * Poison, report.DeadLetters);
+        Assert.Equal(Rounds * Poison + WarmUpPoison, report.DeadLetters);
 
         // Exactly maxAttempts runs per poison job, by the recorder's count and by the job's history.
         var poisonIds = s.Load.Sent.Where(x => x.Token.StartsWith("poison-", StringComparison.Ordinal)).Select(x => x.Id!).ToList();
-        Assert.Equal(Rounds * Poison, poisonIds.Count);
+        Assert.Equal(Rounds * Poison + WarmUpPoison, poisonIds.Count);
         var runs = s.Recorder.Marks.GroupBy(m => m.JobId).ToDictionary(g => g.Key, g => g.Count());
         Assert.All(poisonIds, id => Assert.Equal(MaxAttempts, runs.GetValueOrDefault(id)));
         foreach (var id in poisonIds.Take(20))
@@ -71,9 +77,11 @@ public sealed class PoisonJobTests(ITestOutputHelper output)
             Assert.All(job.Attempts, a => Assert.Equal("exception", a.Error?.Kind));
         }
 
-        Assert.True(Overall(withPoison) >= 0.9 * Overall(alone),
-            $"the healthy function kept {Overall(withPoison) / Overall(alone):P0} of its throughput beside poison jobs");
+        Assert.True(median >= 0.9, $"the healthy function kept a median {median:P0} of its throughput beside poison jobs (rounds: {Join(ratios, "P0")})");
     }
+
+    private static string Join(IEnumerable<double> values, string format) =>
+        string.Join(", ", values.Select(x => x.ToString(format, System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>Same-size runs: total jobs over total time, i.e. the harmonic mean of their rates.</summary>
     private static double Overall(List<double> rates) => rates.Count / rates.Sum(r => 1 / r);
