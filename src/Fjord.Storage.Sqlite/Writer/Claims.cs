@@ -6,19 +6,23 @@ namespace Fjord.Storage.Sqlite.Writer;
 /// <summary>The SQL of handing out work: claim the oldest due jobs, expire stale ones, find the next due time.</summary>
 internal static class Claims
 {
-    // The inner SELECT walks the partial index jobs_due (function, run_at, rowid) and stops after
-    // $limit rows; only then are those few numbered, so the fencing tokens ($base + n) cost
-    // nothing per waiting job however long the queue is.
-    private static readonly SqlText ClaimSql = new("""
-        UPDATE jobs SET status = 2, attempt = attempt + 1, lease_token = $base + pick.n,
+    // Two plain statements instead of one UPDATE … FROM (window) … RETURNING: that form cost
+    // SQLite 3.53 about 0.3 ms per claim even when it found nothing (measured with raw
+    // sqlite3_step; the same statement without RETURNING, or a rowid SELECT, takes a few µs),
+    // and every fetch of an idle slot paid it. The SELECT walks the partial index jobs_due
+    // (function, run_at) and stops after $limit rows; the point UPDATEs then cost a few µs each.
+    // One writer owns the transaction, so nothing can change the rows between the two.
+    private static readonly SqlText PickSql = new("""
+        SELECT rowid, id, attempt, max_attempts, created_at, sync, content_type, callback_url, payload FROM jobs
+        WHERE function = $function AND status IN (0, 1) AND run_at <= $now
+          AND (created_at >= $cutoff OR requeued_at >= $cutoff)
+        ORDER BY run_at, rowid LIMIT $limit
+        """);
+
+    private static readonly SqlText LeaseSql = new("""
+        UPDATE jobs SET status = 2, attempt = $attempt, lease_token = $token,
             lease_expires = $expires, node = $node, started_at = $now
-        FROM (SELECT rid, row_number() OVER (ORDER BY run_at, rid) AS n FROM
-                (SELECT rowid AS rid, run_at FROM jobs
-                 WHERE function = $function AND status IN (0, 1) AND run_at <= $now
-                   AND (created_at >= $cutoff OR requeued_at >= $cutoff)
-                 ORDER BY run_at, rowid LIMIT $limit)) AS pick
-        WHERE jobs.rowid = pick.rid
-        RETURNING id, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload
+        WHERE rowid = $rid
         """);
 
     private static readonly SqlText ExpireSql = new("""
@@ -45,37 +49,52 @@ internal static class Claims
     /// </summary>
     public static List<LeasedJob> Claim(WriteContext context, string function, string node, int limit, long cutoff)
     {
-        var tokenBase = context.Tokens.Take(context.Sql, limit);
         var jobs = new List<LeasedJob>(limit);
+        var rowids = new List<long>(limit);
         var now = context.Now;
         var startedAt = UnixMs.To(now);
-        using (var reader = context.Sql[ClaimSql]
-            .Set("$base", tokenBase)
-            .Set("$expires", now + (long)context.LeaseDuration.TotalMilliseconds)
-            .Set("$node", node)
-            .Set("$now", now)
+        using (var reader = context.Sql[PickSql]
             .Set("$function", function)
-            .Set("$limit", limit)
+            .Set("$now", now)
             .Set("$cutoff", cutoff)
+            .Set("$limit", limit)
             .Read())
         {
             while (reader.Read())
             {
+                rowids.Add(reader.GetInt64(0));
                 jobs.Add(new LeasedJob
                 {
-                    Id = reader.GetString(0),
+                    Id = reader.GetString(1),
                     Function = function,
-                    Attempt = reader.GetInt32(1),
-                    MaxAttempts = reader.GetInt32(2),
-                    CreatedAt = UnixMs.To(reader.GetInt64(3)),
-                    LeaseToken = reader.GetInt64(4),
+                    Attempt = reader.GetInt32(2) + 1,
+                    MaxAttempts = reader.GetInt32(3),
+                    CreatedAt = UnixMs.To(reader.GetInt64(4)),
                     Sync = reader.GetInt64(5) != 0,
                     ContentType = reader.IsDBNull(6) ? null : reader.GetString(6),
                     CallbackUrl = reader.IsDBNull(7) ? null : reader.GetString(7),
                     Payload = reader.GetFieldValue<byte[]>(8),
                     StartedAt = startedAt,
+                    LeaseToken = 0, // set below, once the count is known
                 });
             }
+        }
+        if (jobs.Count == 0)
+            return jobs;
+
+        var tokenBase = context.Tokens.Take(context.Sql, jobs.Count);
+        var expires = now + (long)context.LeaseDuration.TotalMilliseconds;
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            jobs[i] = jobs[i] with { LeaseToken = tokenBase + i + 1 };
+            context.Sql[LeaseSql]
+                .Set("$attempt", jobs[i].Attempt)
+                .Set("$token", jobs[i].LeaseToken)
+                .Set("$expires", expires)
+                .Set("$node", node)
+                .Set("$now", now)
+                .Set("$rid", rowids[i])
+                .Run();
         }
         context.Depths.Add(function, -jobs.Count);
         return jobs;
@@ -110,7 +129,7 @@ internal static class Claims
             context.Depths.Add(function, -ids.Count);
             foreach (var (id, attempt, callbackUrl) in ids)
             {
-                JobWrites.DeadLettered(context, function, id);
+                JobWrites.DeadLettered(context, function, id, Expired);
                 JobWrites.QueueCallback(context, id, callbackUrl, JobStatus.Failed, attempt, Expired);
             }
         }
