@@ -8,51 +8,83 @@ namespace Fjord.Worker;
 /// lock renewal). A short lease kept alive by heartbeats notices a dead worker in seconds
 /// instead of one long visibility timeout that strands jobs for hours.
 /// </summary>
+/// <remarks>
+/// A timer callback rather than a loop awaiting a periodic timer: most attempts end before the
+/// first renewal, and stopping a timer that never fired is then a synchronous dispose, where
+/// stopping a loop cost a cancellation, a thrown exception and a thread hop on every job.
+/// </remarks>
 internal sealed partial class LeaseKeeper : IAsyncDisposable
 {
+    private readonly IJobLease _lease;
+    private readonly CancellationTokenSource _fenced;
+    private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private readonly ITimer _timer;
+    private readonly Lock _lock = new();
+    private Task _renewal = Task.CompletedTask;
+    private bool _stopped;
 
     public LeaseKeeper(IJobLease lease, TimeSpan interval, TimeProvider time, CancellationTokenSource fenced, ILogger logger)
     {
-        _loop = RenewLoopAsync(lease, interval, time, fenced, logger, _stop.Token);
+        _lease = lease;
+        _fenced = fenced;
+        _logger = logger;
+        _timer = time.CreateTimer(_ => OnTick(), null, interval, interval);
     }
 
-    private static async Task RenewLoopAsync(IJobLease lease, TimeSpan interval, TimeProvider time, CancellationTokenSource fenced, ILogger logger, CancellationToken stop)
+    private void OnTick()
     {
-        using var timer = new PeriodicTimer(interval, time);
+        lock (_lock)
+        {
+            // One renewal at a time: a slow store must not pile them up.
+            if (_stopped || !_renewal.IsCompleted)
+                return;
+            _renewal = RenewAsync();
+        }
+    }
+
+    private async Task RenewAsync()
+    {
+        bool renewed;
         try
         {
-            while (await timer.WaitForNextTickAsync(stop))
-            {
-                bool renewed;
-                try
-                {
-                    renewed = await lease.RenewAsync(stop);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // A failed renewal is not yet a lost lease: try again next tick; the lease
-                    // is several intervals long.
-                    LogRenewFailed(logger, lease.Job.Id, ex);
-                    continue;
-                }
-                if (!renewed)
-                {
-                    await fenced.CancelAsync();
-                    return;
-                }
-            }
+            renewed = await _lease.RenewAsync(_stop.Token);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
+            return;
+        }
+        catch (Exception ex)
+        {
+            // A failed renewal is not yet a lost lease: try again next tick; the lease is
+            // several intervals long.
+            LogRenewFailed(_logger, _lease.Job.Id, ex);
+            return;
+        }
+        if (!renewed)
+        {
+            _timer.Dispose();
+            await _fenced.CancelAsync();
         }
     }
 
+    /// <summary>Stops renewing; waits for a renewal in flight (cancelling it) so none outlives the attempt.</summary>
     public async Task StopAsync()
     {
-        await _stop.CancelAsync();
-        await _loop;
+        Task renewal;
+        lock (_lock)
+        {
+            if (_stopped)
+                return;
+            _stopped = true;
+            renewal = _renewal;
+        }
+        _timer.Dispose();
+        if (!renewal.IsCompleted)
+        {
+            await _stop.CancelAsync();
+            await renewal;
+        }
     }
 
     public async ValueTask DisposeAsync()
