@@ -102,6 +102,12 @@ public sealed partial class SqliteStore
         _writer.Post(new CancelJobOp(id) { CancellationToken = cancellationToken });
 
     /// <summary>
+    /// Registered before the job is enqueued, so nothing is read until it ends, and an ack or a
+    /// dead letter hands its outcome straight to the waiter: the sync path costs no read at all.
+    /// </summary>
+    public IJobEndWatch WatchEnd(string id) => new EndWatch(this, id);
+
+    /// <summary>
     /// Registers first, then reads: a job that ends between the two is seen by the read, one that
     /// ends after it signals the registration. Either way the caller gets the terminal record.
     /// </summary>

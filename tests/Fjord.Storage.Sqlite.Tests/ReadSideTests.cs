@@ -176,6 +176,46 @@ public sealed class ReadSideTests
     }
 
     [Fact]
+    public async Task WatchEnd_RegisteredBeforeTheEnqueue_GetsTheOutcomeWithItsResult()
+    {
+        await using var h = await StoreHarness.OpenAsync();
+        var job = h.Job(sync: true);
+        using var watch = h.Store.WatchEnd(job.Id);
+        await h.Store.EnqueueAsync([job], default);
+        var wait = watch.WaitAsync(default);
+        await StoreHarness.AssertStillWaitingAsync(wait, 100);
+
+        await using (var lease = await h.FetchAsync())
+            await lease.AckAsync(h.Success("answer"), default);
+
+        var end = (await wait.WaitAsync(StoreHarness.Patience))!;
+        Assert.Equal(JobStatus.Succeeded, end.Status);
+        Assert.Null(end.Error);
+        Assert.Equal("answer", System.Text.Encoding.UTF8.GetString(end.Result!.Body));
+    }
+
+    [Fact]
+    public async Task WatchEnd_SeesACancel_AndAFailure()
+    {
+        await using var h = await StoreHarness.OpenAsync();
+        var canceled = h.Job(sync: true);
+        using var watchCanceled = h.Store.WatchEnd(canceled.Id);
+        await h.Store.EnqueueAsync([canceled], default);
+        Assert.Equal(JobCommandResult.Done, await h.Store.CancelAsync(canceled.Id, default));
+        Assert.Equal(JobStatus.Canceled, (await watchCanceled.WaitAsync(default).WaitAsync(StoreHarness.Patience))!.Status);
+
+        var failing = h.Job(sync: true);
+        using var watchFailing = h.Store.WatchEnd(failing.Id);
+        await h.Store.EnqueueAsync([failing], default);
+        await using (var lease = await h.FetchAsync())
+            await lease.DeadLetterAsync(h.Failure("boom"), default);
+        var end = (await watchFailing.WaitAsync(default).WaitAsync(StoreHarness.Patience))!;
+        Assert.Equal(JobStatus.Failed, end.Status);
+        Assert.Equal("boom", end.Error?.Message);
+        Assert.Null(end.Result);
+    }
+
+    [Fact]
     public async Task CheckAsync_IsReady_WhileTheFileAnswers()
     {
         await using var h = await StoreHarness.OpenAsync();

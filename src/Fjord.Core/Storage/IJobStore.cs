@@ -28,6 +28,14 @@ public interface IJobStore
 
     /// <summary>Completes when the job reaches a terminal status; returns its record (null if unknown).</summary>
     Task<JobRecord?> WaitForEndAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts waiting for the end of a job that is about to be enqueued (a sync invocation).
+    /// Registered before the job exists, the wait cannot miss its end, so no read is needed to
+    /// close that gap; a backend that has the outcome at hand when the job ends hands it over
+    /// with the result, sparing the two reads that would follow.
+    /// </summary>
+    IJobEndWatch WatchEnd(string id) => new ReadingEndWatch(this, id);
 }
 
 public sealed record JobQuery(string? Function = null, JobStatus? Status = null, int Limit = 50, string? Cursor = null);

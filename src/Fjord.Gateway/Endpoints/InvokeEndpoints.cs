@@ -55,16 +55,18 @@ internal sealed class InvokeEndpoints(
             CreatedAt = time.GetUtcNow(),
             Sync = true,
         };
+        // Watch before enqueueing: the end cannot slip by unseen, and it arrives with the result.
+        using var watch = jobs.WatchEnd(id);
         await queue.EnqueueAsync([job], ct);
         metrics.Accepted(name, 1);
         context.Response.Headers["X-Fjord-Job-Id"] = id;
 
         using var deadline = new CancellationTokenSource(state.Spec.Timeout + options.SyncInvokeGrace, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, ct);
-        JobRecord? end;
+        JobEnd? end;
         try
         {
-            end = await jobs.WaitForEndAsync(id, linked.Token);
+            end = await watch.WaitAsync(linked.Token);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested || ct.IsCancellationRequested)
         {
@@ -78,7 +80,7 @@ internal sealed class InvokeEndpoints(
         switch (end?.Status)
         {
             case JobStatus.Succeeded:
-                var result = await jobs.GetResultAsync(id, ct);
+                var result = end.Result;
                 context.Response.StatusCode = StatusCodes.Status200OK;
                 context.Response.ContentType = result?.ContentType ?? "application/octet-stream";
                 context.Response.ContentLength = result?.Body.Length ?? 0;

@@ -46,11 +46,12 @@ internal sealed class CompleteOp(Completion kind, string jobId, long token, bool
     public override void Execute(WriteContext context)
     {
         var error = outcome.Error ?? (kind == Completion.Ack ? null : new JobError(ErrorKind.Crash, "failed without an error"));
+        var result = new JobResult(outcome.Result ?? [], outcome.ResultContentType ?? "application/octet-stream");
         var statement = kind switch
         {
             Completion.Ack => context.Sql[AckSql]
-                .Set("$result", outcome.Result ?? [])
-                .Set("$type", outcome.ResultContentType ?? "application/octet-stream"),
+                .Set("$result", result.Body)
+                .Set("$type", result.ContentType),
             Completion.Retry => context.Sql[RetrySql].Set("$run", runAt),
             _ => context.Sql[DeadLetterSql],
         };
@@ -85,14 +86,14 @@ internal sealed class CompleteOp(Completion kind, string jobId, long token, bool
         switch (kind)
         {
             case Completion.Ack:
-                JobWrites.CountSuccess(context, function, jobId);
+                JobWrites.CountSuccess(context, function, jobId, result);
                 JobWrites.QueueCallback(context, jobId, callbackUrl, JobStatus.Succeeded, attempt, null);
                 break;
             case Completion.Retry:
                 JobWrites.Waiting(context, function, runAt);
                 break;
             default:
-                JobWrites.DeadLettered(context, function, jobId);
+                JobWrites.DeadLettered(context, function, jobId, error!);
                 JobWrites.QueueCallback(context, jobId, callbackUrl, JobStatus.Failed, attempt, error);
                 break;
         }

@@ -99,7 +99,7 @@ internal sealed class CancelJobOp(string jobId) : WriteOp<JobCommandResult>
                 Result = JobCommandResult.WrongState;
                 return;
         }
-        context.Ended.Add(jobId);
+        context.Ended.Add(new EndedJob(jobId, new JobEnd(JobStatus.Canceled, null, null)));
         Result = JobCommandResult.Done;
     }
 }

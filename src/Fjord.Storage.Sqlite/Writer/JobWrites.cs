@@ -63,18 +63,18 @@ internal static class JobWrites
             .Run();
     }
 
-    /// <summary>A job succeeded: count it and tell its waiters (after the commit).</summary>
-    public static void CountSuccess(WriteContext context, string function, string jobId)
+    /// <summary>A job succeeded: count it and tell its waiters (after the commit), handing them the result.</summary>
+    public static void CountSuccess(WriteContext context, string function, string jobId, JobResult result)
     {
         context.Sql[CountSucceeded].Set("$function", function).Run();
-        context.Ended.Add(jobId);
+        context.Ended.Add(new EndedJob(jobId, new JobEnd(JobStatus.Succeeded, null, result)));
     }
 
     /// <summary>A job became a dead letter: count it and tell its waiters (after the commit).</summary>
-    public static void DeadLettered(WriteContext context, string function, string jobId)
+    public static void DeadLettered(WriteContext context, string function, string jobId, JobError error)
     {
         context.Sql[CountFailed].Set("$function", function).Run();
-        context.Ended.Add(jobId);
+        context.Ended.Add(new EndedJob(jobId, new JobEnd(JobStatus.Failed, error, null)));
     }
 
     /// <summary>A job is waiting again: it counts toward the queue's depth and wakes fetches when due.</summary>

@@ -74,7 +74,7 @@ internal static class Reaper
             JobWrites.RecordAttempt(context, row.Id, row.Attempt, row.StartedAt, row.Node, JobWrites.Lost, error, log: null);
             if (row.Status == (long)JobStatus.Failed)
             {
-                JobWrites.DeadLettered(context, row.Function, row.Id);
+                JobWrites.DeadLettered(context, row.Function, row.Id, error);
                 JobWrites.QueueCallback(context, row.Id, row.CallbackUrl, JobStatus.Failed, row.Attempt, error);
             }
             else

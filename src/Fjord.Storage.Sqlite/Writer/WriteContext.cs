@@ -28,7 +28,7 @@ internal sealed class WriteContext(Statements sql, TimeSpan leaseDuration, Lease
     public List<(string Function, long RunAt)> Later { get; } = [];
 
     /// <summary>Jobs that reached a terminal status: their waiters are told after the commit.</summary>
-    public List<string> Ended { get; } = [];
+    public List<EndedJob> Ended { get; } = [];
 
     /// <summary>Running jobs canceled in this transaction: their live leases are told after the commit.</summary>
     public List<(string JobId, long Token)> CanceledLeases { get; } = [];

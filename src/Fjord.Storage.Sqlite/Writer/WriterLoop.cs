@@ -190,6 +190,9 @@ internal sealed partial class WriterLoop
         }
 
         _context.Committed();
+        // Waiters first: a sync caller's answer is on the critical path, the acking worker's
+        // continuation is not (every completion below is queued to the thread pool in order).
+        _waiters.Signal(_context.Ended);
         foreach (var op in _batch)
         {
             if (op.Error is OperationCanceledException)
@@ -202,7 +205,6 @@ internal sealed partial class WriterLoop
         _fetches.Committed();
         foreach (var function in _context.WakeNextGroup)
             _fetches.WakeNextRound(function);
-        _waiters.Signal(_context.Ended);
         _leases.Cancel(_context.CanceledLeases);
         foreach (var id in _reaped)
             StoreLog.LeaseExpired(_logger, id);
