@@ -17,6 +17,7 @@ internal sealed class ShimSession : IAsyncDisposable
     private const string MarkerLead = "\u001efjord-end:";
 
     private readonly FunctionProcess _process;
+    private readonly ShimFrameReader _frames;
     private readonly FunctionSpec _spec;
     private readonly RuntimeOptions _options;
     private string _pendingLog = "";
@@ -25,6 +26,7 @@ internal sealed class ShimSession : IAsyncDisposable
     private ShimSession(FunctionProcess process, FunctionSpec spec, RuntimeOptions options)
     {
         _process = process;
+        _frames = new ShimFrameReader(process.Stdout);
         _spec = spec;
         _options = options;
     }
@@ -63,7 +65,7 @@ internal sealed class ShimSession : IAsyncDisposable
         ShimFrame? frame;
         try
         {
-            frame = await ShimFrame.ReadAsync(_process.Stdout, 0, cancellationToken);
+            frame = await _frames.ReadAsync(0, cancellationToken);
         }
         catch (ShimProtocolException e)
         {
@@ -104,7 +106,7 @@ internal sealed class ShimSession : IAsyncDisposable
         try
         {
             await ShimFrame.WriteAsync(_process.Stdin, header, request.Payload, cancellationToken);
-            frame = await ShimFrame.ReadAsync(_process.Stdout, _options.MaxOutputBytes, cancellationToken);
+            frame = await _frames.ReadAsync(_options.MaxOutputBytes, cancellationToken);
         }
         catch (IOException)
         {
@@ -144,9 +146,16 @@ internal sealed class ShimSession : IAsyncDisposable
     private async Task<string> LogOfAsync(long seq)
     {
         var job = _process.Stderr.WaitForJobAsync(seq);
-        if (await Task.WhenAny(job, Task.Delay(TimeSpan.FromSeconds(2))) == job)
+        if (job.IsCompleted)
             return await job;
-        return _process.Stderr.TakeRest();
+        try
+        {
+            return await job.WaitAsync(TimeSpan.FromSeconds(2));
+        }
+        catch (TimeoutException)
+        {
+            return _process.Stderr.TakeRest();
+        }
     }
 
     /// <summary>The process ended (or closed its protocol pipe): how, and its last words.</summary>
