@@ -18,6 +18,8 @@ public abstract class Backend : IAsyncDisposable
     public abstract IFunctionStore Functions { get; }
     public abstract IJobMonitor Monitor { get; }
     public abstract IKeyStore Keys { get; }
+    public abstract IDeadLetters DeadLetters { get; }
+    public abstract ICallbackOutbox Callbacks { get; }
 
     public abstract ValueTask DisposeAsync();
 }
@@ -50,6 +52,8 @@ internal sealed class SqliteBackend : Backend
     public override IFunctionStore Functions => _store;
     public override IJobMonitor Monitor => _store;
     public override IKeyStore Keys => _store;
+    public override IDeadLetters DeadLetters => _store;
+    public override ICallbackOutbox Callbacks => _store;
 
     public override async ValueTask DisposeAsync()
     {
@@ -104,6 +108,8 @@ internal sealed class RabbitPostgresBackend : Backend
     public override IFunctionStore Functions => _store;
     public override IJobMonitor Monitor => _store;
     public override IKeyStore Keys => _store;
+    public override IDeadLetters DeadLetters => _store;
+    public override ICallbackOutbox Callbacks => _store;
 
     public override async ValueTask DisposeAsync()
     {
