@@ -75,9 +75,10 @@ internal sealed class RabbitPostgresBackend : Backend
     private readonly PostgresStore _store;
     private readonly RabbitMqQueue _queue;
 
-    private RabbitPostgresBackend(string database, PostgresStore store, RabbitMqQueue queue)
+    private RabbitPostgresBackend(string database, string connectionString, PostgresStore store, RabbitMqQueue queue)
     {
         _database = database;
+        ConnectionString = connectionString;
         _store = store;
         _queue = queue;
     }
@@ -97,8 +98,11 @@ internal sealed class RabbitPostgresBackend : Backend
             RelayInterval = TimeSpan.FromMilliseconds(200),
             Heartbeat = TimeSpan.FromSeconds(2),
         }, store, CancellationToken.None);
-        return new RabbitPostgresBackend(database, store, queue);
+        return new RabbitPostgresBackend(database, connectionString, store, queue);
     }
+
+    /// <summary>This test's own database, for seeding rows the API would take long to make.</summary>
+    public string ConnectionString { get; }
 
     public PostgresStore Store => _store;
     public RabbitMqQueue Rabbit => _queue;
