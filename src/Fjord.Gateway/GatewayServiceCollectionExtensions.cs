@@ -44,7 +44,7 @@ public static class GatewayServiceCollectionExtensions
             sp.GetService<IDeadLetters>() ?? sp.GetService<IJobStore>() as IDeadLetters,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<DeadLetterEndpoints>>()));
-        // The outbox is usually the job store itself (SQLite); a backend without one delivers no callbacks.
+        // The outbox is usually the job store itself (SQLite, PostgreSQL); a backend without one delivers no callbacks.
         services.AddHostedService(sp => new CallbackDispatcher(
             sp.GetService<ICallbackOutbox>() ?? sp.GetService<IJobStore>() as ICallbackOutbox,
             sp.GetRequiredService<IJobStore>(),

@@ -18,6 +18,7 @@ internal sealed class RabbitLease : IJobLease
     private readonly Delivery _delivery;
     private readonly LeasedJob _job;
     private readonly Action _nudgeRelay;
+    private readonly LeaseCancelWatch _cancel;
     private int _ended;
     private int _left;
 
@@ -28,16 +29,23 @@ internal sealed class RabbitLease : IJobLease
         _delivery = delivery;
         _job = job;
         _nudgeRelay = nudgeRelay;
+        _cancel = ledger.WatchCancel(job.Id);
         consumer.Enter(lease: true);
     }
 
     private void Leave()
     {
         if (Interlocked.Exchange(ref _left, 1) == 0)
+        {
+            _cancel.Dispose();
             _consumer.Leave(lease: true);
+        }
     }
 
     public LeasedJob Job => _job;
+
+    /// <summary>A cancel from any node: it already recorded the attempt and fenced this lease (see PostgresStore.CancelAsync).</summary>
+    public CancellationToken Canceled => _cancel.Token;
 
     public Task<bool> RenewAsync(CancellationToken cancellationToken) => _ledger.RenewAsync(_job.Id, _job.LeaseToken, cancellationToken);
 

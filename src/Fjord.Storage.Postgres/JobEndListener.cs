@@ -1,54 +1,34 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Fjord.Storage.Postgres;
 
 /// <summary>
-/// One LISTEN connection per process: completions on any node NOTIFY fjord_job_end with the
-/// job id (inside their own transaction, so the notice arrives only after the commit), and the
-/// waiters for that id here are woken. When the connection drops it reconnects; waiters poll
-/// meanwhile, so a lost notice only delays an answer.
+/// One LISTEN connection per process, on two channels. Completions on any node NOTIFY
+/// fjord_job_end with the job id (inside their own transaction, so the notice arrives only after
+/// the commit), and the waiters for that id here are woken. A cancel of a running job also
+/// NOTIFYs fjord_job_cancel, and the leases of that job held here are told to stop. When the
+/// connection drops it reconnects; meanwhile waiters poll and leases learn it at their next
+/// (refused) renewal, so a lost notice only delays.
 /// </summary>
 internal sealed partial class JobEndListener(NpgsqlDataSource dataSource, ILogger logger) : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, List<TaskCompletionSource>> _waiters = new(StringComparer.Ordinal);
+    public const string EndChannel = "fjord_job_end";
+    public const string CancelChannel = "fjord_job_cancel";
+
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
 
+    /// <summary>Waiters for a job's end (any terminal status).</summary>
+    public IdWaiters Ends { get; } = new();
+
+    /// <summary>Leases waiting to hear that their running job was canceled.</summary>
+    public IdWaiters Cancels { get; } = new();
+
     public void Start() => _loop = Task.Run(RunAsync);
 
-    public TaskCompletionSource Add(string id)
-    {
-        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var list = _waiters.GetOrAdd(id, _ => []);
-        lock (list)
-            list.Add(waiter);
-        return waiter;
-    }
-
-    public void Remove(string id, TaskCompletionSource waiter)
-    {
-        if (!_waiters.TryGetValue(id, out var list))
-            return;
-        lock (list)
-        {
-            list.Remove(waiter);
-            if (list.Count == 0)
-                _waiters.TryRemove(new KeyValuePair<string, List<TaskCompletionSource>>(id, list));
-        }
-    }
-
-    private void Signal(string id)
-    {
-        if (!_waiters.TryGetValue(id, out var list))
-            return;
-        lock (list)
-        {
-            foreach (var waiter in list)
-                waiter.TrySetResult();
-        }
-    }
+    private void OnNotice(string channel, string id) =>
+        (channel == CancelChannel ? Cancels : Ends).Signal(id);
 
     private async Task RunAsync()
     {
@@ -57,8 +37,8 @@ internal sealed partial class JobEndListener(NpgsqlDataSource dataSource, ILogge
             try
             {
                 await using var connection = await dataSource.OpenConnectionAsync(_stop.Token);
-                connection.Notification += (_, e) => Signal(e.Payload);
-                await using (var listen = new NpgsqlCommand("LISTEN fjord_job_end", connection))
+                connection.Notification += (_, e) => OnNotice(e.Channel, e.Payload);
+                await using (var listen = new NpgsqlCommand($"LISTEN {EndChannel}; LISTEN {CancelChannel}", connection))
                     await listen.ExecuteNonQueryAsync(_stop.Token);
                 while (!_stop.IsCancellationRequested)
                 {

@@ -115,6 +115,45 @@ internal static class Migrations
             revoked boolean NOT NULL DEFAULT false
         );
         """,
+        """
+        -- The callback outbox: a row per job end with an X-Callback-Url, inserted by the very
+        -- statement that made the job terminal, so no end commits without its callback. The end
+        -- (status, error) is copied: the job row may change later (a dead letter retried), but
+        -- the callback reports the end that happened. next_at is when to try next, on the
+        -- database clock; NULL once delivered or given up.
+        CREATE TABLE IF NOT EXISTS callbacks (
+            id bigserial PRIMARY KEY,
+            job_id text NOT NULL,
+            url text NOT NULL,
+            status smallint NOT NULL,
+            attempt integer NOT NULL,
+            error_kind text,
+            error_message text,
+            error_exit_code integer,
+            created_at bigint NOT NULL,
+            next_at bigint,
+            tries integer NOT NULL DEFAULT 0
+        );
+        CREATE INDEX IF NOT EXISTS callbacks_due ON callbacks (next_at) WHERE next_at IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS callbacks_job ON callbacks (job_id);
+
+        CREATE TABLE IF NOT EXISTS callback_tries (
+            seq bigserial PRIMARY KEY,
+            callback_id bigint NOT NULL,
+            job_id text NOT NULL,
+            at bigint NOT NULL,
+            status_code integer,
+            error text
+        );
+        CREATE INDEX IF NOT EXISTS callback_tries_job ON callback_tries (job_id, seq);
+
+        -- When a dead letter was last brought back: maxAge counts from then, so a retried
+        -- expired job runs instead of expiring again at once.
+        ALTER TABLE jobs ADD COLUMN IF NOT EXISTS requeued_at bigint;
+
+        -- Bulk dead-letter commands select failed jobs by function, kind and time.
+        CREATE INDEX IF NOT EXISTS jobs_failed ON jobs (function, finished_at) WHERE status = 4;
+        """,
     ];
 
     public static int Latest => Steps.Length;

@@ -9,6 +9,7 @@ public sealed partial class PostgresJobLedger
     /// how many were canceled; a job already claimed from a message that got through runs.
     /// If this write fails too, the outbox rows stay and the relay publishes them later: the job
     /// then runs although the caller saw a 503, which is why clients retry with an Idempotency-Key.
+    /// No callback is queued: the caller was told 503, not given a job whose end it awaits.
     /// </summary>
     public Task<long> AbandonAsync(IReadOnlyList<string> jobIds, CancellationToken cancellationToken) => PostgresStore.Guard(async () =>
     {

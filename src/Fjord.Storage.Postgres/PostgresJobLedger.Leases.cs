@@ -12,19 +12,20 @@ public sealed partial class PostgresJobLedger
         WITH j AS (
             UPDATE jobs SET status = 2, attempt = attempt + 1, lease_token = nextval('fjord_lease_tokens'),
                 lease_expires = fjord_now_ms() + $3, node = $2, started_at = fjord_now_ms()
-            WHERE id = $1 AND status IN (0, 1) AND run_at <= fjord_now_ms() AND created_at >= $4
+            WHERE id = $1 AND status IN (0, 1) AND run_at <= fjord_now_ms() AND coalesce(requeued_at, created_at) >= $4
             RETURNING id, function, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload, started_at),
         o AS (DELETE FROM outbox WHERE job_id IN (SELECT id FROM j))
         SELECT function, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload, started_at FROM j
         """;
 
-    private const string ExpireSql = """
+    private static readonly string ExpireSql = $"""
         WITH j AS (
             UPDATE jobs SET status = 4, finished_at = fjord_now_ms(), lease_expires = NULL,
-                error_kind = 'expired', error_message = 'waited longer than the function''s maxAge'
-            WHERE id = $1 AND status IN (0, 1) AND run_at <= fjord_now_ms() AND created_at < $2
-            RETURNING id, function),
+                error_kind = 'expired', error_message = 'waited longer than the function''s maxAge', error_exit_code = NULL
+            WHERE id = $1 AND status IN (0, 1) AND run_at <= fjord_now_ms() AND coalesce(requeued_at, created_at) < $2
+            RETURNING id, function, {CallbackSql.Returning}),
         o AS (DELETE FROM outbox WHERE job_id IN (SELECT id FROM j)),
+        cb AS ({CallbackSql.Queue("j")}),
         c AS (INSERT INTO counters (function, failed) SELECT function, 1 FROM j
               ON CONFLICT (function) DO UPDATE SET failed = counters.failed + 1),
         n AS (SELECT pg_notify('fjord_job_end', id) FROM j)
@@ -70,6 +71,13 @@ public sealed partial class PostgresJobLedger
                 : new ClaimResult(ClaimStatus.Stale, null);
         });
 
+    /// <summary>
+    /// Watches for a cancel of the leased job from any node (NOTIFY after the cancel committed).
+    /// Start it right after the claim: a cancel that commits before the watch exists is not
+    /// missed for long, because the lease's next renewal is refused (the job is no longer running).
+    /// </summary>
+    public LeaseCancelWatch WatchCancel(string jobId) => new(_store.Listener.Cancels, jobId);
+
     /// <summary>Extends a running job's lease on the database clock. False when fenced.</summary>
     public Task<bool> RenewAsync(string jobId, long token, CancellationToken cancellationToken) => PostgresStore.Guard(async () =>
     {
@@ -79,12 +87,13 @@ public sealed partial class PostgresJobLedger
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     });
 
-    private const string AckSql = """
+    private static readonly string AckSql = $"""
         WITH j AS (
             UPDATE jobs SET status = 3, finished_at = fjord_now_ms(), lease_expires = NULL, result = $3, result_content_type = $4,
                 error_kind = NULL, error_message = NULL, error_exit_code = NULL
             WHERE id = $1 AND lease_token = $2 AND status = 2
-            RETURNING id, function, attempt, started_at, node),
+            RETURNING id, function, started_at, node, {CallbackSql.Returning}),
+        cb AS ({CallbackSql.Queue("j")}),
         a AS (INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, log)
               SELECT id, attempt, coalesce(started_at, fjord_now_ms()), fjord_now_ms(), node, 'succeeded', $5 FROM j),
         c AS (INSERT INTO counters (function, succeeded) SELECT function, 1 FROM j
@@ -106,12 +115,13 @@ public sealed partial class PostgresJobLedger
         SELECT count(*) FROM j
         """;
 
-    private const string DeadLetterSql = """
+    private static readonly string DeadLetterSql = $"""
         WITH j AS (
             UPDATE jobs SET status = 4, finished_at = fjord_now_ms(), lease_expires = NULL,
                 error_kind = $4, error_message = $5, error_exit_code = $6
             WHERE id = $1 AND lease_token = $2 AND status = 2 AND $3::bigint IS NOT NULL
-            RETURNING id, function, attempt, started_at, node),
+            RETURNING id, function, started_at, node, {CallbackSql.Returning}),
+        cb AS ({CallbackSql.Queue("j")}),
         a AS (INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, error_kind, error_message, exit_code, log)
               SELECT id, attempt, coalesce(started_at, fjord_now_ms()), fjord_now_ms(), node, 'failed', $4, $5, $6, $7 FROM j),
         c AS (INSERT INTO counters (function, failed) SELECT function, 1 FROM j

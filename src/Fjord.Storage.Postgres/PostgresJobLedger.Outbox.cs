@@ -61,7 +61,7 @@ public sealed partial class PostgresJobLedger
     /// </summary>
     public Task<long> ReapExpiredAsync(CancellationToken cancellationToken) => PostgresStore.Guard(async () =>
     {
-        await using var command = Db.CreateCommand("""
+        await using var command = Db.CreateCommand($"""
             WITH picked AS (
                 SELECT id FROM jobs WHERE status = 2 AND lease_expires < fjord_now_ms()
                 ORDER BY lease_expires LIMIT 500 FOR UPDATE SKIP LOCKED),
@@ -72,7 +72,9 @@ public sealed partial class PostgresJobLedger
                     run_at = CASE WHEN attempt >= max_attempts THEN run_at ELSE least(run_at, fjord_now_ms()) END,
                     lease_expires = NULL, error_kind = 'crash', error_message = 'lease expired', error_exit_code = NULL
                 FROM picked WHERE jobs.id = picked.id
-                RETURNING jobs.id, jobs.function, jobs.attempt, jobs.status, jobs.started_at, jobs.node, jobs.run_at),
+                RETURNING jobs.id, jobs.function, jobs.started_at, jobs.node, jobs.run_at, jobs.callback_url, jobs.status, jobs.attempt,
+                    jobs.error_kind, jobs.error_message, jobs.error_exit_code),
+            cb AS ({CallbackSql.Queue("taken")}),
             a AS (INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, error_kind, error_message)
                   SELECT id, attempt, coalesce(started_at, fjord_now_ms()), fjord_now_ms(), node, 'lost', 'crash', 'lease expired' FROM taken),
             o AS (INSERT INTO outbox (job_id, function, due_at) SELECT id, function, run_at FROM taken WHERE status = 0

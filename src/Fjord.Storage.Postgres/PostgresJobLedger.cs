@@ -15,6 +15,8 @@ namespace Fjord.Storage.Postgres;
 ///  2. A message is acted on only through a fenced claim (<see cref="ClaimAsync"/>): waiting and
 ///     due → running with a new token. A duplicate or stale message claims nothing and is dropped.
 ///  3. Every completing write is fenced by the token, so a stale owner's outcome is refused.
+/// Every write that ends a job (ack, dead letter, expiry, reaper, cancel) also queues its
+/// callback in the same statement when the job has a callback URL (<see cref="CallbackSql"/>).
 /// </summary>
 public sealed partial class PostgresJobLedger
 {

@@ -22,7 +22,8 @@ public sealed partial class PostgresStore
             job = JobRows.Read(reader);
         }
         var attempts = await ReadAttemptsAsync(connection, [id], cancellationToken);
-        return JobRows.WithAttempts(job, attempts.TryGetValue(id, out var list) ? list : []);
+        var callbacks = await ReadCallbacksAsync(connection, id, cancellationToken);
+        return JobRows.WithAttempts(job, attempts.TryGetValue(id, out var list) ? list : []) with { Callbacks = callbacks };
     }
 
     /// <summary>Newest first; UUIDv7 ids sort by creation, so the cursor is the last id of the page.</summary>
@@ -97,23 +98,62 @@ public sealed partial class PostgresStore
     /// Brings a dead letter back with a fresh attempt budget. The outbox row is written in the
     /// same statement: a queued job always has a broker message coming.
     /// </summary>
-    public Task<JobCommandResult> RetryAsync(string id, CancellationToken cancellationToken) => Command(id, """
-        WITH j AS (
-            UPDATE jobs SET status = 0, attempt = 0, run_at = fjord_now_ms(), finished_at = NULL, lease_expires = NULL,
-                error_kind = NULL, error_message = NULL, error_exit_code = NULL
-            WHERE id = $1 AND status = 4 RETURNING id, function, run_at),
-        o AS (INSERT INTO outbox (job_id, function, due_at) SELECT id, function, run_at FROM j
-              ON CONFLICT (job_id) DO UPDATE SET due_at = excluded.due_at, claim = NULL, claimed_until = 0)
+    public Task<JobCommandResult> RetryAsync(string id, CancellationToken cancellationToken) => Command(id, $"""
+        WITH j AS (UPDATE jobs SET {RequeueSet} WHERE id = $1 AND status = 4 RETURNING id, function, run_at),
+        o AS ({RequeueOutbox})
         SELECT count(*) FROM j
         """, cancellationToken);
 
-    /// <summary>Cancels a waiting job; its outbox row goes with it, and a message already published finds it canceled and is dropped.</summary>
-    public Task<JobCommandResult> CancelAsync(string id, CancellationToken cancellationToken) => Command(id, """
-        WITH j AS (UPDATE jobs SET status = 5, finished_at = fjord_now_ms() WHERE id = $1 AND status IN (0, 1) RETURNING id),
+    /// <summary>
+    /// Cancels a job. Waiting: its outbox row goes with it, and a message already published finds
+    /// it canceled and is dropped. Running: see <see cref="CancelRunningSql"/>. Two statements,
+    /// each checking the status it changes, so a job claimed or finished between them is judged
+    /// by the second (a finished job is left alone: wrong state).
+    /// </summary>
+    public Task<JobCommandResult> CancelAsync(string id, CancellationToken cancellationToken) => Guard(async () =>
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        foreach (var sql in (string[])[CancelWaitingSql, CancelRunningSql])
+        {
+            await using var command = new NpgsqlCommand(sql, connection).Arg(id);
+            if (await command.ExecuteScalarAsync(cancellationToken) is long changed && changed > 0)
+                return JobCommandResult.Done;
+        }
+        return await ExistsAsync(connection, id, cancellationToken) ? JobCommandResult.WrongState : JobCommandResult.NotFound;
+    });
+
+    /// <summary>The error a running job's attempt is recorded with when it is canceled.</summary>
+    public const string CanceledWhileRunning = "canceled while it ran";
+
+    private static readonly string CancelWaitingSql = $"""
+        WITH j AS (
+            UPDATE jobs SET status = 5, finished_at = fjord_now_ms() WHERE id = $1 AND status IN (0, 1)
+            RETURNING id, callback_url, status, attempt, NULL::text AS error_kind, NULL::text AS error_message, NULL::integer AS error_exit_code),
         o AS (DELETE FROM outbox WHERE job_id IN (SELECT id FROM j)),
+        cb AS ({CallbackSql.Queue("j")}),
         n AS (SELECT pg_notify('fjord_job_end', id) FROM j)
         SELECT (SELECT count(*) FROM j) + 0 * (SELECT count(*) FROM n)
-        """, cancellationToken);
+        """;
+
+    /// <summary>
+    /// A running job is canceled and its attempt recorded (kind canceled) in one statement, which
+    /// also fences the lease: the job is no longer running, so the owner's renewal and completion
+    /// change nothing. The notice on fjord_job_cancel reaches the owner's node after the commit
+    /// (<see cref="PostgresJobLedger.WatchCancel"/>), and it kills the process at once; if the
+    /// notice is lost, its next renewal is refused and it stops then.
+    /// </summary>
+    private static readonly string CancelRunningSql = $"""
+        WITH j AS (
+            UPDATE jobs SET status = 5, finished_at = fjord_now_ms(), lease_expires = NULL,
+                error_kind = 'canceled', error_message = '{CanceledWhileRunning}', error_exit_code = NULL
+            WHERE id = $1 AND status = 2
+            RETURNING id, started_at, node, {CallbackSql.Returning}),
+        a AS (INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, error_kind, error_message)
+              SELECT id, attempt, coalesce(started_at, fjord_now_ms()), fjord_now_ms(), node, 'canceled', error_kind, error_message FROM j),
+        cb AS ({CallbackSql.Queue("j")}),
+        n AS (SELECT pg_notify('fjord_job_end', id), pg_notify('{JobEndListener.CancelChannel}', id) FROM j)
+        SELECT (SELECT count(*) FROM j) + 0 * (SELECT count(*) FROM n)
+        """;
 
     /// <summary>
     /// Registers first, then reads: a job that ends between the two is seen by the read, one that
@@ -124,7 +164,7 @@ public sealed partial class PostgresStore
     {
         while (true)
         {
-            var waiter = _listener.Add(id);
+            var waiter = _listener.Ends.Add(id);
             try
             {
                 var job = await GetJobAsync(id, cancellationToken);
@@ -140,7 +180,7 @@ public sealed partial class PostgresStore
             }
             finally
             {
-                _listener.Remove(id, waiter);
+                _listener.Ends.Remove(id, waiter);
             }
         }
     }
@@ -153,9 +193,14 @@ public sealed partial class PostgresStore
             if (await command.ExecuteScalarAsync(cancellationToken) is long changed && changed > 0)
                 return JobCommandResult.Done;
         }
-        await using var exists = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM jobs WHERE id = $1)", connection).Arg(id);
-        return await exists.ExecuteScalarAsync(cancellationToken) is true ? JobCommandResult.WrongState : JobCommandResult.NotFound;
+        return await ExistsAsync(connection, id, cancellationToken) ? JobCommandResult.WrongState : JobCommandResult.NotFound;
     });
+
+    private static async Task<bool> ExistsAsync(NpgsqlConnection connection, string id, CancellationToken cancellationToken)
+    {
+        await using var exists = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM jobs WHERE id = $1)", connection).Arg(id);
+        return await exists.ExecuteScalarAsync(cancellationToken) is true;
+    }
 
     private static async Task<Dictionary<string, List<AttemptRecord>>> ReadAttemptsAsync(NpgsqlConnection connection, string[] ids, CancellationToken cancellationToken)
     {

@@ -8,7 +8,7 @@ namespace Fjord.Storage.Postgres;
 
 /// <summary>
 /// The records of a many-node Fjord: functions, bundles, jobs, attempts, idempotency keys, API
-/// keys and counters in PostgreSQL. The job rows are the truth about every job; the broker only
+/// keys, counters, the callback outbox and dead-letter commands in PostgreSQL. The job rows are the truth about every job; the broker only
 /// carries wake-ups (see <see cref="PostgresJobLedger"/> and Fjord.Queue.RabbitMq). Every node
 /// opens it with the same URI; the schema is migrated at open.
 /// </summary>
@@ -36,6 +36,8 @@ public sealed partial class PostgresStore : IFunctionStore, IJobStore, IJobMonit
     internal NpgsqlDataSource DataSource => _dataSource;
 
     internal ILogger Logger => _logger;
+
+    internal JobEndListener Listener => _listener;
 
     /// <summary>Connects, applies the migrations (idempotent, serialized by an advisory lock) and starts listening for job ends.</summary>
     public static async Task<PostgresStore> OpenAsync(PostgresStoreOptions options, CancellationToken cancellationToken)

@@ -18,6 +18,8 @@ public abstract class Backend : IAsyncDisposable
     public abstract IFunctionStore Functions { get; }
     public abstract IJobMonitor Monitor { get; }
     public abstract IKeyStore Keys { get; }
+    public abstract IDeadLetters DeadLetters { get; }
+    public abstract ICallbackOutbox Callbacks { get; }
 
     public abstract ValueTask DisposeAsync();
 }
@@ -50,6 +52,8 @@ internal sealed class SqliteBackend : Backend
     public override IFunctionStore Functions => _store;
     public override IJobMonitor Monitor => _store;
     public override IKeyStore Keys => _store;
+    public override IDeadLetters DeadLetters => _store;
+    public override ICallbackOutbox Callbacks => _store;
 
     public override async ValueTask DisposeAsync()
     {
@@ -71,9 +75,10 @@ internal sealed class RabbitPostgresBackend : Backend
     private readonly PostgresStore _store;
     private readonly RabbitMqQueue _queue;
 
-    private RabbitPostgresBackend(string database, PostgresStore store, RabbitMqQueue queue)
+    private RabbitPostgresBackend(string database, string connectionString, PostgresStore store, RabbitMqQueue queue)
     {
         _database = database;
+        ConnectionString = connectionString;
         _store = store;
         _queue = queue;
     }
@@ -93,8 +98,11 @@ internal sealed class RabbitPostgresBackend : Backend
             RelayInterval = TimeSpan.FromMilliseconds(200),
             Heartbeat = TimeSpan.FromSeconds(2),
         }, store, CancellationToken.None);
-        return new RabbitPostgresBackend(database, store, queue);
+        return new RabbitPostgresBackend(database, connectionString, store, queue);
     }
+
+    /// <summary>This test's own database, for seeding rows the API would take long to make.</summary>
+    public string ConnectionString { get; }
 
     public PostgresStore Store => _store;
     public RabbitMqQueue Rabbit => _queue;
@@ -104,6 +112,8 @@ internal sealed class RabbitPostgresBackend : Backend
     public override IFunctionStore Functions => _store;
     public override IJobMonitor Monitor => _store;
     public override IKeyStore Keys => _store;
+    public override IDeadLetters DeadLetters => _store;
+    public override ICallbackOutbox Callbacks => _store;
 
     public override async ValueTask DisposeAsync()
     {

@@ -9,7 +9,7 @@ internal static class Jobs
 {
     public static string NewFunction() => "f" + Guid.NewGuid().ToString("N")[..10];
 
-    public static NewJob New(string function, string payload = "hi", int maxAttempts = 3, DateTimeOffset? runAt = null, string? key = null, DateTimeOffset? createdAt = null) => new()
+    public static NewJob New(string function, string payload = "hi", int maxAttempts = 3, DateTimeOffset? runAt = null, string? key = null, DateTimeOffset? createdAt = null, string? callbackUrl = null) => new()
     {
         Id = JobId.New(),
         Function = function,
@@ -19,6 +19,7 @@ internal static class Jobs
         CreatedAt = createdAt ?? DateTimeOffset.UtcNow,
         RunAt = runAt,
         IdempotencyKey = key,
+        CallbackUrl = callbackUrl,
     };
 
     public static FunctionSpec Spec(string name, int concurrency = 4, int maxDepth = 100_000, TimeSpan? maxAge = null) => new()

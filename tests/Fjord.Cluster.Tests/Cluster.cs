@@ -47,8 +47,8 @@ internal sealed class Cluster : IAsyncDisposable
         return cluster;
     }
 
-    public Task<NodeProcess> StartWorkerAsync(string node, string brokerUri) =>
-        StartNodeAsync(node, new Dictionary<string, string>(), "worker", "--broker", brokerUri, "--store", StoreConnection, "--node", node);
+    public Task<NodeProcess> StartWorkerAsync(string node, string brokerUri, IReadOnlyDictionary<string, string>? env = null) =>
+        StartNodeAsync(node, env ?? new Dictionary<string, string>(), "worker", "--broker", brokerUri, "--store", StoreConnection, "--node", node);
 
     private async Task<NodeProcess> StartNodeAsync(string name, IReadOnlyDictionary<string, string> env, params string[] args)
     {
@@ -66,9 +66,12 @@ internal sealed class Cluster : IAsyncDisposable
     }
 
     /// <summary>Submits one job; returns its id on 202, null on 503, and fails the test on anything else.</summary>
-    public async Task<string?> SubmitAsync(string function, string payload)
+    public async Task<string?> SubmitAsync(string function, string payload, string? callbackUrl = null)
     {
-        using var response = await Http.PostAsync($"/v1/functions/{function}/jobs", new StringContent(payload, Encoding.UTF8, "text/plain"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/functions/{function}/jobs") { Content = new StringContent(payload, Encoding.UTF8, "text/plain") };
+        if (callbackUrl is not null)
+            request.Headers.Add("X-Callback-Url", callbackUrl);
+        using var response = await Http.SendAsync(request);
         if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
             return null;
         var body = await response.Content.ReadAsStringAsync();

@@ -30,6 +30,44 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public async Task CancelOfARunningJob_ReachesTheWorkerProcess_AndTheGatewaySendsTheCallback()
+    {
+        await using var receiver = new CallbackReceiver();
+        await using var cluster = await Cluster.StartAsync(Services.BrokerUri);
+        await cluster.DeployAsync("sleepy", "sleep 600", concurrency: 1);
+        // A minute's lease renews every 20 s: the worker can only learn of the cancel in time
+        // through the notice, never through a refused renewal.
+        var worker = await cluster.StartWorkerAsync("worker-a", Services.BrokerUri, new Dictionary<string, string> { ["FJORD_LEASE"] = "60s" });
+        var id = await cluster.SubmitAsync("sleepy", "x", receiver.Url) ?? throw new InvalidOperationException("503 with the broker up");
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while (await cluster.CountAsync($"SELECT count(*) FROM jobs WHERE id = '{id}' AND status = 2") == 0 && DateTime.UtcNow < until)
+            await Task.Delay(50);
+
+        using (var cancel = await cluster.Http.PostAsync($"/v1/jobs/{id}/cancel", null))
+            Assert.True(cancel.IsSuccessStatusCode, $"cancel: {(int)cancel.StatusCode} {await cancel.Content.ReadAsStringAsync()}");
+
+        // The worker killed the process (the line is logged after the runner returned).
+        var killed = $"Job {id} attempt 1 was canceled while it ran; its process was stopped";
+        until = DateTime.UtcNow.AddSeconds(60);
+        while (!worker.Output.Contains(killed, StringComparison.Ordinal) && DateTime.UtcNow < until)
+            await Task.Delay(100);
+        Assert.Contains(killed, worker.Output, StringComparison.Ordinal);
+        Assert.Equal(1, await cluster.CountAsync($"SELECT count(*) FROM jobs WHERE id = '{id}' AND status = 5"));
+        Assert.Equal(1, await cluster.CountAsync($"SELECT count(*) FROM attempts WHERE job_id = '{id}' AND outcome = 'canceled'"));
+        Assert.Equal(1, await cluster.CountAsync($"SELECT count(*) FROM attempts WHERE job_id = '{id}'"));
+
+        // The gateway role's dispatcher delivered the callback from the PostgreSQL outbox and recorded the try.
+        var headers = await receiver.NextAsync(TimeSpan.FromSeconds(60));
+        Assert.NotNull(headers);
+        Assert.Equal(id, headers["X-Fjord-Job-Id"]);
+        Assert.Equal("canceled", headers["X-Fjord-Status"]);
+        until = DateTime.UtcNow.AddSeconds(30);
+        while (await cluster.CountAsync($"SELECT count(*) FROM callbacks WHERE job_id = '{id}' AND next_at IS NULL") == 0 && DateTime.UtcNow < until)
+            await Task.Delay(100);
+        Assert.Equal(1, await cluster.CountAsync($"SELECT count(*) FROM callback_tries WHERE job_id = '{id}' AND status_code = 204"));
+    }
+
+    [Fact]
     public async Task WorkerSigkilledMidLoad_LosesNothing()
     {
         await using var cluster = await Cluster.StartAsync(Services.BrokerUri);

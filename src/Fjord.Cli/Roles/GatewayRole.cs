@@ -10,8 +10,9 @@ namespace Fjord.Cli.Roles;
 
 /// <summary>
 /// `fjord gateway`: HTTP intake and the read side over RabbitMQ + PostgreSQL, no function
-/// processes. Any number of gateways may run; each also runs an outbox relay and lease reaper
-/// (they share the work through the database). Deploys land in PostgreSQL, where workers find them.
+/// processes. Any number of gateways may run; each also runs an outbox relay, a lease reaper and
+/// the callback dispatcher (AddFjordGateway finds the store's callback outbox), and they share
+/// that work through the database. Deploys land in PostgreSQL, where workers find them.
 /// </summary>
 internal static class GatewayRole
 {

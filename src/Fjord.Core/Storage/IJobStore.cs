@@ -20,7 +20,7 @@ public interface IJobStore
 
     /// <summary>Cancels a queued or scheduled job so it never runs.</summary>
     /// <remarks>
-    /// A backend may also cancel a running job (the SQLite store does): it records the attempt as
+    /// A backend may also cancel a running job (both stores do): it records the attempt as
     /// canceled and fences the lease in the same write, and fires <see cref="Queue.IJobLease.Canceled"/>
     /// where it can. Then only a finished job answers <see cref="JobCommandResult.WrongState"/>.
     /// </remarks>
