@@ -113,6 +113,22 @@ public sealed class SandboxTests
         Assert.Equal("CapEff:\t0000000000000000", lines[1]);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task RunAsync_FunctionIgnoresTheTerminalsSignals(bool sandbox)
+    {
+        // A Ctrl-C at the terminal of `fjord up` signals the node's whole process group: the node
+        // drains, and its functions must not die mid-job meanwhile.
+        var show = Run.Exec("/bin/sh", "-c", "grep SigIgn /proc/self/status");
+
+        var result = await Run.OnceAsync(show, null, sandbox);
+
+        var ignored = Convert.ToUInt64(result.Text().Split('\t')[1].Trim(), 16);
+        const ulong Int = 1UL << (2 - 1), Quit = 1UL << (3 - 1), Tstp = 1UL << (20 - 1);
+        Assert.Equal(Int | Quit | Tstp, ignored & (Int | Quit | Tstp));
+    }
+
     [Fact]
     public async Task RunAsync_FunctionFolderIsReadOnly_AndTmpIsPrivate()
     {
