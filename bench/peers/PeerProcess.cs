@@ -5,9 +5,10 @@ using System.Text.Json;
 namespace Fjord.Peers;
 
 /// <summary>
-/// What the C# peers share: the worker runs in a process of its own (started again from this
-/// program with "worker"), as in PEERS.md, and talks to the producer through lines on its stdout.
-/// Times cross the process boundary as wall-clock epoch milliseconds.
+/// What the C# peers share: the worker runs in a process of its own (this program started again
+/// with "worker"), as in PEERS.md, and tells the producer through lines on its stdout that it is
+/// ready and when the last job finished. Times cross the process boundary as wall-clock epoch
+/// milliseconds.
 /// </summary>
 internal static class PeerProcess
 {
@@ -15,21 +16,38 @@ internal static class PeerProcess
 
     public static double NowMs() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
 
-    /// <summary>This program again, as "worker" plus <paramref name="args"/>, its stdout read by the caller.</summary>
-    public static Process StartWorker(params string[] args)
+    /// <summary>
+    /// The end-to-end measurement: starts the worker process (this program again, as "worker" plus
+    /// <paramref name="workerArgs"/>), waits until it consumes, floods, and returns the flood's
+    /// first enqueue and the worker's last completion. The worker is killed if anything fails.
+    /// </summary>
+    public static async Task<(double StartMs, double LastMs)> EndToEndAsync(string[] workerArgs, Func<Task<double>> flood)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
         // Under `dotnet X.dll` the process is the host, and the program is its first argument.
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
             start.ArgumentList.Add(typeof(PeerProcess).Assembly.Location);
         start.ArgumentList.Add("worker");
-        foreach (var arg in args)
+        foreach (var arg in workerArgs)
             start.ArgumentList.Add(arg);
-        return Process.Start(start)!;
+        using var worker = Process.Start(start)!;
+        try
+        {
+            await ReadLineAsync(worker); // "ready": consuming, its queue empty
+            var first = await flood();
+            var last = double.Parse(await ReadLineAsync(worker), CultureInfo.InvariantCulture);
+            await worker.WaitForExitAsync();
+            return (first, last);
+        }
+        finally
+        {
+            if (!worker.HasExited)
+                worker.Kill(entireProcessTree: true);
+        }
     }
 
-    public static async Task<string> ReadLineAsync(Process worker) =>
-        await worker.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException($"the worker exited without output");
+    private static async Task<string> ReadLineAsync(Process worker) =>
+        await worker.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("the worker exited without output");
 
     /// <summary>The line every peer prints, the same fields as the Node and Python peers.</summary>
     public static void Report(string peer, string settings, int jobs, double enqueueSeconds, double e2eSeconds) =>
@@ -41,8 +59,6 @@ internal static class PeerProcess
             ["enqueue_per_s"] = Math.Round(jobs / enqueueSeconds),
             ["e2e_per_s"] = Math.Round(jobs / e2eSeconds),
         }));
-
-    public static double ParseMs(string line) => double.Parse(line, CultureInfo.InvariantCulture);
 
     public static string FormatMs(double ms) => ms.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -6,9 +6,12 @@ const readline = require("node:readline");
 
 const [jobs, port] = [Number(process.argv[2]), process.argv[3]];
 
+const children = [];
+
 // Starts a script; the returned function resolves with its next line of output.
 function start(script, args) {
     const child = spawn(process.execPath, [`${__dirname}/${script}`, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    children.push(child);
     const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     return async () => {
         const { value, done } = await lines.next();
@@ -35,4 +38,9 @@ async function main() {
     }));
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+    // ioredis reconnects forever: a worker left behind would outlive the Redis run.sh stops.
+    children.forEach((child) => child.kill());
+    console.error(e);
+    process.exit(1);
+});

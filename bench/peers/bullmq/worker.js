@@ -10,9 +10,8 @@ async function main() {
     const worker = new Worker(queueName, async () => {}, { connection: { host: "127.0.0.1", port }, concurrency: 8 });
     worker.on("completed", async () => {
         if (++done === jobs) {
-            const last = now();
+            console.log(JSON.stringify({ last: now(), rss_mb: Math.round(process.memoryUsage().rss / 1048576) }));
             await worker.close();
-            console.log(JSON.stringify({ last, rss_mb: Math.round(process.memoryUsage().rss / 1048576) }));
         }
     });
     await worker.waitUntilReady();

@@ -19,14 +19,10 @@ await HangfireStorage.ResetAsync(args[1]);
 var client = new BackgroundJobClient(HangfireStorage.Open(args[1]));
 
 var enqueue = Enqueue("idle", jobs); // a queue no server reads: the producer alone
-using var worker = PeerProcess.StartWorker(args[1], args[0]);
-await PeerProcess.ReadLineAsync(worker); // "ready": the server started, its queue empty
-var flood = Enqueue(HangfireWorker.Queue, jobs);
-var last = PeerProcess.ParseMs(await PeerProcess.ReadLineAsync(worker));
-await worker.WaitForExitAsync();
+var e2e = await PeerProcess.EndToEndAsync([args[1], args[0]], () => Task.FromResult(Enqueue(HangfireWorker.Queue, jobs).StartMs));
 
 PeerProcess.Report("hangfire", "Hangfire 1.8 on PostgreSQL 15 (Hangfire.PostgreSql 1.21), 8 workers, queue poll 1 s",
-    jobs, (enqueue.EndMs - enqueue.StartMs) / 1000, (last - flood.StartMs) / 1000);
+    jobs, (enqueue.EndMs - enqueue.StartMs) / 1000, (e2e.LastMs - e2e.StartMs) / 1000);
 
 (double StartMs, double EndMs) Enqueue(string queue, int count)
 {

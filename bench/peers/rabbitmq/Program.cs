@@ -27,14 +27,11 @@ await PurgeAsync();
 var enqueue = await RabbitProducer.PublishAsync(uri, Queue, jobs);
 await PurgeAsync();
 
-using var worker = PeerProcess.StartWorker(uri.ToString(), jobs.ToString(System.Globalization.CultureInfo.InvariantCulture));
-await PeerProcess.ReadLineAsync(worker); // "ready": consuming, the queue empty
-var flood = await RabbitProducer.PublishAsync(uri, Queue, jobs);
-var last = PeerProcess.ParseMs(await PeerProcess.ReadLineAsync(worker));
-await worker.WaitForExitAsync();
+var e2e = await PeerProcess.EndToEndAsync([uri.ToString(), args[0]],
+    async () => (await RabbitProducer.PublishAsync(uri, Queue, jobs)).StartMs);
 
 PeerProcess.Report("rabbitmq", "raw RabbitMQ.Client 7.2 on RabbitMQ 3.10: classic durable queue, persistent, confirms (1000 in flight), manual ack, prefetch 100, concurrency 8",
-    jobs, (enqueue.EndMs - enqueue.StartMs) / 1000, (last - flood.StartMs) / 1000);
+    jobs, (enqueue.EndMs - enqueue.StartMs) / 1000, (e2e.LastMs - e2e.StartMs) / 1000);
 
 async Task PurgeAsync()
 {
