@@ -36,9 +36,12 @@ def ratios(path, start):
     def ratio(a, b):
         return f"{a / b:.2f}" if a and b else "n/a"
 
+    def rate(r):
+        return f"{r:.0f}" if r else "n/a"
+
     print()
-    print(f"Fjord in this run: intake {intake or 'n/a'} 202/s (single POSTs), batch x100 {batch or 'n/a'} jobs/s, "
-          f"end-to-end warm python {e2e or 'n/a'} jobs/s")
+    print(f"Fjord in this run: intake {rate(intake)} 202/s (single POSTs), batch x100 {rate(batch)} jobs/s, "
+          f"end-to-end noop-py {rate(e2e)} jobs/s")
     print(f"{'peer':<10} {'jobs':>6} {'enqueue/s':>10} {'e2e/s':>8} {'intake÷enq':>11} {'batch÷enq':>10} {'e2e÷e2e':>8}")
     for p in peers:
         print(f"{p['peer']:<10} {p['jobs']:>6} {p['enqueue_per_s']:>10.0f} {p['e2e_per_s']:>8.0f} "
