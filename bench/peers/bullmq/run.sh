@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # BullMQ on Redis, the workload of PEERS.md: `run.sh [JOBS]` (default 20000) installs redis-server
-# (apt) and BullMQ (npm ci, the version pinned in package-lock.json), starts a private Redis on its
-# own port and folder with AOF everysec (BullMQ's usual durable setting: a write is acknowledged
-# before its fsync), runs bench.js and prints its JSON line. Redis is stopped by its PID.
+# and npm (apt; Debian's nodejs comes without npm) and BullMQ (npm ci, the versions pinned in
+# package-lock.json; ioredis stays on 5.x, which runs on Debian 12's node 18), starts a private
+# Redis on its own port and folder with AOF everysec (BullMQ's usual durable setting: a write is
+# acknowledged before its fsync), runs bench.js and prints its JSON line. Redis is stopped by PID.
 set -euo pipefail
 cd "$(dirname "$0")"
 jobs=${1:-20000}
 
-if ! command -v redis-server >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+if [ ${#need[@]} -gt 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 npm ci --no-audit --no-fund --loglevel=error >&2
 
