@@ -2,10 +2,29 @@
 # One command for the benchmarks: builds Fjord in Release, starts `fjord up` with
 # bench/fjord.bench.yml on a temporary data folder, runs the scenarios, prints a table and appends
 # JSON lines to bench/results/results.jsonl. `--quick` runs each scenario at a fifth of its size;
-# `--only runtime|intake|e2e|sync|paced` runs one group.
+# `--only runtime|intake|e2e|sync|paced` runs one group. `--peers` then runs the peers of PEERS.md
+# in the same invocation (bench/peers/run.sh) and prints Fjord's figures over theirs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+peers=0 quick=() args=()
+for arg in "$@"; do
+    case $arg in
+        --peers) peers=1 ;;
+        --quick) quick=(--quick) args+=("$arg") ;;
+        *) args+=("$arg") ;;
+    esac
+done
+
 bash scripts/ensure-deps.sh
 dotnet build src/Fjord.Cli -c Release -nologo -clp:ErrorsOnly -v quiet
 dotnet build bench/Fjord.Bench -c Release -nologo -clp:ErrorsOnly -v quiet
-exec dotnet bench/Fjord.Bench/bin/Release/net10.0/Fjord.Bench.dll "$@"
+results=bench/results/results.jsonl
+# This run's lines are the ones after this count: the ratios use Fjord's and the peers' from it.
+from=$(cat "$results" 2>/dev/null | wc -l)
+status=0
+dotnet bench/Fjord.Bench/bin/Release/net10.0/Fjord.Bench.dll "${args[@]}" || status=$?
+if [ "$peers" = 1 ]; then
+    bash bench/peers/run.sh "${quick[@]}"
+    python3 bench/peers/results.py ratios "$results" "$from"
+fi
+exit "$status"
