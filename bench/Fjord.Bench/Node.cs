@@ -1,77 +1,100 @@
-using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Headers;
 
 namespace Fjord.Bench;
 
-/// <summary>A `fjord up` process started for the run, on its own data folder and port.</summary>
+/// <summary>
+/// The Fjord under test, reached over HTTP at <see cref="Port"/>: either one `fjord up` process,
+/// or a `fjord gateway` and a `fjord worker` over RabbitMQ + PostgreSQL. Each process has its
+/// own data folder under <see cref="DataDir"/>.
+/// </summary>
 internal sealed class Node : IAsyncDisposable
 {
-    private readonly Process _process;
+    private const string AdminSecret = "fjk_bench";
 
-    private Node(Process process, string url, string key, string dataDir, int port)
+    private readonly List<FjordProcess> _processes = [];
+
+    private Node(string dataDir, int port)
     {
-        _process = process;
-        Key = key;
         Port = port;
         DataDir = dataDir;
         Http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
         {
-            BaseAddress = new Uri(url),
+            BaseAddress = new Uri($"http://127.0.0.1:{port}"),
             Timeout = TimeSpan.FromMinutes(5),
         };
-        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminSecret);
     }
 
     public HttpClient Http { get; }
 
-    public string Key { get; }
+    public string Key => AdminSecret;
 
     public int Port { get; }
 
     public string DataDir { get; }
 
-    public int Pid => _process.Id;
+    private static readonly Dictionary<string, string> AdminKey = new() { ["FJORD_ADMIN_KEY"] = AdminSecret };
 
+    /// <summary>`fjord up -f <paramref name="projectFile"/>`: the embedded store, functions deployed from the file.</summary>
     public static async Task<Node> StartAsync(string fjordDll, string projectFile, int port)
     {
-        var dataDir = Path.Combine(Path.GetTempPath(), "fjord-bench-" + Guid.NewGuid().ToString("N")[..8]);
-        const string Key = "fjk_bench";
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { fjordDll, "up", "--data", dataDir, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-f", projectFile })
-            psi.ArgumentList.Add(a);
-        psi.Environment["FJORD_ADMIN_KEY"] = Key;
-        psi.Environment["Logging__LogLevel__Default"] = "Warning";
-        var process = Process.Start(psi)!;
-        var ready = new TaskCompletionSource();
-        process.OutputDataReceived += (_, e) =>
+        var node = new Node(NewDataDir(), port);
+        try
         {
-            if (e.Data?.Contains("fjord is up", StringComparison.Ordinal) == true)
-                ready.TrySetResult();
-        };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("  node: " + e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var node = new Node(process, $"http://127.0.0.1:{port}", Key, dataDir, port);
-        if (await Task.WhenAny(ready.Task, Task.Delay(60_000)) != ready.Task)
-            throw new TimeoutException("fjord up did not start");
-        return node;
+            node._processes.Add(await FjordProcess.StartAsync(fjordDll, "node", AdminKey,
+                "up", "--data", node.DataDir, "--port", Text(port), "-f", projectFile));
+            return node;
+        }
+        catch
+        {
+            await node.DisposeAsync();
+            throw;
+        }
     }
 
-    public long RssBytes()
+    /// <summary>
+    /// One `fjord gateway` and one `fjord worker` over the broker and store; the functions named
+    /// are deployed through the gateway with `fjord deploy`, as an operator would.
+    /// </summary>
+    public static async Task<Node> StartScaleOutAsync(string fjordDll, string projectFile, string[] functions, string broker, string store, int port)
     {
-        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        var node = new Node(NewDataDir(), port);
+        try
         {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            node._processes.Add(await FjordProcess.StartAsync(fjordDll, "gateway", AdminKey,
+                "gateway", "--broker", broker, "--store", store, "--host", "127.0.0.1", "--port", Text(port), "--data", Path.Combine(node.DataDir, "gateway")));
+            await DeployAsync(fjordDll, projectFile, functions, port);
+            node._processes.Add(await FjordProcess.StartAsync(fjordDll, "worker", new Dictionary<string, string>(),
+                "worker", "--broker", broker, "--store", store, "--node", "bench-worker", "--data", Path.Combine(node.DataDir, "worker")));
+            return node;
         }
-        return 0;
+        catch
+        {
+            await node.DisposeAsync();
+            throw;
+        }
     }
+
+    private static Task DeployAsync(string fjordDll, string projectFile, string[] functions, int port) =>
+        ChildProcess.RunAsync("dotnet", [fjordDll, "deploy", "-f", projectFile, .. functions], new Dictionary<string, string>
+        {
+            ["FJORD_URL"] = $"http://127.0.0.1:{port}",
+            ["FJORD_KEY"] = AdminSecret,
+        });
+
+    private static string NewDataDir() => Path.Combine(Path.GetTempPath(), "fjord-bench-" + Guid.NewGuid().ToString("N")[..8]);
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Resident memory of the node's processes together.</summary>
+    public long RssBytes() => _processes.Sum(p => p.RssBytes());
 
     public async ValueTask DisposeAsync()
     {
-        _process.Kill();
-        await _process.WaitForExitAsync();
-        _process.Dispose();
+        // Reverse order: the worker stops before the gateway it was deployed through.
+        for (var i = _processes.Count - 1; i >= 0; i--)
+            await _processes[i].DisposeAsync();
         Http.Dispose();
         try
         {

@@ -4,6 +4,7 @@ using Fjord.Bench;
 
 // bench: starts `fjord up` with bench/fjord.bench.yml, runs the scenarios, prints a table and
 // appends one JSON line per scenario (with the machine's description) to bench/results/results.jsonl.
+// The rabbit group starts its own RabbitMQ + PostgreSQL (scripts/services.sh) and its own nodes.
 var quick = args.Contains("--quick");
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var root = FindRoot();
@@ -20,7 +21,7 @@ if (only is null || only == "runtime")
         results.Add((r, "runs/s"));
 }
 
-if (only != "runtime")
+if (only is not "runtime" and not "rabbit")
 {
     await using (var node = await Node.StartAsync(fjordDll, Path.Combine(root, "bench/fjord.bench.yml"), 18080))
     {
@@ -64,6 +65,9 @@ if (only != "runtime")
     }
 }
 
+if (only is null or "rabbit")
+    results.AddRange(await RabbitGroup.RunAsync(root, fjordDll, scale));
+
 Console.WriteLine();
 Console.WriteLine($"{"scenario",-34} {"count",8} {"rate",10} {"unit",-7} {"p50 ms",8} {"p99 ms",8} {"errors",6}");
 var stamp = DateTimeOffset.UtcNow.ToString("o", CultureInfo.InvariantCulture);
@@ -71,8 +75,12 @@ var lines = new List<string>();
 foreach (var (r, unit) in results)
 {
     var rate = unit == "MB" ? r.Count : r.PerSecond;
+    // Ratios (unit "x") compare two rates: no count of their own, two decimals.
+    var ratio = unit == "x";
+    var rateText = rate.ToString(ratio ? "F2" : "F0", CultureInfo.InvariantCulture);
+    var countText = ratio ? "" : r.Count.ToString(CultureInfo.InvariantCulture);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{r.Name,-34} {r.Count,8} {rate,10:F0} {unit,-7} {r.PercentileMs(50),8:F2} {r.PercentileMs(99),8:F2} {r.Errors,6}"));
+        $"{r.Name,-34} {countText,8} {rateText,10} {unit,-7} {r.PercentileMs(50),8:F2} {r.PercentileMs(99),8:F2} {r.Errors,6}"));
     lines.Add(JsonSerializer.Serialize(new Dictionary<string, object?>
     {
         ["at"] = stamp,
@@ -80,7 +88,7 @@ foreach (var (r, unit) in results)
         ["machine"] = machine,
         ["scenario"] = r.Name,
         ["count"] = r.Count,
-        ["rate"] = Math.Round(rate, 1),
+        ["rate"] = Math.Round(rate, ratio ? 3 : 1),
         ["unit"] = unit,
         ["p50_ms"] = double.IsNaN(r.PercentileMs(50)) ? null : Math.Round(r.PercentileMs(50), 3),
         ["p99_ms"] = double.IsNaN(r.PercentileMs(99)) ? null : Math.Round(r.PercentileMs(99), 3),

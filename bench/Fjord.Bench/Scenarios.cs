@@ -12,7 +12,7 @@ namespace Fjord.Bench;
 /// </summary>
 internal static class Scenarios
 {
-    private static readonly byte[] Payload = Encoding.UTF8.GetBytes("""{"id":12345,"kind":"noop","data":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab"}""");
+    public static readonly byte[] Payload = Encoding.UTF8.GetBytes("""{"id":12345,"kind":"noop","data":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab"}""");
 
     /// <summary>
     /// <paramref name="inflight"/> keep-alive connections each sending <paramref name="request"/>
@@ -51,15 +51,19 @@ internal static class Scenarios
         return ClosedLoopAsync($"batch x{batchSize}", node, request, count / batchSize, inflight, 202, batchSize);
     }
 
-    /// <summary>From the first POST to the last completion, workers idle at the start.</summary>
-    public static async Task<LoadResult> EndToEndAsync(Node node, string function, int count, int inflight)
+    /// <summary>
+    /// From the first POST to the last completion, workers idle at the start. Completions are
+    /// counted through /v1/queues every <paramref name="pollMs"/>: on PostgreSQL that query
+    /// counts the waiting rows, so polling it too often loads the store under test.
+    /// </summary>
+    public static async Task<LoadResult> EndToEndAsync(Node node, string function, int count, int inflight, int pollMs = 5, string? name = null)
     {
         var baseline = await SucceededAsync(node, function);
         var sw = Stopwatch.StartNew();
         var intake = await IntakeAsync(node, function, count, inflight);
         while (await SucceededAsync(node, function) - baseline < count - intake.Errors)
-            await Task.Delay(5);
-        return new LoadResult($"end-to-end {function}", count, sw.Elapsed, [], intake.Errors);
+            await Task.Delay(pollMs);
+        return new LoadResult(name ?? $"end-to-end {function}", count, sw.Elapsed, [], intake.Errors);
     }
 
     public static Task<LoadResult> SyncAsync(Node node, string function, int count, int inflight) =>

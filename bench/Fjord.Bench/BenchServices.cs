@@ -1,0 +1,48 @@
+namespace Fjord.Bench;
+
+/// <summary>
+/// A private RabbitMQ node and PostgreSQL cluster for the run, started and stopped by
+/// scripts/services.sh in a folder of the bench's own (it stops them by their recorded PIDs).
+/// </summary>
+internal sealed class BenchServices : IAsyncDisposable
+{
+    private readonly string _script;
+    private readonly string _dir;
+
+    private BenchServices(string script, string dir, string broker, string store)
+    {
+        _script = script;
+        _dir = dir;
+        Broker = broker;
+        Store = store;
+    }
+
+    /// <summary>amqp://fjord:…@127.0.0.1:PORT/fjord — the user may use queues named fjord.*.</summary>
+    public string Broker { get; }
+
+    public string Store { get; }
+
+    public static async Task<BenchServices> StartAsync(string root)
+    {
+        var script = Path.Combine(root, "scripts/services.sh");
+        var dir = Path.Combine(Path.GetTempPath(), "fjord-bench-services-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            await RunAsync(script, "start", dir);
+            var env = File.ReadLines(Path.Combine(dir, "env"))
+                .Select(l => l.Split('=', 2))
+                .Where(p => p.Length == 2)
+                .ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+            return new BenchServices(script, dir, env["FJORD_TEST_BROKER"], env["FJORD_TEST_STORE"]);
+        }
+        catch
+        {
+            await RunAsync(script, "stop", dir);
+            throw;
+        }
+    }
+
+    private static Task RunAsync(string script, string command, string dir) => ChildProcess.RunAsync("bash", [script, command, dir]);
+
+    public async ValueTask DisposeAsync() => await RunAsync(_script, "stop", _dir);
+}
