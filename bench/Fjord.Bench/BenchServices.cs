@@ -42,6 +42,14 @@ internal sealed class BenchServices : IAsyncDisposable
         }
     }
 
+    /// <summary>A fresh database on the run's PostgreSQL; <paramref name="query"/> (Npgsql settings) is appended to its URI.</summary>
+    public async Task<string> CreateDatabaseAsync(string name, string query = "")
+    {
+        await ChildProcess.RunAsync("psql", [Store, "-q", "-c", $"CREATE DATABASE {name}"]);
+        var uri = new UriBuilder(Store) { Path = "/" + name, Query = query };
+        return uri.Uri.ToString();
+    }
+
     private static Task RunAsync(string script, string command, string dir) => ChildProcess.RunAsync("bash", [script, command, dir]);
 
     public async ValueTask DisposeAsync() => await RunAsync(_script, "stop", _dir);

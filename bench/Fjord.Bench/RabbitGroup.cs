@@ -5,7 +5,8 @@ namespace Fjord.Bench;
 /// `fjord up`, in one run, on one workload: no-op jobs with the ~100-byte JSON payload, eight
 /// handlers. Raw RabbitMQ runs at prefetch 8 (Fjord's worker prefetches its pool's concurrency,
 /// 8 here) and 100 (the peers' setting); the ratio that matters is Fjord on RabbitMQ over raw
-/// prefetch 8.
+/// prefetch 8. Fjord on RabbitMQ runs twice, each on a fresh database: as shipped, and with
+/// the Npgsql settings that the profile showed PostgreSQL's CPU per job depends on.
 /// </summary>
 internal static class RabbitGroup
 {
@@ -19,7 +20,7 @@ internal static class RabbitGroup
         var warmup = 500;
         var projectFile = Path.Combine(root, "bench/fjord.bench.yml");
         var results = new List<(LoadResult, string)>();
-        LoadResult raw8, raw100, scaled, embedded;
+        LoadResult raw8, raw100, scaled, tuned, embedded;
 
         await using (var services = await BenchServices.StartAsync(root))
         {
@@ -27,9 +28,13 @@ internal static class RabbitGroup
             await RawRabbit.EndToEndAsync(services.Broker, warmup, 8, Scenarios.Payload);
             raw8 = await RawRabbit.EndToEndAsync(services.Broker, count, 8, Scenarios.Payload);
             raw100 = await RawRabbit.EndToEndAsync(services.Broker, count, 100, Scenarios.Payload);
-            await using var cluster = await Node.StartScaleOutAsync(fjordDll, projectFile, [Function], services.Broker, services.Store, 18090);
-            await Scenarios.EndToEndAsync(cluster, Function, warmup, Inflight, PollMs);
-            scaled = await Scenarios.EndToEndAsync(cluster, Function, count, Inflight, PollMs, $"fjord on rabbit {Function}");
+            scaled = await ScaleOutAsync(fjordDll, projectFile, services, await services.CreateDatabaseAsync("bench_stock"), count, warmup,
+                $"fjord on rabbit {Function}");
+            // The same with the Npgsql settings a store URI can carry: no DISCARD ALL each time a
+            // pooled connection is reused, and the hot statements prepared once per connection.
+            tuned = await ScaleOutAsync(fjordDll, projectFile, services,
+                await services.CreateDatabaseAsync("bench_tuned", "No_Reset_On_Close=true&Max_Auto_Prepare=32"), count, warmup,
+                "fjord on rabbit, npgsql tuned");
         }
         // The broker and PostgreSQL are stopped by now: `fjord up` gets the machine they had.
         await using (var node = await Node.StartAsync(fjordDll, projectFile, 18081))
@@ -41,11 +46,21 @@ internal static class RabbitGroup
         results.Add((raw8, "msgs/s"));
         results.Add((raw100, "msgs/s"));
         results.Add((scaled, "jobs/s"));
+        results.Add((tuned, "jobs/s"));
         results.Add((embedded, "jobs/s"));
         results.Add((Ratio("ratio rabbit / raw prefetch 8", scaled, raw8), "x"));
         results.Add((Ratio("ratio rabbit / raw prefetch 100", scaled, raw100), "x"));
         results.Add((Ratio("ratio rabbit / fjord up", scaled, embedded), "x"));
+        results.Add((Ratio("ratio rabbit tuned / raw prefetch 8", tuned, raw8), "x"));
         return results;
+    }
+
+    /// <summary>A gateway and a worker on their own database: warm-up, then the measured run.</summary>
+    private static async Task<LoadResult> ScaleOutAsync(string fjordDll, string projectFile, BenchServices services, string store, int count, int warmup, string name)
+    {
+        await using var cluster = await Node.StartScaleOutAsync(fjordDll, projectFile, [Function], services.Broker, store, 18090);
+        await Scenarios.EndToEndAsync(cluster, Function, warmup, Inflight, PollMs);
+        return await Scenarios.EndToEndAsync(cluster, Function, count, Inflight, PollMs, name);
     }
 
     /// <summary>A ratio of two rates, carried as a result whose <see cref="LoadResult.PerSecond"/> is the ratio.</summary>
