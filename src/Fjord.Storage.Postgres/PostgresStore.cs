@@ -15,16 +15,18 @@ namespace Fjord.Storage.Postgres;
 public sealed partial class PostgresStore : IFunctionStore, IJobStore, IJobMonitor, IKeyStore, IReadinessSource, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly NpgsqlDataSource _listenSource;
     private readonly JobEndListener _listener;
     private readonly ILogger _logger;
     private int _disposed;
 
-    private PostgresStore(PostgresStoreOptions options, NpgsqlDataSource dataSource, ILogger logger)
+    private PostgresStore(PostgresStoreOptions options, NpgsqlDataSource dataSource, NpgsqlDataSource listenSource, ILogger logger)
     {
         Options = options;
         _dataSource = dataSource;
+        _listenSource = listenSource;
         _logger = logger;
-        _listener = new JobEndListener(dataSource, logger);
+        _listener = new JobEndListener(listenSource, logger);
         Ledger = new PostgresJobLedger(this);
     }
 
@@ -60,7 +62,11 @@ public sealed partial class PostgresStore : IFunctionStore, IJobStore, IJobMonit
             await dataSource.DisposeAsync();
             throw;
         }
-        var store = new PostgresStore(options, dataSource, logger);
+        // The LISTEN connection keeps session state (its subscriptions), which pooled connections
+        // no longer shed on return (No Reset On Close): it gets a data source of its own, unpooled.
+        var listen = new NpgsqlDataSourceBuilder(PgConnectionString.Normalize(options.ConnectionString));
+        listen.ConnectionStringBuilder.Pooling = false;
+        var store = new PostgresStore(options, dataSource, listen.Build(), logger);
         store._listener.Start();
         return store;
     }
@@ -102,6 +108,7 @@ public sealed partial class PostgresStore : IFunctionStore, IJobStore, IJobMonit
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
         await _listener.DisposeAsync();
+        await _listenSource.DisposeAsync();
         await _dataSource.DisposeAsync();
     }
 }
