@@ -5,8 +5,7 @@ namespace Fjord.Bench;
 /// `fjord up`, in one run, on one workload: no-op jobs with the ~100-byte JSON payload, eight
 /// handlers. Raw RabbitMQ runs at prefetch 8 (Fjord's worker prefetches its pool's concurrency,
 /// 8 here) and 100 (the peers' setting); the ratio that matters is Fjord on RabbitMQ over raw
-/// prefetch 8. Fjord on RabbitMQ runs twice, each on a fresh database: as shipped, and with
-/// the Npgsql settings that the profile showed PostgreSQL's CPU per job depends on.
+/// prefetch 8. Fjord on RabbitMQ runs on a fresh database.
 /// </summary>
 internal static class RabbitGroup
 {
@@ -20,7 +19,7 @@ internal static class RabbitGroup
         var warmup = 500;
         var projectFile = Path.Combine(root, "bench/fjord.bench.yml");
         var results = new List<(LoadResult, string)>();
-        LoadResult raw8, raw100, scaled, tuned, embedded;
+        LoadResult raw8, raw100, scaled, embedded;
 
         await using (var services = await BenchServices.StartAsync(root))
         {
@@ -30,11 +29,6 @@ internal static class RabbitGroup
             raw100 = await RawRabbit.EndToEndAsync(services.Broker, count, 100, Scenarios.Payload);
             scaled = await ScaleOutAsync(fjordDll, projectFile, services, await services.CreateDatabaseAsync("bench_stock"), count, warmup,
                 $"fjord on rabbit {Function}");
-            // The same with the Npgsql settings a store URI can carry: no DISCARD ALL each time a
-            // pooled connection is reused, and the hot statements prepared once per connection.
-            tuned = await ScaleOutAsync(fjordDll, projectFile, services,
-                await services.CreateDatabaseAsync("bench_tuned", "No_Reset_On_Close=true&Max_Auto_Prepare=32"), count, warmup,
-                "fjord on rabbit, npgsql tuned");
         }
         // The broker and PostgreSQL are stopped by now: `fjord up` gets the machine they had.
         await using (var node = await Node.StartAsync(fjordDll, projectFile, 18081))
@@ -46,12 +40,10 @@ internal static class RabbitGroup
         results.Add((raw8, "msgs/s"));
         results.Add((raw100, "msgs/s"));
         results.Add((scaled, "jobs/s"));
-        results.Add((tuned, "jobs/s"));
         results.Add((embedded, "jobs/s"));
         results.Add((Ratio("ratio rabbit / raw prefetch 8", scaled, raw8), "x"));
         results.Add((Ratio("ratio rabbit / raw prefetch 100", scaled, raw100), "x"));
         results.Add((Ratio("ratio rabbit / fjord up", scaled, embedded), "x"));
-        results.Add((Ratio("ratio rabbit tuned / raw prefetch 8", tuned, raw8), "x"));
         return results;
     }
 
