@@ -6,7 +6,8 @@ namespace Fjord.Storage.Postgres;
 /// <summary>
 /// One LISTEN connection per process, on two channels. Completions on any node NOTIFY
 /// fjord_job_end with the job id (inside their own transaction, so the notice arrives only after
-/// the commit), and the waiters for that id here are woken. A cancel of a running job also
+/// the commit; an ack only for a sync job, the one kind a caller waits on), and the waiters for
+/// that id here are woken. A cancel of a running job also
 /// NOTIFYs fjord_job_cancel, and the leases of that job held here are told to stop. When the
 /// connection drops it reconnects; meanwhile waiters poll and leases learn it at their next
 /// (refused) renewal, so a lost notice only delays.
