@@ -42,11 +42,11 @@ internal sealed class BenchServices : IAsyncDisposable
         }
     }
 
-    /// <summary>A fresh database on the run's PostgreSQL; <paramref name="query"/> (Npgsql settings) is appended to its URI.</summary>
-    public async Task<string> CreateDatabaseAsync(string name, string query = "")
+    /// <summary>A fresh database on the run's PostgreSQL; returns its URI.</summary>
+    public async Task<string> CreateDatabaseAsync(string name)
     {
         await ChildProcess.RunAsync("psql", [Store, "-q", "-c", $"CREATE DATABASE {name}"]);
-        var uri = new UriBuilder(Store) { Path = "/" + name, Query = query };
+        var uri = new UriBuilder(Store) { Path = "/" + name };
         return uri.Uri.ToString();
     }
 
