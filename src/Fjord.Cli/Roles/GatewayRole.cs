@@ -1,10 +1,6 @@
-using Fjord.Core.Queue;
 using Fjord.Core.Storage;
 using Fjord.Gateway;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Fjord.Cli.Roles;
 
@@ -24,28 +20,12 @@ internal static class GatewayRole
         using var loggerFactory = RoleServices.CreateLoggerFactory();
         await using var services = await RoleServices.OpenAsync(args, $"fjord-gateway@{Environment.MachineName}", loggerFactory, cancellationToken);
 
-        var gatewayOptions = new GatewayOptions
-        {
-            DataDir = dataDir,
-            AdminKeyFromEnvironment = Environment.GetEnvironmentVariable("FJORD_ADMIN_KEY"),
-        };
+        var gatewayOptions = GatewayHost.Options(dataDir);
         var adminKey = await AdminKeyBootstrap.EnsureAsync(services.Store, gatewayOptions, cancellationToken);
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggerFactory);
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Listen(System.Net.IPAddress.Parse(args.Host), args.Port);
-            k.AddServerHeader = false;
-        });
-        builder.Services.AddSingleton<IJobQueue>(services.Queue);
-        builder.Services.AddSingleton<IJobStore>(services.Store);
-        builder.Services.AddSingleton<IFunctionStore>(services.Store);
-        builder.Services.AddSingleton<IJobMonitor>(services.Store);
-        builder.Services.AddSingleton<IKeyStore>(services.Store);
-        // /readyz: the store and the broker. Intake itself also refuses (503) while the broker is down.
-        builder.Services.AddSingleton<IReadinessSource>(services.Store);
+        var builder = GatewayHost.CreateBuilder(loggerFactory, args.Host, args.Port, services.Queue, services.Store);
+        // /readyz: the store (registered above) and the broker. Intake itself also refuses (503)
+        // while the broker is down.
         builder.Services.AddSingleton<IReadinessSource>(services.Queue);
         builder.Services.AddFjordGateway(gatewayOptions);
 

@@ -1,11 +1,8 @@
-using Fjord.Core.Queue;
 using Fjord.Core.Storage;
 using Fjord.Gateway;
 using Fjord.Runtime;
 using Fjord.Storage.Sqlite;
 using Fjord.Worker;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -53,27 +50,10 @@ internal static class UpCommand
             Logger = loggerFactory.CreateLogger("Fjord.Runtime"),
         };
 
-        var gatewayOptions = new GatewayOptions
-        {
-            DataDir = dataDir,
-            AdminKeyFromEnvironment = Environment.GetEnvironmentVariable("FJORD_ADMIN_KEY"),
-        };
+        var gatewayOptions = GatewayHost.Options(dataDir);
         var adminKey = await AdminKeyBootstrap.EnsureAsync(store, gatewayOptions, cancellationToken);
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggerFactory);
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Listen(System.Net.IPAddress.Parse(args.Host), args.Port);
-            k.AddServerHeader = false;
-        });
-        builder.Services.AddSingleton<IJobQueue>(store);
-        builder.Services.AddSingleton<IJobStore>(store);
-        builder.Services.AddSingleton<IFunctionStore>(store);
-        builder.Services.AddSingleton<IJobMonitor>(store);
-        builder.Services.AddSingleton<IKeyStore>(store);
-        builder.Services.AddSingleton<IReadinessSource>(store);
+        var builder = GatewayHost.CreateBuilder<SqliteStore>(loggerFactory, args.Host, args.Port, store, store);
         builder.Services.AddSingleton<IReadinessSource>(new SandboxReadiness(sandbox));
         builder.Services.AddSingleton(new WorkerOptions
         {

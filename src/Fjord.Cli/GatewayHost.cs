@@ -1,0 +1,43 @@
+using Fjord.Core.Queue;
+using Fjord.Core.Storage;
+using Fjord.Gateway;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Fjord.Cli;
+
+/// <summary>
+/// What `fjord up` and `fjord gateway` set up alike before their roles differ: the gateway's
+/// options (admin key from the environment), Kestrel on the given address, the CLI's logging,
+/// and the queue and store behind the API.
+/// </summary>
+internal static class GatewayHost
+{
+    public static GatewayOptions Options(string dataDir) => new()
+    {
+        DataDir = dataDir,
+        AdminKeyFromEnvironment = Environment.GetEnvironmentVariable("FJORD_ADMIN_KEY"),
+    };
+
+    public static WebApplicationBuilder CreateBuilder<TStore>(ILoggerFactory loggerFactory, string host, int port, IJobQueue queue, TStore store)
+        where TStore : class, IJobStore, IFunctionStore, IJobMonitor, IKeyStore, IReadinessSource
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(System.Net.IPAddress.Parse(host), port);
+            k.AddServerHeader = false;
+        });
+        builder.Services.AddSingleton(queue);
+        builder.Services.AddSingleton<IJobStore>(store);
+        builder.Services.AddSingleton<IFunctionStore>(store);
+        builder.Services.AddSingleton<IJobMonitor>(store);
+        builder.Services.AddSingleton<IKeyStore>(store);
+        builder.Services.AddSingleton<IReadinessSource>(store);
+        return builder;
+    }
+}
