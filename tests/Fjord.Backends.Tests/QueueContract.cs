@@ -233,6 +233,10 @@ public abstract class QueueContract
             Assert.Equal(young.Id, lease.Job.Id);
             Assert.True(await lease.AckAsync(Jobs.Ok(), default));
         }
+        // maxAge is checked at dispatch: the broker may deliver the old job after the young one
+        // (publishes confirm in parallel), so keep asking, as a worker pool would. It must never
+        // be handed out, only dead-lettered.
+        Assert.True(await b.Queue.NothingWithinAsync(fn, 2));
         var record = await b.Jobs.WaitForEndAsync(old.Id, new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
         Assert.Equal(JobStatus.Failed, record!.Status);
         Assert.Equal(ErrorKind.Expired, record.Error!.Kind);
