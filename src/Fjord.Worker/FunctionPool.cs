@@ -2,14 +2,16 @@ using Fjord.Core.Functions;
 using Fjord.Core.Jobs;
 using Fjord.Core.Queue;
 using Fjord.Core.Storage;
+using Fjord.Runtime;
 using Microsoft.Extensions.Logging;
 
 namespace Fjord.Worker;
 
 /// <summary>
 /// The processes of one function on this node (supervisord's numprocs): <c>concurrency</c>
-/// slots, each with its own runner. A slot asks the queue for a job only when it is idle, so
-/// the node never holds a job it cannot start at once (fair dispatch: prefetch = free slots).
+/// slots, each with its own runner. A slot asks the queue for a job only when it is idle (its
+/// process has answered the previous job), so the node never holds a job it cannot start at
+/// once (fair dispatch: prefetch = free slots).
 /// </summary>
 internal sealed partial class FunctionPool : IAsyncDisposable
 {
@@ -59,6 +61,11 @@ internal sealed partial class FunctionPool : IAsyncDisposable
     private async Task SlotLoopAsync()
     {
         var runner = _options.CreateRunner(Spec, Folder);
+        // The previous job's record (ack, retry or dead letter) may still be on its way to the
+        // store when this slot asks for its next job: the process is free once it has answered,
+        // and the fetch then joins the same group commit as that record instead of waiting a
+        // writer round trip behind it (BullMQ's moveToFinished-and-fetch-next, in spirit).
+        var recording = Task.CompletedTask;
         try
         {
             while (!_stopFetching.IsCancellationRequested)
@@ -80,31 +87,47 @@ internal sealed partial class FunctionPool : IAsyncDisposable
                     continue;
                 }
 
+                // One record in flight per slot at most.
+                await recording;
+                var ran = new TaskCompletionSource<JobError?>(TaskCreationOptions.RunContinuationsAsynchronously);
                 Interlocked.Increment(ref _busy);
-                try
-                {
-                    var error = await _processor.ProcessAsync(lease, runner, Spec, _kill.Token);
-                    if (error?.Kind == ErrorKind.Crash)
-                        Interlocked.Increment(ref _crashStreak);
-                    else
-                        Volatile.Write(ref _crashStreak, 0);
-                }
-                catch (Exception ex)
-                {
-                    // The store refused a write (disk full, say). The lease was disposed, so the
-                    // job is handed back or its lease runs out: it is not lost.
-                    LogProcessFailed(_logger, lease.Job.Id, ex);
-                    await DelayQuietlyAsync(TimeSpan.FromSeconds(1));
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref _busy);
-                }
+                recording = ProcessAsync(lease, runner, ran);
+                var error = await ran.Task;
+                if (error?.Kind == ErrorKind.Crash)
+                    Interlocked.Increment(ref _crashStreak);
+                else
+                    Volatile.Write(ref _crashStreak, 0);
             }
         }
         finally
         {
+            await recording;
             await runner.DisposeAsync();
+        }
+    }
+
+    /// <summary>Runs and records one attempt; <paramref name="ran"/> completes as soon as the process is done with it.</summary>
+    private async Task ProcessAsync(IJobLease lease, IFunctionRunner runner, TaskCompletionSource<JobError?> ran)
+    {
+        try
+        {
+            await _processor.ProcessAsync(lease, runner, Spec, _kill.Token, error =>
+            {
+                if (ran.TrySetResult(error))
+                    Interlocked.Decrement(ref _busy);
+            });
+        }
+        catch (Exception ex)
+        {
+            // The store refused a write (disk full, say). The lease was disposed, so the job is
+            // handed back or its lease runs out: it is not lost. The slot waits before its next job.
+            LogProcessFailed(_logger, lease.Job.Id, ex);
+            await DelayQuietlyAsync(TimeSpan.FromSeconds(1));
+        }
+        finally
+        {
+            if (ran.TrySetResult(null))
+                Interlocked.Decrement(ref _busy);
         }
     }
 

@@ -32,8 +32,13 @@ namespace Fjord.Worker;
 /// </summary>
 internal sealed partial class JobProcessor(WorkerOptions options, ILogger logger)
 {
-    /// <summary>Runs one leased attempt to its recorded end; returns the attempt's error, or null on success or hand-back.</summary>
-    public async Task<JobError?> ProcessAsync(IJobLease lease, IFunctionRunner runner, FunctionSpec spec, CancellationToken stopping)
+    /// <summary>
+    /// Runs one leased attempt to its recorded end; returns the attempt's error, or null on
+    /// success or hand-back. <paramref name="ran"/> hears the attempt's error (null on success)
+    /// as soon as the process is done, before the outcome is recorded: the slot may then ask for
+    /// its next job while the record is written.
+    /// </summary>
+    public async Task<JobError?> ProcessAsync(IJobLease lease, IFunctionRunner runner, FunctionSpec spec, CancellationToken stopping, Action<JobError?>? ran = null)
     {
         await using var _ = lease;
         var job = lease.Job;
@@ -77,6 +82,7 @@ internal sealed partial class JobProcessor(WorkerOptions options, ILogger logger
             return null;
         }
         await keeper.StopAsync();
+        ran?.Invoke(result.Error);
 
         var now = options.Time.GetUtcNow();
         bool recorded;
