@@ -154,6 +154,19 @@ internal static class Migrations
         -- Bulk dead-letter commands select failed jobs by function, kind and time.
         CREATE INDEX IF NOT EXISTS jobs_failed ON jobs (function, finished_at) WHERE status = 4;
         """,
+        """
+        -- A function's totals spread over rows keyed by the completing connection
+        -- (CounterSql.Shards), so concurrent completions do not queue on one row lock.
+        ALTER TABLE counters ADD COLUMN IF NOT EXISTS shard smallint NOT NULL DEFAULT 0;
+        DO $$
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+                           WHERE c.relname = 'counters' AND i.indisprimary AND i.indnatts = 2) THEN
+                ALTER TABLE counters DROP CONSTRAINT IF EXISTS counters_pkey;
+                ALTER TABLE counters ADD PRIMARY KEY (function, shard);
+            END IF;
+        END $$;
+        """,
     ];
 
     public static int Latest => Steps.Length;

@@ -7,15 +7,20 @@ namespace Fjord.Storage.Postgres;
 public sealed partial class PostgresJobLedger
 {
     // The claim deletes the job's outbox row: a running job needs no message, and whatever
-    // sends it back to waiting writes a new row in its own statement.
-    private const string ClaimSql = """
-        WITH j AS (
+    // sends it back to waiting writes a new row in its own statement. It commits without
+    // waiting for the WAL flush (Sql.NoFlush): it promises no caller anything, the completion
+    // that follows flushes it with its own commit, and if the database crashes first the job
+    // is simply waiting again and its unacked message is redelivered (the embedded store
+    // commits claims with synchronous=NORMAL for the same reason).
+    private const string ClaimSql = $"""
+        WITH {Sql.NoFlush},
+        j AS (
             UPDATE jobs SET status = 2, attempt = attempt + 1, lease_token = nextval('fjord_lease_tokens'),
                 lease_expires = fjord_now_ms() + $3, node = $2, started_at = fjord_now_ms()
             WHERE id = $1 AND status IN (0, 1) AND run_at <= fjord_now_ms() AND coalesce(requeued_at, created_at) >= $4
             RETURNING id, function, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload, started_at),
         o AS (DELETE FROM outbox WHERE job_id IN (SELECT id FROM j))
-        SELECT function, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload, started_at FROM j
+        SELECT function, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload, started_at FROM j, no_flush
         """;
 
     private static readonly string ExpireSql = $"""
@@ -26,8 +31,7 @@ public sealed partial class PostgresJobLedger
             RETURNING id, function, {CallbackSql.Returning}),
         o AS (DELETE FROM outbox WHERE job_id IN (SELECT id FROM j)),
         cb AS ({CallbackSql.Queue("j")}),
-        c AS (INSERT INTO counters (function, failed) SELECT function, 1 FROM j
-              ON CONFLICT (function) DO UPDATE SET failed = counters.failed + 1),
+        c AS ({CounterSql.Add("j", "0", "count(*)")}),
         n AS (SELECT pg_notify('fjord_job_end', id) FROM j)
         SELECT (SELECT count(*) FROM j) + 0 * (SELECT count(*) FROM n)
         """;
@@ -100,8 +104,7 @@ public sealed partial class PostgresJobLedger
         cb AS ({CallbackSql.Queue("j")}),
         a AS (INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, log)
               SELECT id, attempt, coalesce(started_at, fjord_now_ms()), fjord_now_ms(), node, 'succeeded', $5 FROM j),
-        c AS (INSERT INTO counters (function, succeeded) SELECT function, 1 FROM j
-              ON CONFLICT (function) DO UPDATE SET succeeded = counters.succeeded + 1),
+        c AS ({CounterSql.Add("j", "count(*)", "0")}),
         n AS (SELECT pg_notify('fjord_job_end', id) FROM j WHERE sync)
         SELECT (SELECT count(*) FROM j) + 0 * (SELECT count(*) FROM n)
         """;
@@ -128,8 +131,7 @@ public sealed partial class PostgresJobLedger
         cb AS ({CallbackSql.Queue("j")}),
         a AS (INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, error_kind, error_message, exit_code, log)
               SELECT id, attempt, coalesce(started_at, fjord_now_ms()), fjord_now_ms(), node, 'failed', $4, $5, $6, $7 FROM j),
-        c AS (INSERT INTO counters (function, failed) SELECT function, 1 FROM j
-              ON CONFLICT (function) DO UPDATE SET failed = counters.failed + 1),
+        c AS ({CounterSql.Add("j", "0", "count(*)")}),
         n AS (SELECT pg_notify('fjord_job_end', id) FROM j)
         SELECT (SELECT count(*) FROM j) + 0 * (SELECT count(*) FROM n)
         """;

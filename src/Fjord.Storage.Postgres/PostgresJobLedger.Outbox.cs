@@ -26,10 +26,11 @@ public sealed partial class PostgresJobLedger
     /// <summary>
     /// After the broker confirmed the messages: deletes the rows, but only those still carrying
     /// <paramref name="claim"/>. A row rewritten meanwhile (the job ran, failed and was
-    /// scheduled again) belongs to the new transition and stays.
+    /// scheduled again) belongs to the new transition and stays. Commits without waiting for
+    /// the WAL flush: a lost delete means only a duplicate message, which its claim drops.
     /// </summary>
     public Task OutboxDoneAsync(long claim, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
-        OutboxWrite("DELETE FROM outbox WHERE job_id = ANY($1) AND claim = $2", claim, jobIds, cancellationToken);
+        OutboxWrite($"WITH {Sql.NoFlush} DELETE FROM outbox WHERE job_id = ANY($1) AND claim = $2 AND (SELECT true FROM no_flush)", claim, jobIds, cancellationToken);
 
     /// <summary>Publishing failed: frees the rows at once for the next relay round instead of waiting out the claim.</summary>
     public Task OutboxFailedAsync(long claim, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
@@ -79,8 +80,7 @@ public sealed partial class PostgresJobLedger
                   SELECT id, attempt, coalesce(started_at, fjord_now_ms()), fjord_now_ms(), node, 'lost', 'crash', 'lease expired' FROM taken),
             o AS (INSERT INTO outbox (job_id, function, due_at) SELECT id, function, run_at FROM taken WHERE status = 0
                   ON CONFLICT (job_id) DO UPDATE SET due_at = excluded.due_at, claim = NULL, claimed_until = 0),
-            c AS (INSERT INTO counters (function, failed) SELECT function, count(*) FROM taken WHERE status = 4 GROUP BY function
-                  ON CONFLICT (function) DO UPDATE SET failed = counters.failed + excluded.failed),
+            c AS ({CounterSql.Add("taken", "0", "count(*)", "status = 4")}),
             n AS (SELECT pg_notify('fjord_job_end', id) FROM taken WHERE status = 4)
             SELECT (SELECT count(*) FROM taken) + 0 * (SELECT count(*) FROM n)
             """);

@@ -17,7 +17,7 @@ public sealed partial class PostgresStore
             SELECT function, count(*) FILTER (WHERE run_at <= fjord_now_ms()), count(*) FILTER (WHERE run_at > fjord_now_ms()), 0::bigint, 0::bigint, 0::bigint, false, 0
                 FROM jobs WHERE status IN (0, 1) GROUP BY function
             UNION ALL SELECT function, 0, 0, count(*), 0, 0, false, 1 FROM jobs WHERE status = 2 GROUP BY function
-            UNION ALL SELECT function, 0, 0, 0, succeeded, failed, false, 2 FROM counters
+            UNION ALL SELECT function, 0, 0, 0, sum(succeeded)::bigint, sum(failed)::bigint, false, 2 FROM counters GROUP BY function
             UNION ALL SELECT name, 0, 0, 0, 0, 0, paused, 3 FROM functions
             """);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
