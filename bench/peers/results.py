@@ -42,9 +42,9 @@ def ratios(path, start):
     print()
     print(f"Fjord in this run: intake {rate(intake)} 202/s (single POSTs), batch x100 {rate(batch)} jobs/s, "
           f"end-to-end noop-py {rate(e2e)} jobs/s")
-    print(f"{'peer':<10} {'jobs':>6} {'enqueue/s':>10} {'e2e/s':>8} {'intake÷enq':>11} {'batch÷enq':>10} {'e2e÷e2e':>8}")
+    print(f"{'peer':<12} {'jobs':>6} {'enqueue/s':>10} {'e2e/s':>8} {'intake÷enq':>11} {'batch÷enq':>10} {'e2e÷e2e':>8}")
     for p in peers:
-        print(f"{p['peer']:<10} {p['jobs']:>6} {p['enqueue_per_s']:>10.0f} {p['e2e_per_s']:>8.0f} "
+        print(f"{p['peer']:<12} {p['jobs']:>6} {p['enqueue_per_s']:>10.0f} {p['e2e_per_s']:>8.0f} "
               f"{ratio(intake, p['enqueue_per_s']):>11} {ratio(batch, p['enqueue_per_s']):>10} {ratio(e2e, p['e2e_per_s']):>8}")
     if not peers:
         print("no peer ran")

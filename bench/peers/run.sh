@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The peers of PEERS.md on this machine: `bench/peers/run.sh [--quick]` runs BullMQ, Celery, raw
-# RabbitMQ and Hangfire, each with the same workload shape as Fjord's end-to-end benchmark, prints
+# RabbitMQ, MassTransit and Hangfire, each with the same workload shape as Fjord's end-to-end benchmark, prints
 # one JSON line per peer and appends it (with the machine's description) to
 # bench/results/results.jsonl. A peer that cannot install or run is skipped with a line saying so.
 # RabbitMQ and PostgreSQL are private instances (bench/peers/services.sh), stopped on exit.
@@ -40,4 +40,5 @@ run() {
 run bullmq $((20000 / scale))
 run rabbitmq $((20000 / scale))
 run celery $((5000 / scale))
+run masstransit $((20000 / scale))
 run hangfire $((2000 / scale))
