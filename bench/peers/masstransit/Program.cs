@@ -39,9 +39,10 @@ try
     var endpoint = await bus.GetSendEndpoint(new Uri($"queue:{Queue}"));
 
     // Warm-up: the JIT tiers the send path up over the first thousands of calls (Fjord's own
-    // benchmark warms up the same way). Sending to queue:NAME declares the queue; the
-    // enqueue-only run's messages are purged before the end-to-end run.
+    // benchmark warms up the same way). Sending to queue:NAME declares the queue; each run
+    // starts on an empty one, as the raw RabbitMQ peer's do.
     await SendAsync(endpoint, 2000);
+    await PurgeAsync(uri);
     var enqueueStart = PeerProcess.NowMs();
     await SendAsync(endpoint, jobs);
     var enqueueEnd = PeerProcess.NowMs();
