@@ -33,12 +33,12 @@ namespace Fjord.Worker;
 internal sealed partial class JobProcessor(WorkerOptions options, ILogger logger)
 {
     /// <summary>
-    /// Runs one leased attempt to its recorded end; returns the attempt's error, or null on
-    /// success or hand-back. <paramref name="ran"/> hears the attempt's error (null on success)
-    /// as soon as the process is done, before the outcome is recorded: the slot may then ask for
-    /// its next job while the record is written.
+    /// Runs one leased attempt to its recorded end. <paramref name="ran"/> hears the attempt's
+    /// error (null on success) as soon as the process is done, before the outcome is recorded:
+    /// the slot may then ask for its next job while the record is written. It is not called for
+    /// an attempt that ends otherwise (canceled, fenced, or killed by the node stopping).
     /// </summary>
-    public async Task<JobError?> ProcessAsync(IJobLease lease, IFunctionRunner runner, FunctionSpec spec, CancellationToken stopping, Action<JobError?>? ran = null)
+    public async Task ProcessAsync(IJobLease lease, IFunctionRunner runner, FunctionSpec spec, CancellationToken stopping, Action<JobError?> ran)
     {
         await using var _ = lease;
         var job = lease.Job;
@@ -61,13 +61,13 @@ internal sealed partial class JobProcessor(WorkerOptions options, ILogger logger
         {
             // 8. The cancel is on disk with its attempt record; any write of ours would be fenced.
             LogCanceled(logger, job.Id, job.Attempt);
-            return null;
+            return;
         }
         catch (OperationCanceledException) when (fenced.IsCancellationRequested)
         {
             // Another owner has this attempt now: we must not record anything for it.
             LogFenced(logger, job.Id, job.Attempt);
-            return null;
+            return;
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -79,10 +79,10 @@ internal sealed partial class JobProcessor(WorkerOptions options, ILogger logger
             var killed = new JobError(ErrorKind.Crash, "killed: the node stopped before the attempt finished");
             await lease.RetryAtAsync(options.Time.GetUtcNow(), AttemptOutcome.Failure(killed, "", options.Time.GetUtcNow()), CancellationToken.None);
             LogHandedBack(logger, job.Id);
-            return null;
+            return;
         }
         await keeper.StopAsync();
-        ran?.Invoke(result.Error);
+        ran(result.Error);
 
         var now = options.Time.GetUtcNow();
         bool recorded;
@@ -116,7 +116,6 @@ internal sealed partial class JobProcessor(WorkerOptions options, ILogger logger
             LogCanceled(logger, job.Id, job.Attempt);
         else if (!recorded)
             LogFenced(logger, job.Id, job.Attempt);
-        return result.Error;
     }
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Job {JobId} attempt {Attempt} lost its lease; its outcome was not recorded")]
