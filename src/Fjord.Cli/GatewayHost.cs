@@ -24,7 +24,7 @@ internal static class GatewayHost
     public static WebApplicationBuilder CreateBuilder<TStore>(ILoggerFactory loggerFactory, string host, int port, IJobQueue queue, TStore store)
         where TStore : class, IJobStore, IFunctionStore, IJobMonitor, IKeyStore, IReadinessSource
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = NewBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
         builder.WebHost.ConfigureKestrel(k =>
@@ -40,4 +40,13 @@ internal static class GatewayHost
         builder.Services.AddSingleton<IReadinessSource>(store);
         return builder;
     }
+
+    /// <summary>
+    /// The slim builder without configuration reload. Fjord reads no appsettings.json, and the
+    /// default reload-on-change watches the whole working folder recursively: with the data folder
+    /// (.fjord) under it, every SQLite commit woke the file-watcher thread (8% of a core during
+    /// intake, measured with per-thread CPU ticks).
+    /// </summary>
+    internal static WebApplicationBuilder NewBuilder() =>
+        WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
 }
