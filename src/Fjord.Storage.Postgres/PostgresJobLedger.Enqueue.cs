@@ -51,11 +51,25 @@ public sealed partial class PostgresJobLedger
 
     private async Task<LedgerEnqueue> EnqueueCoreAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken)
     {
+        if (!jobs.Any(j => j.IdempotencyKey is not null))
+        {
+            // No key to take: the jobs are one INSERT, shared with whatever other requests are
+            // waiting for the previous one to commit (one flush for all of them).
+            await CheckDepthsAsync(jobs, cancellationToken);
+            var (claim, publish) = await _inserts.RunAsync(jobs);
+            CountAdded(jobs);
+            return new LedgerEnqueue(jobs.Select(j => new EnqueuedJob(j.Id, Existing: false)).ToArray(), publish, claim);
+        }
+        return await EnqueueKeyedAsync(jobs, cancellationToken);
+    }
+
+    /// <summary>A key and the job it names commit in one transaction, so they run alone.</summary>
+    private async Task<LedgerEnqueue> EnqueueKeyedAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken)
+    {
         var claim = NewClaim();
         var results = new EnqueuedJob[jobs.Count];
         await using var connection = await Db.OpenConnectionAsync(cancellationToken);
-        var keyed = jobs.Any(j => j.IdempotencyKey is not null);
-        await using var transaction = keyed || jobs.Count > 1 ? await connection.BeginTransactionAsync(cancellationToken) : null;
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         var fresh = new List<NewJob>(jobs.Count);
         for (var i = 0; i < jobs.Count; i++)
@@ -70,39 +84,62 @@ public sealed partial class PostgresJobLedger
             fresh.Add(job);
         }
 
-        foreach (var group in fresh.GroupBy(j => j.Function, StringComparer.Ordinal))
-            await CheckDepthAsync(group.Key, group.Count(), cancellationToken);
+        await CheckDepthsAsync(fresh, cancellationToken);
+        var due = fresh.Count > 0 ? await InsertAsync(connection, fresh, claim, cancellationToken) : [];
+        await transaction.CommitAsync(cancellationToken);
+        CountAdded(fresh);
+        return new LedgerEnqueue(results, fresh.Where(j => due.Contains(j.Id)).Select(j => new OutboxItem(j.Id, j.Function)).ToList(), claim);
+    }
 
-        var publish = new List<OutboxItem>(fresh.Count);
-        if (fresh.Count > 0)
+    /// <summary>One batch of <see cref="_inserts"/>: every caller's jobs in one statement, under one outbox claim.</summary>
+    private async Task<IReadOnlyList<(long Claim, IReadOnlyList<OutboxItem> Publish)>> InsertBatchAsync(IReadOnlyList<IReadOnlyList<NewJob>> batch)
+    {
+        var claim = NewClaim();
+        var all = batch.Count == 1 ? batch[0] : batch.SelectMany(jobs => jobs).ToList();
+        HashSet<string> due;
+        await using (var connection = await Db.OpenConnectionAsync())
+            due = await InsertAsync(connection, all, claim, CancellationToken.None);
+        return batch.Select(jobs => (claim, (IReadOnlyList<OutboxItem>)jobs.Where(j => due.Contains(j.Id)).Select(j => new OutboxItem(j.Id, j.Function)).ToList())).ToList();
+    }
+
+    /// <summary>Inserts the jobs and their outbox rows; returns the ids due now (their rows carry <paramref name="claim"/>).</summary>
+    private async Task<HashSet<string>> InsertAsync(NpgsqlConnection connection, IReadOnlyList<NewJob> jobs, long claim, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(InsertSql, connection)
+            .Arg(jobs.Select(j => j.Id).ToArray())
+            .Arg(jobs.Select(j => j.Function).ToArray())
+            .Arg(jobs.Select(j => j.MaxAttempts).ToArray())
+            .Arg(jobs.Select(j => UnixMs.From(j.CreatedAt)).ToArray())
+            .Arg(jobs.Select(j => j.RunAt is { } at ? UnixMs.From(at) : (long?)null).ToArray())
+            .Arg(jobs.Select(j => j.Sync).ToArray())
+            .Arg(jobs.Select(j => j.ContentType).ToArray())
+            .Arg(jobs.Select(j => j.CallbackUrl).ToArray())
+            .Arg(jobs.Select(j => AsArray(j.Payload)).ToArray())
+            .Arg(claim)
+            .Arg((long)_store.Options.InlinePublishClaim.TotalMilliseconds);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var due = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            await using var command = new NpgsqlCommand(InsertSql, connection)
-                .Arg(fresh.Select(j => j.Id).ToArray())
-                .Arg(fresh.Select(j => j.Function).ToArray())
-                .Arg(fresh.Select(j => j.MaxAttempts).ToArray())
-                .Arg(fresh.Select(j => UnixMs.From(j.CreatedAt)).ToArray())
-                .Arg(fresh.Select(j => j.RunAt is { } at ? UnixMs.From(at) : (long?)null).ToArray())
-                .Arg(fresh.Select(j => j.Sync).ToArray())
-                .Arg(fresh.Select(j => j.ContentType).ToArray())
-                .Arg(fresh.Select(j => j.CallbackUrl).ToArray())
-                .Arg(fresh.Select(j => AsArray(j.Payload)).ToArray())
-                .Arg(claim)
-                .Arg((long)_store.Options.InlinePublishClaim.TotalMilliseconds);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                if (reader.GetBoolean(2))
-                    publish.Add(new OutboxItem(reader.GetString(0), reader.GetString(1)));
-            }
+            if (reader.GetBoolean(2))
+                due.Add(reader.GetString(0));
         }
-        if (transaction is not null)
-            await transaction.CommitAsync(cancellationToken);
-        foreach (var group in fresh.GroupBy(j => j.Function, StringComparer.Ordinal))
+        return due;
+    }
+
+    private async Task CheckDepthsAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken)
+    {
+        foreach (var group in jobs.GroupBy(j => j.Function, StringComparer.Ordinal))
+            await CheckDepthAsync(group.Key, group.Count(), cancellationToken);
+    }
+
+    private void CountAdded(IReadOnlyList<NewJob> jobs)
+    {
+        foreach (var group in jobs.GroupBy(j => j.Function, StringComparer.Ordinal))
         {
             if (_depths.TryGetValue(group.Key, out var entry))
                 Interlocked.Add(ref entry.Count, group.Count());
         }
-        return new LedgerEnqueue(results, publish, claim);
     }
 
     /// <summary>Claims the key for this job, or returns the id of the job that holds it (used within 24 h).</summary>

@@ -30,7 +30,21 @@ public sealed partial class PostgresJobLedger
     /// the WAL flush: a lost delete means only a duplicate message, which its claim drops.
     /// </summary>
     public Task OutboxDoneAsync(long claim, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
-        OutboxWrite($"WITH {Sql.NoFlush} DELETE FROM outbox WHERE job_id = ANY($1) AND claim = $2 AND (SELECT true FROM no_flush)", claim, jobIds, cancellationToken);
+        jobIds.Count == 0 ? Task.CompletedTask : PostgresStore.Guard(() => _outboxDone.RunAsync((claim, jobIds)));
+
+    /// <summary>One batch of <see cref="_outboxDone"/>: the confirmed rows of every waiting caller, one delete.</summary>
+    private async Task<IReadOnlyList<bool>> OutboxDoneBatchAsync(IReadOnlyList<(long Claim, IReadOnlyList<string> JobIds)> batch)
+    {
+        var ids = batch.SelectMany(b => b.JobIds).ToArray();
+        var claims = batch.SelectMany(b => b.JobIds.Select(_ => b.Claim)).ToArray();
+        await using var command = Db.CreateCommand($"""
+            WITH {Sql.NoFlush}
+            DELETE FROM outbox WHERE job_id = ANY($1::text[]) AND claim = ($2::bigint[])[array_position($1::text[], job_id)]
+                AND (SELECT true FROM no_flush)
+            """).Arg(ids).Arg(claims);
+        await command.ExecuteNonQueryAsync();
+        return batch.Select(_ => true).ToList();
+    }
 
     /// <summary>Publishing failed: frees the rows at once for the next relay round instead of waiting out the claim.</summary>
     public Task OutboxFailedAsync(long claim, IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Fjord.Core.Jobs;
+using Fjord.Core.Queue;
 using Npgsql;
 
 namespace Fjord.Storage.Postgres;
@@ -27,7 +29,31 @@ public sealed partial class PostgresJobLedger
     private readonly ConcurrentDictionary<string, (FunctionSettings? Settings, long At)> _functions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DepthEntry> _depths = new(StringComparer.Ordinal);
 
-    internal PostgresJobLedger(PostgresStore store) => _store = store;
+    // Group commits (see Coalescer). Intake lets two batches run at once, so one commits while
+    // the next gathers (32 requests in flight: 1,848 → 3,211 202/s with wrk on RabbitMQ +
+    // PostgreSQL, PostgreSQL's CPU 65% → 21% of a core). Claims and acks run one batch at a time:
+    // a pool's few slots make small batches, and waiting for the one in flight makes them
+    // bigger (draining a queue of 15k: 1,120 jobs/s at one, 850 at eight in flight).
+    private const int BatchesInFlight = 2;
+    private const int DispatchBatchesInFlight = 1;
+    private const int MaxBatch = 500;
+
+    private readonly Coalescer<IReadOnlyList<NewJob>, (long Claim, IReadOnlyList<OutboxItem> Publish)> _inserts;
+
+    private readonly Coalescer<(long Claim, IReadOnlyList<string> JobIds), bool> _outboxDone;
+
+    private readonly Coalescer<(string JobId, long Cutoff, string Node), LeasedJob?> _claims;
+
+    private readonly Coalescer<(string JobId, long Token, byte[] Result, string ContentType, string Log), bool> _acks;
+
+    internal PostgresJobLedger(PostgresStore store)
+    {
+        _store = store;
+        _inserts = new(InsertBatchAsync, BatchesInFlight, MaxBatch);
+        _outboxDone = new(OutboxDoneBatchAsync, BatchesInFlight, MaxBatch);
+        _claims = new(ClaimBatchAsync, DispatchBatchesInFlight, MaxBatch);
+        _acks = new(AckBatchAsync, DispatchBatchesInFlight, MaxBatch);
+    }
 
     private NpgsqlDataSource Db => _store.DataSource;
 

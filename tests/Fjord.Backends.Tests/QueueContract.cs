@@ -265,7 +265,10 @@ public abstract class QueueContract
         var fn = Jobs.NewFunction();
         await b.Functions.PutFunctionAsync(Jobs.Spec(fn, concurrency: 8), default);
         var jobs = Enumerable.Range(0, 300).Select(i => Jobs.New(fn, $"p{i}")).ToArray();
-        await Task.WhenAll(jobs.Chunk(10).Select(chunk => b.Queue.EnqueueAsync(chunk, default)));
+        // Half in batches, half one by one, all at once: concurrent callers share statements
+        // (PostgreSQL's group commit), and each must still get back exactly its own jobs.
+        await Task.WhenAll(jobs[..150].Chunk(10).Select(chunk => b.Queue.EnqueueAsync(chunk, default))
+            .Concat(jobs[150..].Select(job => b.Queue.EnqueueAsync([job], default))));
 
         var acked = new ConcurrentDictionary<string, int>();
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -286,7 +289,8 @@ public abstract class QueueContract
                 }
                 await using (lease)
                 {
-                    if (await lease.AckAsync(Jobs.Ok(), default))
+                    // The result echoes the payload: a lease or an ack matched to the wrong job shows.
+                    if (await lease.AckAsync(Jobs.Ok("r-" + Encoding.UTF8.GetString(lease.Job.Payload)), default))
                         acked.AddOrUpdate(lease.Job.Id, 1, (_, n) => n + 1);
                 }
             }
@@ -295,6 +299,8 @@ public abstract class QueueContract
 
         Assert.Equal(jobs.Length, acked.Count);
         Assert.All(acked.Values, n => Assert.Equal(1, n));
+        for (var i = 0; i < jobs.Length; i++)
+            Assert.Equal($"r-p{i}", Encoding.UTF8.GetString((await b.Jobs.GetResultAsync(jobs[i].Id, default))!.Body));
         var stats = Assert.Single(await b.Monitor.GetQueuesAsync(default), q => q.Name == fn);
         Assert.Equal(jobs.Length, stats.Succeeded);
         Assert.Equal(0, stats.Ready + stats.Running + stats.Scheduled);

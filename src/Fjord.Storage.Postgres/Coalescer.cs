@@ -1,0 +1,80 @@
+namespace Fjord.Storage.Postgres;
+
+/// <summary>
+/// Group commit for one kind of PostgreSQL write: a caller that finds fewer than
+/// <c>maxInFlight</c> batches running goes at once, alone; callers that arrive while they run
+/// wait and go together, as one statement, as soon as one of them ends. Nothing is delayed on a
+/// timer, so an idle node pays no latency, and a busy one pays one statement, one commit and one
+/// WAL flush per batch instead of per job (the embedded store's writer does the same, see
+/// Storage.Sqlite/Writer/WriterLoop.cs).
+///
+/// Each item gets its own answer; if the statement fails every caller in its batch sees the
+/// exception, as each would have alone (the statements batched here fail only as a whole:
+/// database down, timeout).
+/// </summary>
+internal sealed class Coalescer<TIn, TOut>
+{
+    private readonly Func<IReadOnlyList<TIn>, Task<IReadOnlyList<TOut>>> _run;
+    private readonly int _maxInFlight;
+    private readonly int _maxBatch;
+    private readonly Lock _lock = new();
+    private readonly Queue<(TIn Item, TaskCompletionSource<TOut> Done)> _waiting = new();
+    private int _inFlight;
+
+    /// <param name="run">Runs one batch; returns one answer per item, in order.</param>
+    public Coalescer(Func<IReadOnlyList<TIn>, Task<IReadOnlyList<TOut>>> run, int maxInFlight, int maxBatch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxInFlight, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        _run = run;
+        _maxInFlight = maxInFlight;
+        _maxBatch = maxBatch;
+    }
+
+    public Task<TOut> RunAsync(TIn item)
+    {
+        // Continuations off this thread: the batch's runner goes on to the next batch instead
+        // of running every caller's rest of the request first.
+        var done = new TaskCompletionSource<TOut>(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool start;
+        lock (_lock)
+        {
+            _waiting.Enqueue((item, done));
+            start = _inFlight < _maxInFlight;
+            if (start)
+                _inFlight++;
+        }
+        if (start)
+            _ = DrainAsync();
+        return done.Task;
+    }
+
+    private async Task DrainAsync()
+    {
+        while (true)
+        {
+            var batch = new List<(TIn Item, TaskCompletionSource<TOut> Done)>();
+            lock (_lock)
+            {
+                while (batch.Count < _maxBatch && _waiting.TryDequeue(out var next))
+                    batch.Add(next);
+                if (batch.Count == 0)
+                {
+                    _inFlight--;
+                    return;
+                }
+            }
+            try
+            {
+                var answers = await _run(batch.ConvertAll(b => b.Item));
+                for (var i = 0; i < batch.Count; i++)
+                    batch[i].Done.TrySetResult(answers[i]);
+            }
+            catch (Exception ex)
+            {
+                foreach (var (_, done) in batch)
+                    done.TrySetException(ex);
+            }
+        }
+    }
+}
