@@ -26,6 +26,8 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<KeyCache>();
         services.AddSingleton<FunctionCache>();
+        services.AddSingleton(sp => new FunctionDeployer(
+            sp.GetRequiredService<IFunctionStore>(), sp.GetRequiredService<FunctionCache>(), sp.GetRequiredService<ILogger<FunctionDeployer>>()));
         services.AddSingleton(sp => new FunctionViews(sp.GetService<IWorkerStatus>()));
         services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<IJobMonitor>(), sp.GetService<IWorkerStatus>()));
         services.AddSingleton<KeyAuthentication>();

@@ -12,7 +12,7 @@ namespace Fjord.Cli.Client;
 /// <see cref="CliException"/> carrying the exit code of CONTRACT §1, so commands never map errors
 /// themselves and never leak a stack trace.
 /// </summary>
-internal sealed partial class FjordClient : IDisposable
+internal sealed partial class FjordClient : IDisposable, Commands.IDeployTarget
 {
     /// <summary>Bound on control calls; a sync invocation waits as long as the gateway lets it (its 504 ends it).</summary>
     private static readonly TimeSpan ControlTimeout = TimeSpan.FromSeconds(100);

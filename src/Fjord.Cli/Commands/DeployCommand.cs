@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Fjord.Cli.Client;
 using Fjord.Cli.Project;
 
 namespace Fjord.Cli.Commands;
@@ -31,7 +30,7 @@ internal static class DeployCommand
     /// function. The bundle goes up before the spec that names it, so the gateway never holds a
     /// function whose code it does not have. Stops at the first failure (a <see cref="CliException"/>).
     /// </summary>
-    public static async Task DeployAsync(FjordClient client, ProjectFile project, IReadOnlyCollection<string> names, TextWriter output, CancellationToken ct)
+    public static async Task DeployAsync(IDeployTarget client, ProjectFile project, IReadOnlyCollection<string> names, TextWriter output, CancellationToken ct)
     {
         var unknown = names.Where(n => project.Functions.All(f => f.Name != n)).ToList();
         if (unknown.Count > 0)

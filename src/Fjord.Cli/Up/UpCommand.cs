@@ -1,5 +1,6 @@
 using Fjord.Core.Storage;
 using Fjord.Gateway;
+using Fjord.Gateway.Functions;
 using Fjord.Runtime;
 using Fjord.Storage.Sqlite;
 using Fjord.Worker;
@@ -77,18 +78,14 @@ internal static class UpCommand
 
         await app.StartAsync(cancellationToken);
         var url = $"http://{args.Host}:{args.Port}";
-        // Listening on every interface: deploy to ourselves over loopback, not to 0.0.0.0.
-        var selfHost = args.Host is "0.0.0.0" or "::" or "[::]" ? "127.0.0.1" : args.Host;
-        var selfUrl = $"http://{selfHost}:{args.Port}";
         if (adminKey.Created && adminKey.FilePath is { } keyFile)
             Console.Out.WriteLine($"admin key written to {keyFile} (shown once: {adminKey.Secret})");
         else if (adminKey.FilePath is { } existing)
             Console.Out.WriteLine($"admin key: {existing}");
 
         if (args.ProjectFile is { } projectPath)
-            await DeployProjectAsync(selfUrl, adminKey, dataDir, projectPath, app.Services.GetRequiredService<WorkerHost>(), cancellationToken);
-        // Startup and the deploy above (an HTTP client talking to ourselves, the bundles' zips)
-        // leave garbage the GC would keep committed while the node idles: one aggressive, compacting
+            await DeployProjectAsync(projectPath, app.Services.GetRequiredService<FunctionDeployer>(), app.Services.GetRequiredService<WorkerHost>(), cancellationToken);
+        // Startup and the deploy above (the bundles' zips, the specs' parsing) leave garbage the GC would keep committed while the node idles: one aggressive, compacting
         // collection hands it back (idle RSS 87.3 → 86.1 MB, two alternating pairs, `fjord up -f
         // bench/fjord.bench.yml`).
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
@@ -111,13 +108,10 @@ internal static class UpCommand
         return ExitCodes.Success;
     }
 
-    private static async Task DeployProjectAsync(string url, AdminKey adminKey, string dataDir, string projectPath, WorkerHost worker, CancellationToken cancellationToken)
+    private static async Task DeployProjectAsync(string projectPath, FunctionDeployer deployer, WorkerHost worker, CancellationToken cancellationToken)
     {
-        var key = adminKey.Secret ?? Credentials.ReadKeyFile(dataDir)
-            ?? throw new CliException(ExitCodes.NotAuthorized, "no admin key to deploy with: set FJORD_ADMIN_KEY");
         var project = Project.ProjectFile.Load(projectPath);
-        using var client = new Client.FjordClient(new Uri(url), key);
-        await Commands.DeployCommand.DeployAsync(client, project, [], Console.Out, cancellationToken);
+        await Commands.DeployCommand.DeployAsync(new InProcessDeploy(deployer), project, [], Console.Out, cancellationToken);
         worker.Nudge();
     }
 }

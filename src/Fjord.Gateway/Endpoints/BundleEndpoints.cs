@@ -1,25 +1,18 @@
-using Fjord.Core.Storage;
 using Fjord.Gateway.Auth;
 using Fjord.Gateway.Functions;
 using Fjord.Gateway.Json;
 using Fjord.Gateway.Problems;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Logging;
 
 namespace Fjord.Gateway.Endpoints;
 
 /// <summary>
-/// <c>PUT /v1/functions/{name}/bundle</c>: stores a zip under its sha256. The function need not
-/// exist yet: `fjord deploy` uploads the bundle first and then PUTs the spec naming the hash,
-/// so a spec never points at code that is not stored. When the function exists, its spec is
-/// switched to the new bundle at once.
+/// <c>PUT /v1/functions/{name}/bundle</c>: stores a zip under its sha256 (see
+/// <see cref="FunctionDeployer.PutBundleAsync"/>). `fjord deploy` uploads the bundle first and
+/// then PUTs the spec naming the hash.
 /// </summary>
-internal sealed class BundleEndpoints(
-    IFunctionStore store,
-    FunctionCache cache,
-    GatewayOptions options,
-    ILogger<BundleEndpoints> logger)
+internal sealed class BundleEndpoints(FunctionDeployer deployer, GatewayOptions options)
 {
     public async Task PutAsync(HttpContext context)
     {
@@ -34,20 +27,12 @@ internal sealed class BundleEndpoints(
             await Problem.WriteAsync(context, ProblemType.TooLarge, $"the bundle is larger than {options.MaxBundleBytes} bytes");
             return;
         }
-        if (Bundles.Problem(zip) is { } problem)
+        var put = await deployer.PutBundleAsync(name, zip, ct);
+        if (put.Hash is not { } hash)
         {
-            await Problem.WriteAsync(context, ProblemType.InvalidBundle, problem);
+            await Problem.WriteAsync(context, ProblemType.InvalidBundle, put.Problem ?? "the bundle was refused");
             return;
         }
-
-        var hash = Bundles.Hash(zip);
-        await store.PutBundleAsync(hash, zip, ct);
-        if (await store.GetFunctionAsync(name, ct) is { } state && state.Spec.Bundle != hash)
-        {
-            await store.PutFunctionAsync(state.Spec with { Bundle = hash }, ct);
-            cache.Invalidate(name);
-        }
-        GatewayLog.BundleStored(logger, hash, zip.Length, name);
         await context.Response.WriteJsonAsync(new BundleAnswer { Bundle = hash }, GatewayJsonContext.Default.BundleAnswer, cancellationToken: ct);
     }
 }

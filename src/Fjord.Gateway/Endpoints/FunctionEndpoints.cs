@@ -17,6 +17,7 @@ namespace Fjord.Gateway.Endpoints;
 internal sealed partial class FunctionEndpoints(
     IFunctionStore store,
     FunctionCache cache,
+    FunctionDeployer deployer,
     FunctionViews views,
     GatewayOptions options,
     ILogger<FunctionEndpoints> logger)
@@ -48,30 +49,13 @@ internal sealed partial class FunctionEndpoints(
             return;
         }
 
-        var errors = new List<string>();
-        var spec = FunctionSpec.Parse(name, doc, errors);
-        if (doc.Bundle is { } hash)
+        var put = await deployer.PutFunctionAsync(name, doc, ct);
+        if (put.State is not { } state)
         {
-            if (!Bundles.IsValidHash(hash))
-                errors.Add("bundle must be the sha256 hex of an uploaded bundle");
-            else if (await store.GetBundleAsync(hash, ct) is null)
-                errors.Add($"bundle {hash} has not been uploaded (PUT /v1/functions/{name}/bundle first)");
-        }
-        if (spec is null || errors.Count > 0)
-        {
-            await InvalidSpecAsync(context, errors);
+            await InvalidSpecAsync(context, [.. put.Errors]);
             return;
         }
-        if (spec.Bundle is null && await store.GetFunctionAsync(name, ct) is { Spec.Bundle: { } kept })
-        {
-            // A spec-only update (new env, more concurrency) must not detach the deployed code.
-            spec = spec with { Bundle = kept };
-        }
-
-        var created = await store.PutFunctionAsync(spec, ct);
-        cache.Invalidate(name);
-        GatewayLog.FunctionChanged(logger, name, created ? "created" : "updated");
-        var state = await store.GetFunctionAsync(name, ct) ?? new FunctionState(spec, false, DateTimeOffset.UtcNow);
+        var created = put.Created;
         context.Response.StatusCode = created ? StatusCodes.Status201Created : StatusCodes.Status200OK;
         if (created)
             context.Response.Headers.Location = "/v1/functions/" + name;

@@ -1,0 +1,16 @@
+using Fjord.Core.Functions;
+
+namespace Fjord.Cli.Commands;
+
+/// <summary>
+/// Where `fjord deploy` sends a project's functions: a gateway's API (<see cref="Client.FjordClient"/>),
+/// or, for `fjord up -f`, the node's own deploy logic in process (<see cref="Up.InProcessDeploy"/>).
+/// </summary>
+internal interface IDeployTarget
+{
+    /// <summary>Stores a zip bundle; returns the content hash it is stored under.</summary>
+    Task<string> UploadBundleAsync(string name, byte[] zip, CancellationToken ct);
+
+    /// <summary>Creates or updates a function; true when it was created.</summary>
+    Task<bool> PutFunctionAsync(string name, FunctionDocument document, CancellationToken ct);
+}

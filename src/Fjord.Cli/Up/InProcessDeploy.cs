@@ -1,0 +1,27 @@
+using Fjord.Cli.Commands;
+using Fjord.Core.Functions;
+using Fjord.Gateway.Functions;
+
+namespace Fjord.Cli.Up;
+
+/// <summary>
+/// `fjord up -f` deploys its project file through the same <see cref="FunctionDeployer"/> the API's
+/// PUT endpoints use, without an HTTP client to itself: that client's code stayed resident for the
+/// node's whole life. A refused bundle or spec fails `fjord up` with the API's own reasons.
+/// </summary>
+internal sealed class InProcessDeploy(FunctionDeployer deployer) : IDeployTarget
+{
+    public async Task<string> UploadBundleAsync(string name, byte[] zip, CancellationToken ct)
+    {
+        var put = await deployer.PutBundleAsync(name, zip, ct);
+        return put.Hash ?? throw CliException.Failed($"the bundle of '{name}' was refused: {put.Problem}");
+    }
+
+    public async Task<bool> PutFunctionAsync(string name, FunctionDocument document, CancellationToken ct)
+    {
+        var put = await deployer.PutFunctionAsync(name, document, ct);
+        return put.State is not null
+            ? put.Created
+            : throw CliException.Failed($"the spec of '{name}' was refused: {string.Join("; ", put.Errors)}");
+    }
+}

@@ -1,0 +1,82 @@
+using Fjord.Core.Functions;
+using Fjord.Core.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Fjord.Gateway.Functions;
+
+/// <summary>What a bundle upload stored: its hash, or why the zip was refused.</summary>
+public readonly record struct BundlePut(string? Hash, string? Problem);
+
+/// <summary>What a spec deploy did: the function's state and whether it was new, or every reason it was refused.</summary>
+public sealed record FunctionPut(FunctionState? State, bool Created, IReadOnlyList<string> Errors);
+
+/// <summary>
+/// Deploying code and specs, after the caller is authorized and the body read: what
+/// <c>PUT /v1/functions/{name}/bundle</c> and <c>PUT /v1/functions/{name}</c> do, shared with
+/// <c>fjord up -f</c>, which deploys its project file in process instead of through an HTTP
+/// client to itself (that client's code stayed resident in an idle node: ~3.7 MB of RSS).
+/// Every change drops the intake cache entry at once, so a gateway never accepts work for a
+/// function as it was before.
+/// </summary>
+public sealed class FunctionDeployer
+{
+    private readonly IFunctionStore _store;
+    private readonly FunctionCache _cache;
+    private readonly ILogger _logger;
+
+    internal FunctionDeployer(IFunctionStore store, FunctionCache cache, ILogger<FunctionDeployer> logger)
+    {
+        _store = store;
+        _cache = cache;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Stores a zip under its sha256. The function need not exist yet (a deploy uploads the code
+    /// before the spec that names it, so a spec never points at code that is not stored); when it
+    /// exists, its spec switches to the new bundle at once.
+    /// </summary>
+    public async Task<BundlePut> PutBundleAsync(string name, byte[] zip, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(zip);
+        if (Bundles.Problem(zip) is { } problem)
+            return new BundlePut(null, problem);
+        var hash = Bundles.Hash(zip);
+        await _store.PutBundleAsync(hash, zip, ct);
+        if (await _store.GetFunctionAsync(name, ct) is { } state && state.Spec.Bundle != hash)
+        {
+            await _store.PutFunctionAsync(state.Spec with { Bundle = hash }, ct);
+            _cache.Invalidate(name);
+        }
+        GatewayLog.BundleStored(_logger, hash, zip.Length, name);
+        return new BundlePut(hash, null);
+    }
+
+    /// <summary>Creates or updates a function from its spec; a bundle it names must be uploaded first.</summary>
+    public async Task<FunctionPut> PutFunctionAsync(string name, FunctionDocument document, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var errors = new List<string>();
+        var spec = FunctionSpec.Parse(name, document, errors);
+        if (document.Bundle is { } hash)
+        {
+            if (!Bundles.IsValidHash(hash))
+                errors.Add("bundle must be the sha256 hex of an uploaded bundle");
+            else if (await _store.GetBundleAsync(hash, ct) is null)
+                errors.Add($"bundle {hash} has not been uploaded (PUT /v1/functions/{name}/bundle first)");
+        }
+        if (spec is null || errors.Count > 0)
+            return new FunctionPut(null, false, errors);
+        if (spec.Bundle is null && await _store.GetFunctionAsync(name, ct) is { Spec.Bundle: { } kept })
+        {
+            // A spec-only update (new env, more concurrency) must not detach the deployed code.
+            spec = spec with { Bundle = kept };
+        }
+
+        var created = await _store.PutFunctionAsync(spec, ct);
+        _cache.Invalidate(name);
+        GatewayLog.FunctionChanged(_logger, name, created ? "created" : "updated");
+        var state = await _store.GetFunctionAsync(name, ct) ?? new FunctionState(spec, false, DateTimeOffset.UtcNow);
+        return new FunctionPut(state, created, []);
+    }
+}
