@@ -66,7 +66,7 @@ public sealed partial class PostgresJobLedger
     /// One batch of <see cref="_claims"/>. A job named twice in a batch (a duplicate message) is
     /// updated once; the first of its callers gets the lease, the others find it stale.
     /// </summary>
-    private async Task<IReadOnlyList<LeasedJob?>> ClaimBatchAsync(IReadOnlyList<(string JobId, long Cutoff, string Node)> batch)
+    internal async Task<IReadOnlyList<LeasedJob?>> ClaimBatchAsync(IReadOnlyList<(string JobId, long Cutoff, string Node)> batch)
     {
         var claimed = new Dictionary<string, LeasedJob>(StringComparer.Ordinal);
         foreach (var group in batch.GroupBy(b => b.Node, StringComparer.Ordinal))
@@ -182,7 +182,7 @@ public sealed partial class PostgresJobLedger
     }
 
     /// <summary>One batch of <see cref="_acks"/>: true for each attempt whose fenced ack changed its job.</summary>
-    private async Task<IReadOnlyList<bool>> AckBatchAsync(IReadOnlyList<(string JobId, long Token, byte[] Result, string ContentType, string Log)> batch)
+    internal async Task<IReadOnlyList<bool>> AckBatchAsync(IReadOnlyList<(string JobId, long Token, byte[] Result, string ContentType, string Log)> batch)
     {
         // Each row takes its values from the first position of its id: a job named twice (a
         // stale owner acking beside the new one) goes one statement per ack, each fenced by its own token.
