@@ -167,6 +167,18 @@ internal static class Migrations
             END IF;
         END $$;
         """,
+        """
+        -- Secrets, sealed with the cluster's FJORD_SECRETS_KEY (AES-GCM) before they reach the
+        -- database: a dump without the key reveals none of them. size is the plaintext's length.
+        CREATE TABLE IF NOT EXISTS secrets (
+            name text PRIMARY KEY,
+            size integer NOT NULL,
+            version bigint NOT NULL,
+            created_at bigint NOT NULL,
+            updated_at bigint NOT NULL,
+            sealed bytea NOT NULL
+        );
+        """,
     ];
 
     public static int Latest => Steps.Length;

@@ -132,6 +132,17 @@ internal static class Schema
         );
         CREATE INDEX IF NOT EXISTS callback_tries_job ON callback_tries(job_id);
 
+        -- Secrets, sealed by the node key (AES-GCM) before they reach this file: a copy of the
+        -- file without <data>/secrets.key reveals none of them. size is the plaintext's length.
+        CREATE TABLE IF NOT EXISTS secrets (
+            name TEXT NOT NULL PRIMARY KEY,
+            size INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            sealed BLOB NOT NULL
+        );
+
         CREATE TABLE IF NOT EXISTS meta (
             key TEXT NOT NULL PRIMARY KEY,
             value INTEGER NOT NULL
