@@ -1,4 +1,5 @@
 using Fjord.Core.Queue;
+using Fjord.Core.Secrets;
 using Fjord.Core.Storage;
 using Fjord.Gateway;
 using Microsoft.AspNetCore.Builder;
@@ -15,11 +16,46 @@ namespace Fjord.Cli;
 /// </summary>
 internal static class GatewayHost
 {
-    public static GatewayOptions Options(string dataDir) => new()
+    public static GatewayOptions Options(string dataDir, SecretKey? secretsKey) => new()
     {
         DataDir = dataDir,
         AdminKeyFromEnvironment = Environment.GetEnvironmentVariable("FJORD_ADMIN_KEY"),
+        SecretsKey = secretsKey,
     };
+
+    /// <summary>
+    /// The key that seals secrets: <c>$FJORD_SECRETS_KEY</c> when set; else, for a node with its
+    /// own store (<paramref name="keyFile"/>), <c>&lt;data&gt;/secrets.key</c>, created 0600 on first start.
+    /// A cluster role without the variable has no key.
+    /// </summary>
+    /// <exception cref="CliException">The variable or the file does not hold a key.</exception>
+    public static SecretKey? SecretsKey(string? keyFile)
+    {
+        try
+        {
+            return SecretKey.FromEnvironment(Environment.GetEnvironmentVariable(SecretKey.EnvironmentVariable))
+                ?? (keyFile is null ? null : SecretKey.LoadOrCreate(keyFile));
+        }
+        catch (FormatException e)
+        {
+            throw CliException.Failed(e.Message);
+        }
+    }
+
+    /// <summary>Refuses to start a node that could not open the secrets already stored (no key, or another one).</summary>
+    public static async Task<SecretVault> OpenSecretsAsync(ISecretStore store, SecretKey? key, CancellationToken cancellationToken)
+    {
+        var vault = new SecretVault(store, key);
+        try
+        {
+            await vault.CheckKeyAsync(cancellationToken);
+        }
+        catch (SecretUnavailableException e)
+        {
+            throw CliException.Failed("the store holds secrets and " + e.Message);
+        }
+        return vault;
+    }
 
     public static WebApplicationBuilder CreateBuilder<TStore>(ILoggerFactory loggerFactory, string host, int port, IJobQueue queue, TStore store)
         where TStore : class, IJobStore, IFunctionStore, IJobMonitor, IKeyStore, IReadinessSource

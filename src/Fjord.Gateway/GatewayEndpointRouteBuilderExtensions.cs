@@ -35,6 +35,7 @@ public static class GatewayEndpointRouteBuilderExtensions
         var health = sp.GetRequiredService<HealthEndpoints>();
         var metrics = sp.GetRequiredService<MetricsEndpoints>();
         var deadLetters = sp.GetRequiredService<DeadLetterEndpoints>();
+        var secrets = sp.GetRequiredService<SecretEndpoints>();
 
         app.MapPost("/v1/functions/{name}/jobs", (RequestDelegate)intake.AcceptAsync);
         app.MapPost("/v1/functions/{name}/jobs:batch", (RequestDelegate)intake.AcceptBatchAsync);
@@ -56,6 +57,10 @@ public static class GatewayEndpointRouteBuilderExtensions
         app.MapPost("/v1/jobs/{id}/cancel", (RequestDelegate)jobs.CancelAsync);
         app.MapPost("/v1/jobs:retry", (RequestDelegate)deadLetters.RetryAsync);
         app.MapPost("/v1/jobs:purge", (RequestDelegate)deadLetters.PurgeAsync);
+
+        app.MapGet("/v1/secrets", (RequestDelegate)secrets.ListAsync);
+        app.MapPut("/v1/secrets/{name}", (RequestDelegate)secrets.PutAsync);
+        app.MapDelete("/v1/secrets/{name}", (RequestDelegate)secrets.DeleteAsync);
 
         app.MapGet("/v1/queues", (RequestDelegate)queues.ListAsync);
         app.MapGet("/healthz", (RequestDelegate)HealthEndpoints.LiveAsync);

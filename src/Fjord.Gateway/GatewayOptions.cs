@@ -26,4 +26,7 @@ public sealed record GatewayOptions
 
     /// <summary>The value of <c>$FJORD_ADMIN_KEY</c>, when set.</summary>
     public string? AdminKeyFromEnvironment { get; init; }
+
+    /// <summary>The node key that seals secrets (<c>&lt;data&gt;/secrets.key</c> or <c>$FJORD_SECRETS_KEY</c>); null: <c>PUT /v1/secrets</c> answers 503.</summary>
+    public Fjord.Core.Secrets.SecretKey? SecretsKey { get; init; }
 }

@@ -27,7 +27,11 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<KeyCache>();
         services.AddSingleton<FunctionCache>();
         services.AddSingleton(sp => new FunctionDeployer(
-            sp.GetRequiredService<IFunctionStore>(), sp.GetRequiredService<FunctionCache>(), sp.GetRequiredService<ILogger<FunctionDeployer>>()));
+            sp.GetRequiredService<IFunctionStore>(), sp.GetRequiredService<FunctionCache>(), sp.GetRequiredService<ILogger<FunctionDeployer>>(), SecretStore(sp)));
+        // Both stores keep secrets; a backend without them answers the secret routes 501.
+        services.AddSingleton(sp => new SecretEndpoints(
+            SecretStore(sp) is { } secrets ? new Fjord.Core.Secrets.SecretVault(secrets, options.SecretsKey) : null,
+            sp.GetRequiredService<ILogger<SecretEndpoints>>()));
         services.AddSingleton(sp => new FunctionViews(sp.GetService<IWorkerStatus>()));
         services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<IJobMonitor>(), sp.GetService<IWorkerStatus>()));
         services.AddSingleton<KeyAuthentication>();
@@ -55,4 +59,7 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<ILogger<CallbackDispatcher>>()));
         return services;
     }
+
+    private static ISecretStore? SecretStore(IServiceProvider sp) =>
+        sp.GetService<ISecretStore>() ?? sp.GetService<IFunctionStore>() as ISecretStore;
 }

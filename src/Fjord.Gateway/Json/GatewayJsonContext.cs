@@ -25,4 +25,5 @@ namespace Fjord.Gateway.Json;
 [JsonSerializable(typeof(ReadyView))]
 [JsonSerializable(typeof(DeadLetterFilterBody))]
 [JsonSerializable(typeof(DeadLetterAnswer))]
+[JsonSerializable(typeof(SecretList))]
 internal sealed partial class GatewayJsonContext : JsonSerializerContext;
