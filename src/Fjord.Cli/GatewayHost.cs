@@ -29,11 +29,15 @@ internal static class GatewayHost
     /// A cluster role without the variable has no key.
     /// </summary>
     /// <exception cref="CliException">The variable or the file does not hold a key.</exception>
-    public static SecretKey? SecretsKey(string? keyFile)
+    public static SecretKey? SecretsKey(string? keyFile) =>
+        SecretsKey(keyFile, Environment.GetEnvironmentVariable(SecretKey.EnvironmentVariable));
+
+    /// <inheritdoc cref="SecretsKey(string?)"/>
+    public static SecretKey? SecretsKey(string? keyFile, string? fromEnvironment)
     {
         try
         {
-            return SecretKey.FromEnvironment(Environment.GetEnvironmentVariable(SecretKey.EnvironmentVariable))
+            return SecretKey.FromEnvironment(fromEnvironment)
                 ?? (keyFile is null ? null : SecretKey.LoadOrCreate(keyFile));
         }
         catch (FormatException e)
