@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text;
-using Spectre.Console;
 using Fjord.Core.Secrets;
+using Spectre.Console;
 using static Fjord.Cli.Commands.CommandHelpers;
 
 namespace Fjord.Cli.Commands;
