@@ -26,7 +26,7 @@ internal sealed class Cluster : IAsyncDisposable
 
     public NodeProcess Gateway { get; private set; } = null!;
 
-    public static async Task<Cluster> StartAsync(string brokerUri)
+    public static async Task<Cluster> StartAsync(string brokerUri, IReadOnlyDictionary<string, string>? gatewayEnv = null)
     {
         var cluster = new Cluster();
         cluster._database = "fjord_" + Guid.NewGuid().ToString("N")[..12];
@@ -39,7 +39,8 @@ internal sealed class Cluster : IAsyncDisposable
         }
         cluster.StoreConnection = new NpgsqlConnectionStringBuilder(admin) { Database = cluster._database }.ConnectionString;
         var port = FreePort();
-        cluster.Gateway = await cluster.StartNodeAsync("gateway", new Dictionary<string, string> { ["FJORD_ADMIN_KEY"] = AdminKey },
+        var env = new Dictionary<string, string>(gatewayEnv ?? new Dictionary<string, string>()) { ["FJORD_ADMIN_KEY"] = AdminKey };
+        cluster.Gateway = await cluster.StartNodeAsync("gateway", env,
             "gateway", "--broker", brokerUri, "--store", cluster.StoreConnection, "--host", "127.0.0.1",
             "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         cluster.Http.BaseAddress = new Uri($"http://127.0.0.1:{port}");

@@ -7,7 +7,7 @@ namespace Fjord.Cluster.Tests;
 /// job is counted from the database. One class: these tests run one after another (they load
 /// the machine, and one of them kills the broker).
 /// </summary>
-public sealed class ClusterTests
+public sealed partial class ClusterTests
 {
     private const short Succeeded = 3;
 
