@@ -129,6 +129,30 @@ public sealed class SecretTests
     }
 
     [Fact]
+    public async Task NodeFunction_ReadsItsSecretFile_NotItsEnvironment()
+    {
+        using var folder = new TempFolder();
+        folder.Write("handler.js", """
+            const fs = require("fs");
+            const crypto = require("crypto");
+            exports.handle = async () => {
+                const value = fs.readFileSync("/run/secrets/db-password");
+                const mode = (fs.statSync("/run/secrets/db-password").mode & 0o777).toString(8);
+                return { sha: crypto.createHash("sha256").update(value).digest("hex"), mode, env: process.env };
+            };
+            """);
+        var spec = Run.Shim(FunctionRuntime.Node, RunMode.Warm, "handler.js") with { Secrets = ["db-password"] };
+
+        await using var runner = RunnerFactory.Create(spec, folder.Path, Options());
+        var result = await runner.RunAsync(Run.Request("x"), CancellationToken.None);
+
+        Assert.True(result.Succeeded, result.Error?.Message + result.Log);
+        Assert.Contains($"\"sha\":\"{Sha}\"", result.Text(), StringComparison.Ordinal);
+        Assert.Contains("\"mode\":\"400\"", result.Text(), StringComparison.Ordinal);
+        Assert.DoesNotContain(_secret, result.Text() + result.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AWarmProcess_KeepsTheValueItStartedWith_ANewProcessGetsTheRotatedOne()
     {
         using var folder = new TempFolder();
