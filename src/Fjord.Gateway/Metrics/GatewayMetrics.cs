@@ -8,6 +8,8 @@ namespace Fjord.Gateway.Metrics;
 /// The gateway's Prometheus metrics in a registry of its own (not prometheus-net's static default),
 /// so several gateways in one process do not share or collide. Queue gauges are refreshed from
 /// the read side just before each scrape; intake counters are counted as requests come in.
+/// Every <c>function</c> label names a function that exists (or existed and still has jobs):
+/// callers pass a name only after looking the function up.
 /// </summary>
 internal sealed class GatewayMetrics
 {
@@ -35,5 +37,9 @@ internal sealed class GatewayMetrics
         child.Inc(count);
     }
 
-    public void Rejected(string function, string reason) => _rejected.WithLabels(function, reason).Inc();
+    /// <summary>
+    /// Counts a refused intake. <paramref name="function"/> is null when the URL named no existing
+    /// function: those share the empty label, so requests to made-up names cannot grow the series.
+    /// </summary>
+    public void Rejected(string? function, string reason) => _rejected.WithLabels(function ?? "", reason).Inc();
 }
