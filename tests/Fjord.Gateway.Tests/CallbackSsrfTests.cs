@@ -17,6 +17,8 @@ public sealed class CallbackSsrfTests
     [Theory]
     [InlineData("http://127.0.0.1:9/hook", "loopback")]
     [InlineData("http://127.1.2.3/hook", "loopback")]
+    [InlineData("http://2130706433/hook", "loopback")]   // 127.0.0.1 as one number
+    [InlineData("http://0x7f.1/hook", "loopback")]       // and in hex, shortened
     [InlineData("http://[::1]:9/hook", "loopback")]
     [InlineData("http://[::ffff:127.0.0.1]:9/hook", "loopback")]
     [InlineData("http://0.0.0.0:9/hook", "unspecified")]
