@@ -84,6 +84,22 @@ public sealed class SurfaceTests
     }
 
     [Fact]
+    public async Task Metrics_DropTheIntakeSeriesOfADeletedFunction()
+    {
+        await using var gw = await TestGateway.StartAsync();
+        await gw.CreateFunctionAsync("short-lived");
+        using (var refused = await gw.PostJobAsync("short-lived", "x", r => r.Headers.Add("X-Delay", "soon")))
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        using (var before = await gw.Client.GetAsync(new Uri("/metrics", UriKind.Relative)))
+            Assert.Contains("function=\"short-lived\",reason=\"bad_header\"", await before.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using (await gw.Client.DeleteAsync(new Uri("/v1/functions/short-lived", UriKind.Relative))) { }
+        using var after = await gw.Client.GetAsync(new Uri("/metrics", UriKind.Relative));
+
+        Assert.DoesNotContain("short-lived", await after.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bundle_ThatUnpacksPastTheLimit_IsRefused_ThoughSmallOnTheWire()
     {
         await using var gw = await TestGateway.StartAsync(o => o with { MaxBundleUnpackedBytes = 1024 * 1024 });
