@@ -16,12 +16,21 @@ namespace Fjord.Cli;
 /// </summary>
 internal static class GatewayHost
 {
-    public static GatewayOptions Options(string dataDir, SecretKey? secretsKey) => new()
+    public static GatewayOptions Options(string dataDir, SecretKey? secretsKey, Commands.SurfaceSettings? surface = null) => new()
     {
         DataDir = dataDir,
         AdminKeyFromEnvironment = Environment.GetEnvironmentVariable("FJORD_ADMIN_KEY"),
+        Callbacks = new Gateway.Callbacks.CallbackOptions { Allow = (surface ?? Commands.SurfaceSettings.Default).CallbackAllow },
+        MaxBundleUnpackedBytes = (surface ?? Commands.SurfaceSettings.Default).MaxBundleUnpackedBytes,
         SecretsKey = secretsKey,
     };
+
+    /// <summary>An opened allowlist is worth a line at start: it is where callbacks can reach inside the network.</summary>
+    public static void PrintCallbackAllow(Commands.SurfaceSettings surface)
+    {
+        if (!surface.CallbackAllow.IsEmpty)
+            Console.Out.WriteLine($"callbacks may also reach: {surface.CallbackAllow.Text}");
+    }
 
     /// <summary>
     /// The key that seals secrets: <c>$FJORD_SECRETS_KEY</c> when set; else, for a node with its

@@ -27,7 +27,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<KeyCache>();
         services.AddSingleton<FunctionCache>();
         services.AddSingleton(sp => new FunctionDeployer(
-            sp.GetRequiredService<IFunctionStore>(), sp.GetRequiredService<FunctionCache>(), sp.GetRequiredService<ILogger<FunctionDeployer>>(), SecretStore(sp)));
+            sp.GetRequiredService<IFunctionStore>(), sp.GetRequiredService<FunctionCache>(), sp.GetRequiredService<ILogger<FunctionDeployer>>(),
+            options.MaxBundleUnpackedBytes, SecretStore(sp)));
         // Both stores keep secrets; a backend without them answers the secret routes 501.
         services.AddSingleton(sp => new SecretEndpoints(
             SecretStore(sp) is { } secrets ? new Fjord.Core.Secrets.SecretVault(secrets, options.SecretsKey) : null,
@@ -37,6 +38,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<KeyAuthentication>();
         services.AddSingleton<Problems.ErrorBoundary>();
         services.AddSingleton<Problems.RequestGuard>();
+        services.AddSingleton(new CallbackTargets(options.Callbacks));
         services.AddSingleton<JobIntakeEndpoints>();
         services.AddSingleton<InvokeEndpoints>();
         services.AddSingleton<FunctionEndpoints>();
@@ -54,6 +56,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddHostedService(sp => new CallbackDispatcher(
             sp.GetService<ICallbackOutbox>() ?? sp.GetService<IJobStore>() as ICallbackOutbox,
             sp.GetRequiredService<IJobStore>(),
+            sp.GetRequiredService<CallbackTargets>(),
             options,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<CallbackDispatcher>>()));

@@ -41,7 +41,7 @@ internal sealed class Cluster : IAsyncDisposable
         var port = FreePort();
         var env = new Dictionary<string, string>(gatewayEnv ?? new Dictionary<string, string>()) { ["FJORD_ADMIN_KEY"] = AdminKey };
         cluster.Gateway = await cluster.StartNodeAsync("gateway", env,
-            "gateway", "--broker", brokerUri, "--store", cluster.StoreConnection, "--host", "127.0.0.1",
+            "gateway", "--broker", brokerUri, "--store", cluster.StoreConnection, "--host", "127.0.0.1", "--callback-allow", "127.0.0.1",
             "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         cluster.Http.BaseAddress = new Uri($"http://127.0.0.1:{port}");
         cluster.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);

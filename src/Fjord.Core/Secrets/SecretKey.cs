@@ -47,7 +47,11 @@ public sealed class SecretKey
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (File.Exists(path))
+        {
+            // A key file an older Fjord (or a copy) left looser is closed, like admin.key.
+            Storage.PrivateFiles.RestrictFile(path);
             return Parse(File.ReadAllText(path), path);
+        }
         var key = Generate();
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
@@ -65,6 +69,7 @@ public sealed class SecretKey
             // Another start created it first: that one is the key.
             return Parse(File.ReadAllText(path), path);
         }
+        Storage.PrivateFiles.RestrictFile(path);
         return key;
     }
 
