@@ -15,10 +15,11 @@ namespace Fjord.Cli;
 /// </summary>
 internal static class GatewayHost
 {
-    public static GatewayOptions Options(string dataDir) => new()
+    public static GatewayOptions Options(string dataDir, Core.Storage.KeyRateLimit? defaultKeyRateLimit = null) => new()
     {
         DataDir = dataDir,
         AdminKeyFromEnvironment = Environment.GetEnvironmentVariable("FJORD_ADMIN_KEY"),
+        DefaultKeyRateLimit = defaultKeyRateLimit,
     };
 
     public static WebApplicationBuilder CreateBuilder<TStore>(ILoggerFactory loggerFactory, string host, int port, IJobQueue queue, TStore store)

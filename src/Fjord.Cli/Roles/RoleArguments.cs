@@ -5,7 +5,8 @@ namespace Fjord.Cli.Roles;
 /// Broker: <c>amqp://user:pass@host:port/vhost</c>. Store: <c>postgres://user:pass@host:port/db</c>
 /// or an Npgsql <c>Host=…</c> string. Port is the gateway's HTTP port (unused by a worker).
 /// Node and Functions apply to a worker. DataDir holds the admin key (gateway) or unpacked
-/// bundles and function temp folders (worker). Host is the address the gateway listens on.
+/// bundles and function temp folders (worker). Host is the address the gateway listens on;
+/// KeyRateLimit the gateway's limit for keys that have none (`--key-rate-limit`).
 /// </summary>
 internal sealed record RoleArguments(
     string Broker,
@@ -14,4 +15,5 @@ internal sealed record RoleArguments(
     string? Node,
     IReadOnlySet<string>? Functions,
     string DataDir,
-    string Host = "0.0.0.0");
+    string Host = "0.0.0.0",
+    Fjord.Core.Storage.KeyRateLimit? KeyRateLimit = null);

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace Fjord.Cli.Up;
 
 /// <summary>Arguments of `fjord up`, parsed by the command line layer.</summary>
-internal sealed record UpArguments(string DataDir, int Port, string? ProjectFile, string Host = "127.0.0.1");
+internal sealed record UpArguments(string DataDir, int Port, string? ProjectFile, string Host = "127.0.0.1", Fjord.Core.Storage.KeyRateLimit? KeyRateLimit = null);
 
 /// <summary>
 /// `fjord up`: the composition root of a one-node platform. Gateway, worker pools and the
@@ -51,7 +51,7 @@ internal static class UpCommand
             Logger = loggerFactory.CreateLogger("Fjord.Runtime"),
         };
 
-        var gatewayOptions = GatewayHost.Options(dataDir);
+        var gatewayOptions = GatewayHost.Options(dataDir, args.KeyRateLimit);
         var adminKey = await AdminKeyBootstrap.EnsureAsync(store, gatewayOptions, cancellationToken);
 
         var builder = GatewayHost.CreateBuilder<SqliteStore>(loggerFactory, args.Host, args.Port, store, store);
