@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Fjord.Cli.Client;
-using Spectre.Console;
 using Fjord.Core.Functions;
+using Spectre.Console;
 using static Fjord.Cli.Commands.CommandHelpers;
 
 namespace Fjord.Cli.Commands;
