@@ -36,4 +36,35 @@ public sealed class SchemaUpgradeTests
         Assert.Equal(1, await store.RetryDeadLettersAsync(new Core.Storage.DeadLetterFilter(), CancellationToken.None));
         Assert.Equal(JobStatus.Queued, (await store.GetJobAsync("0123456789abcdef0123456789abcdef", CancellationToken.None))!.Status);
     }
+
+    [Fact]
+    public async Task OpenAsync_AddsTheKeyColumns_ToAFileOfTheFirstSchema_KeepingItsKeys()
+    {
+        using var folder = new TempFolder();
+        var path = Path.Combine(folder.Path, "fjord.db");
+        // The api_keys table as the first release wrote it: no name, limit, expiry or last use.
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE api_keys (id TEXT NOT NULL PRIMARY KEY, hash TEXT NOT NULL UNIQUE, namespace TEXT NOT NULL,
+                    scopes TEXT NOT NULL, created_at INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+                INSERT INTO api_keys (id, hash, namespace, scopes, created_at) VALUES ('admin', 'h-admin', '*', 'admin', 1700000000000);
+                PRAGMA user_version = 1;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        await using var store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = path }, CancellationToken.None);
+        var admin = await store.FindBySecretHashAsync("h-admin", CancellationToken.None);
+        await store.AddKeyAsync(new Core.Storage.ApiKey("k1", "shop", ["invoke"], DateTimeOffset.UtcNow) { Name = "web", RateLimit = new Core.Storage.KeyRateLimit(5, 10) }, "h-web", CancellationToken.None);
+        await store.RecordKeyUseAsync([new Core.Storage.KeyUse("admin", DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000))], CancellationToken.None);
+
+        Assert.Equal(["admin"], admin!.Scopes);
+        Assert.Null(admin.Name);
+        Assert.Null(admin.RateLimit);
+        Assert.Equal(new Core.Storage.KeyRateLimit(5, 10), (await store.GetKeyAsync("k1", CancellationToken.None))!.RateLimit);
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000), (await store.GetKeyAsync("admin", CancellationToken.None))!.LastUsedAt);
+    }
 }

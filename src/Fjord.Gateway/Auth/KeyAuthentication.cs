@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Threading.RateLimiting;
-using Fjord.Gateway.Json;
 using Fjord.Gateway.Problems;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -90,15 +88,8 @@ internal sealed class KeyAuthentication(KeyCache keys, KeyMetrics metrics, TimeP
         var seconds = RetryAfter.Seconds(wait);
         metrics.RateLimited(grant.Key.Id);
         GatewayLog.KeyRateLimited(logger, grant.Key.Id, context.Request.Path.Value ?? "");
-        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         var limit = grant.State.Limit;
-        return Problem.WriteAsync(context, new ProblemBody
-        {
-            Type = ProblemType.RateLimited.Uri,
-            Title = ProblemType.RateLimited.Title,
-            Status = ProblemType.RateLimited.Status,
-            Detail = $"the API key '{grant.Key.Id}' is over its rate limit ({limit?.PerSecond}/s, burst {limit?.Burst}); retry after {seconds}s",
-            RetryAfterSeconds = seconds,
-        });
+        return Problem.WriteRetryAfterAsync(context, ProblemType.RateLimited,
+            $"the API key '{grant.Key.Id}' is over its rate limit ({limit?.PerSecond}/s, burst {limit?.Burst}); retry after {seconds}s", seconds);
     }
 }
