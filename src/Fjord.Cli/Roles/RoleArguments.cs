@@ -5,8 +5,7 @@ namespace Fjord.Cli.Roles;
 /// Broker: <c>amqp://user:pass@host:port/vhost</c>. Store: <c>postgres://user:pass@host:port/db</c>
 /// or an Npgsql <c>Host=…</c> string. Port is the gateway's HTTP port (unused by a worker).
 /// Node and Functions apply to a worker. DataDir holds the admin key (gateway) or unpacked
-/// bundles and function temp folders (worker). Host is the address the gateway listens on;
-/// KeyRateLimit the gateway's limit for keys that have none (`--key-rate-limit`).
+/// bundles and function temp folders (worker). Host is the address the gateway listens on.
 /// </summary>
 internal sealed record RoleArguments(
     string Broker,
@@ -15,5 +14,11 @@ internal sealed record RoleArguments(
     string? Node,
     IReadOnlySet<string>? Functions,
     string DataDir,
-    string Host = "0.0.0.0",
-    Fjord.Core.Storage.KeyRateLimit? KeyRateLimit = null);
+    string Host = "0.0.0.0")
+{
+    /// <summary>Callback allowlist (gateway) and bundle unpack limit (both).</summary>
+    public Commands.SurfaceSettings Surface { get; init; } = Commands.SurfaceSettings.Default;
+
+    /// <summary>The gateway's rate limit for keys that have none (`--key-rate-limit`); null: none.</summary>
+    public Fjord.Core.Storage.KeyRateLimit? KeyRateLimit { get; init; }
+}

@@ -58,7 +58,7 @@ internal sealed class KeyAuthentication(KeyCache keys, KeyMetrics metrics, TimeP
         await next(context);
     }
 
-    private static bool TryBearerSecret(string header, out int start, out int length)
+    internal static bool TryBearerSecret(string header, out int start, out int length)
     {
         const string Scheme = "Bearer ";
         start = Scheme.Length;
