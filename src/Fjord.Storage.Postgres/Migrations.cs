@@ -168,6 +168,14 @@ internal static class Migrations
         END $$;
         """,
         """
+        -- Keys with a name, a rate limit, an expiry and a last use (issue 10).
+        ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS name text;
+        ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS rate_per_second integer;
+        ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS rate_burst integer;
+        ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS expires_at bigint;
+        ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS last_used_at bigint;
+        """,
+        """
         -- Secrets, sealed with the cluster's FJORD_SECRETS_KEY (AES-GCM) before they reach the
         -- database: a dump without the key reveals none of them. size is the plaintext's length.
         CREATE TABLE IF NOT EXISTS secrets (
