@@ -20,7 +20,9 @@ dotnet build src/Fjord.Cli -c Release -nologo -clp:ErrorsOnly -v quiet
 dotnet build bench/Fjord.Bench -c Release -nologo -clp:ErrorsOnly -v quiet
 results=bench/results/results.jsonl
 # This run's lines are the ones after this count: the ratios use Fjord's and the peers' from it.
-from=$(cat "$results" 2>/dev/null | wc -l)
+# A fresh clone has no results file yet: with pipefail, `cat missing | wc -l` would end the script.
+from=0
+if [ -f "$results" ]; then from=$(wc -l <"$results"); fi
 status=0
 dotnet bench/Fjord.Bench/bin/Release/net10.0/Fjord.Bench.dll "${args[@]}" || status=$?
 if [ "$peers" = 1 ]; then
