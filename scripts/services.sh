@@ -7,6 +7,7 @@
 #                                     FJORD_TEST_BROKER=amqp://fjord:…@127.0.0.1:PORT/fjord
 #                                     FJORD_TEST_STORE=postgres://postgres@127.0.0.1:PORT/postgres
 #   scripts/services.sh stop [DIR]    stops what start started, by PID
+#   scripts/services.sh ctl DIR ARGS  rabbitmqctl ARGS against the private node (test hook)
 #
 # DIR defaults to /tmp/fjord-services. start is idempotent: when DIR/env names live servers it
 # reuses them. Processes are only ever stopped by the PIDs recorded in DIR.
@@ -76,6 +77,15 @@ if [ "$cmd" = start-broker ]; then
     start_rabbit
     wait_amqp
     exit 0
+fi
+
+# Test hook: rabbitmqctl against the private node (e.g. a policy that makes the broker refuse
+# publishes): scripts/services.sh ctl DIR ARGS...
+if [ "$cmd" = ctl ]; then
+    shift 2
+    rabbit_env
+    runuser -u rabbitmq -p -- /usr/lib/rabbitmq/bin/rabbitmqctl -n "$node" "$@"
+    exit
 fi
 
 if [ "$cmd" = stop ]; then

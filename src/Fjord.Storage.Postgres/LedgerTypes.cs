@@ -20,6 +20,13 @@ public enum ClaimStatus
     Stale,
     /// <summary>Older than its function's maxAge: dead-lettered as expired instead of run.</summary>
     Expired,
+    /// <summary>
+    /// Waiting, but its message is still being published: the publisher has not yet heard every
+    /// confirm of its batch, and may still cancel it (a 503 runs none of the batch). Keep the
+    /// message and claim again shortly; the hold ends when the publisher clears its outbox rows,
+    /// or when their claim runs out (the publisher died).
+    /// </summary>
+    Held,
 }
 
 public sealed record ClaimResult(ClaimStatus Status, LeasedJob? Job);

@@ -50,10 +50,13 @@ internal static class Services
         return env;
     }
 
-    public static string Run(string command, string dir)
+    /// <summary>rabbitmqctl with <paramref name="args"/> against the private broker node.</summary>
+    public static string RabbitCtl(params string[] args) => Run("ctl", Dir, args);
+
+    public static string Run(string command, string dir, params string[] args)
     {
         var script = Path.Combine(RepoRoot, "scripts", "services.sh");
-        using var process = Process.Start(new ProcessStartInfo("bash", [script, command, dir])
+        using var process = Process.Start(new ProcessStartInfo("bash", [script, command, dir, .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
