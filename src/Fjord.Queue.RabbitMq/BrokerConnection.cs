@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
-using Fjord.Storage.Postgres;
+using Fjord.Core.Ledger;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;

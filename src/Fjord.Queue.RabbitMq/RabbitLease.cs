@@ -1,6 +1,6 @@
 using Fjord.Core.Jobs;
+using Fjord.Core.Ledger;
 using Fjord.Core.Queue;
-using Fjord.Storage.Postgres;
 
 namespace Fjord.Queue.RabbitMq;
 
@@ -13,17 +13,17 @@ namespace Fjord.Queue.RabbitMq;
 /// </summary>
 internal sealed class RabbitLease : IJobLease
 {
-    private readonly PostgresJobLedger _ledger;
+    private readonly IJobLedger _ledger;
     private readonly FunctionConsumer _consumer;
     private readonly Delivery _delivery;
     private readonly LeasedJob _job;
     private readonly Action _nudgeRelay;
-    private readonly LeaseCancelWatch _cancel;
+    private readonly ILeaseCancelWatch _cancel;
     private int _ended;
     private int _left;
     private volatile bool _completionFailed;
 
-    public RabbitLease(PostgresJobLedger ledger, FunctionConsumer consumer, Delivery delivery, LeasedJob job, Action nudgeRelay)
+    public RabbitLease(IJobLedger ledger, FunctionConsumer consumer, Delivery delivery, LeasedJob job, Action nudgeRelay)
     {
         _ledger = ledger;
         _consumer = consumer;
@@ -45,7 +45,7 @@ internal sealed class RabbitLease : IJobLease
 
     public LeasedJob Job => _job;
 
-    /// <summary>A cancel from any node: it already recorded the attempt and fenced this lease (see PostgresStore.CancelAsync).</summary>
+    /// <summary>A cancel from any node: it already recorded the attempt and fenced this lease (the ledger's cancel).</summary>
     public CancellationToken Canceled => _cancel.Token;
 
     public Task<bool> RenewAsync(CancellationToken cancellationToken) => _ledger.RenewAsync(_job.Id, _job.LeaseToken, cancellationToken);

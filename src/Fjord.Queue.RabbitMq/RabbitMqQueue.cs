@@ -1,16 +1,16 @@
 using System.Collections.Concurrent;
 using Fjord.Core.Jobs;
+using Fjord.Core.Ledger;
 using Fjord.Core.Queue;
 using Fjord.Core.Storage;
-using Fjord.Storage.Postgres;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Fjord.Queue.RabbitMq;
 
 /// <summary>
-/// The job queue of a many-node Fjord: PostgreSQL holds every job (the truth, via
-/// <see cref="PostgresJobLedger"/>), RabbitMQ carries one wake-up message per waiting job to
+/// The job queue of a many-node Fjord: a database holds every job (the truth, via the
+/// <see cref="IJobLedger"/> contract in Core; PostgreSQL implements it), RabbitMQ carries one wake-up message per waiting job to
 /// the workers subscribed to the function's quorum queue.
 ///
 /// How a 202 relates to the row and the message (the outbox; no dual-write gap):
@@ -29,14 +29,14 @@ public sealed partial class RabbitMqQueue : IJobQueue, IReadinessSource, IAsyncD
     private static readonly TimeSpan PauseCheck = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan HeldRecheck = TimeSpan.FromMilliseconds(250);
 
-    private readonly PostgresJobLedger _ledger;
+    private readonly IJobLedger _ledger;
     private readonly BrokerConnection _broker;
     private readonly OutboxRelay _relay;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, FunctionConsumer> _consumers = new(StringComparer.Ordinal);
     private int _disposed;
 
-    private RabbitMqQueue(RabbitMqQueueOptions options, PostgresJobLedger ledger, ILogger logger)
+    private RabbitMqQueue(RabbitMqQueueOptions options, IJobLedger ledger, ILogger logger)
     {
         _ledger = ledger;
         _logger = logger;
@@ -48,12 +48,12 @@ public sealed partial class RabbitMqQueue : IJobQueue, IReadinessSource, IAsyncD
     /// Connects (or keeps trying in the background when the broker is down: readiness says so)
     /// and starts this node's outbox relay and lease reaper.
     /// </summary>
-    public static async Task<RabbitMqQueue> StartAsync(RabbitMqQueueOptions options, PostgresStore store, CancellationToken cancellationToken)
+    public static async Task<RabbitMqQueue> StartAsync(RabbitMqQueueOptions options, IJobLedger ledger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(ledger);
         var logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<RabbitMqQueue>();
-        var queue = new RabbitMqQueue(options, store.Ledger, logger);
+        var queue = new RabbitMqQueue(options, ledger, logger);
         queue._relay.OnRound = queue.CloseIdleConsumersAsync;
         await queue._broker.StartAsync(cancellationToken);
         queue._relay.Start();

@@ -1,3 +1,5 @@
+using Fjord.Core.Ledger;
+
 namespace Fjord.Storage.Postgres;
 
 public sealed partial class PostgresJobLedger

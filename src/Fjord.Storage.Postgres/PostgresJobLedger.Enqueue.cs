@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Fjord.Core.Jobs;
+using Fjord.Core.Ledger;
 using Fjord.Core.Queue;
 using Npgsql;
 
@@ -66,7 +67,7 @@ public sealed partial class PostgresJobLedger
     /// <summary>A key and the job it names commit in one transaction, so they run alone.</summary>
     private async Task<LedgerEnqueue> EnqueueKeyedAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken)
     {
-        var claim = NewClaim();
+        var claim = OutboxClaims.New();
         var results = new EnqueuedJob[jobs.Count];
         await using var connection = await Db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -94,7 +95,7 @@ public sealed partial class PostgresJobLedger
     /// <summary>One batch of <see cref="_inserts"/>: every caller's jobs in one statement, under one outbox claim.</summary>
     private async Task<IReadOnlyList<(long Claim, IReadOnlyList<OutboxItem> Publish)>> InsertBatchAsync(IReadOnlyList<IReadOnlyList<NewJob>> batch)
     {
-        var claim = NewClaim();
+        var claim = OutboxClaims.New();
         var all = batch.Count == 1 ? batch[0] : batch.SelectMany(jobs => jobs).ToList();
         HashSet<string> due;
         await using (var connection = await Db.OpenConnectionAsync())

@@ -1,4 +1,5 @@
 using Fjord.Core.Jobs;
+using Fjord.Core.Ledger;
 using Fjord.Core.Queue;
 
 namespace Fjord.Storage.Postgres;
@@ -122,7 +123,7 @@ public sealed partial class PostgresJobLedger
     /// Start it right after the claim: a cancel that commits before the watch exists is not
     /// missed for long, because the lease's next renewal is refused (the job is no longer running).
     /// </summary>
-    public LeaseCancelWatch WatchCancel(string jobId) => new(_store.Listener.Cancels, jobId);
+    public ILeaseCancelWatch WatchCancel(string jobId) => new LeaseCancelWatch(_store.Listener.Cancels, jobId);
 
     /// <summary>Extends a running job's lease on the database clock. False when fenced.</summary>
     public Task<bool> RenewAsync(string jobId, long token, CancellationToken cancellationToken) => PostgresStore.Guard(async () =>

@@ -1,4 +1,5 @@
 using Fjord.Core.Jobs;
+using Fjord.Core.Ledger;
 
 namespace Fjord.Storage.Postgres;
 

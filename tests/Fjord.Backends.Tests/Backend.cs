@@ -118,7 +118,7 @@ internal sealed class RabbitPostgresBackend : Backend
             BrokerUri = brokerUri ?? Services.BrokerUri,
             RelayInterval = TimeSpan.FromMilliseconds(200),
             Heartbeat = TimeSpan.FromSeconds(2),
-        }, store, CancellationToken.None);
+        }, store.Ledger, CancellationToken.None);
         return new RabbitPostgresBackend(database, connectionString, store, queue);
     }
 

@@ -155,7 +155,7 @@ public sealed class RabbitDeliveryTests
         {
             BrokerUri = Fjord.Tests.Shared.Services.BrokerUri,
             RelayInterval = TimeSpan.FromMilliseconds(200),
-        }, b.Store, default);
+        }, b.Store.Ledger, default);
         for (var i = 0; i < 2; i++)
         {
             await using var lease = await other.FetchAsync(fn, "node-b", seconds: 20);

@@ -27,7 +27,7 @@ public sealed class TlsTests
                 {
                     BrokerUri = BrokerUri(Services.TlsCa),
                     RelayInterval = TimeSpan.FromMilliseconds(200),
-                }, store, CancellationToken.None);
+                }, store.Ledger, CancellationToken.None);
                 Assert.True((await queue.CheckAsync(default)).Ready, (await queue.CheckAsync(default)).Detail);
 
                 var fn = Jobs.NewFunction();
@@ -70,7 +70,7 @@ public sealed class TlsTests
 
                 // The store itself over verified TLS, so only the broker's trust differs.
                 await using var store = await PostgresStore.OpenAsync(new PostgresStoreOptions { ConnectionString = StoreUri(database, Services.TlsCa) }, CancellationToken.None);
-                await using var queue = await RabbitMqQueue.StartAsync(new RabbitMqQueueOptions { BrokerUri = BrokerUri(otherCa) }, store, CancellationToken.None);
+                await using var queue = await RabbitMqQueue.StartAsync(new RabbitMqQueueOptions { BrokerUri = BrokerUri(otherCa) }, store.Ledger, CancellationToken.None);
                 var readiness = await queue.CheckAsync(default);
                 Assert.False(readiness.Ready);
             }
