@@ -5,7 +5,7 @@
 #
 #   scripts/services.sh start [DIR]   prints and writes DIR/env:
 #                                     FJORD_TEST_BROKER=amqp://fjord:…@127.0.0.1:PORT/fjord
-#                                     FJORD_TEST_STORE=postgres://postgres@127.0.0.1:PORT/postgres
+#                                     FJORD_TEST_STORE=postgres://postgres@127.0.0.1:PORT/postgres?sslmode=disable
 #                                     FJORD_TEST_BROKER_TLS=amqps://…@localhost:PORT/fjord, and
 #                                     FJORD_TEST_TLS_CA (the CA of both servers' TLS certificate)
 #   scripts/services.sh stop [DIR]    stops what start started, by PID
@@ -122,7 +122,8 @@ node="fjordtest$amqp@localhost"
 
 # TLS for both servers, with a private CA made here: the TLS tests connect with amqps:// and
 # SSL Mode=VerifyFull against it (and are refused under a CA of their own). The server
-# certificate names localhost and 127.0.0.1. Plain listeners stay for every other test.
+# certificate names localhost and 127.0.0.1. Every other test (and the bench) stays on plain
+# connections: the store URI says sslmode=disable, since Npgsql would otherwise prefer TLS.
 mkdir -p "$dir/tls"
 openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=fjord test CA" \
     -keyout "$dir/tls/ca.key" -out "$dir/tls/ca.pem" >/dev/null 2>&1
@@ -172,7 +173,7 @@ wait_amqp
 
 cat >"$dir/env" <<ENV
 FJORD_TEST_BROKER=amqp://fjord:$secret@127.0.0.1:$amqp/fjord
-FJORD_TEST_STORE=postgres://postgres@127.0.0.1:$pgport/postgres
+FJORD_TEST_STORE=postgres://postgres@127.0.0.1:$pgport/postgres?sslmode=disable
 FJORD_TEST_BROKER_TLS=amqps://fjord:$secret@localhost:$amqps/fjord
 FJORD_TEST_TLS_CA=$dir/tls/ca.pem
 FJORD_TEST_RABBIT_NODE=$node

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Fjord.Core.Jobs;
 using Fjord.Core.Ledger;
 using Fjord.Core.Queue;
+using Fjord.Core.Storage;
 using Npgsql;
 
 namespace Fjord.Storage.Postgres;
@@ -149,7 +150,7 @@ public sealed partial class PostgresJobLedger
         // Two requests with one key: the second waits on the first's row lock, then sees a live
         // key and takes the earlier id. Only an expired key is overwritten.
         await using (var insert = new NpgsqlCommand(KeySql, connection)
-            .Arg(job.Function).Arg(key).Arg(job.Id).Arg((long)KeyLifetime.TotalMilliseconds))
+            .Arg(job.Function).Arg(key).Arg(job.Id).Arg((long)IdempotencyKeys.Lifetime.TotalMilliseconds))
         {
             if (await insert.ExecuteScalarAsync(cancellationToken) is string)
                 return null;

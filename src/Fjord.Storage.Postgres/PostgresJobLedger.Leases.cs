@@ -1,6 +1,7 @@
 using Fjord.Core.Jobs;
 using Fjord.Core.Ledger;
 using Fjord.Core.Queue;
+using Fjord.Core.Storage;
 
 namespace Fjord.Storage.Postgres;
 

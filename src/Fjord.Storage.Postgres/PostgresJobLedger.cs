@@ -23,7 +23,6 @@ namespace Fjord.Storage.Postgres;
 /// </summary>
 public sealed partial class PostgresJobLedger : IJobLedger
 {
-    private static readonly TimeSpan KeyLifetime = TimeSpan.FromHours(24);
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
 
     private readonly PostgresStore _store;

@@ -1,4 +1,5 @@
 using Fjord.Core.Jobs;
+using Fjord.Core.Storage;
 
 namespace Fjord.Storage.Sqlite.Writer;
 
@@ -48,7 +49,7 @@ internal static class Reaper
 
     /// <summary>Idempotency keys older than their 24 h are dead weight; drop a bounded number per tick.</summary>
     public static void SweepIdempotencyKeys(WriteContext context) =>
-        context.Sql[SweepKeys].Set("$cutoff", context.Now - (long)EnqueueOp.KeyLifetime.TotalMilliseconds).Run();
+        context.Sql[SweepKeys].Set("$cutoff", context.Now - (long)IdempotencyKeys.Lifetime.TotalMilliseconds).Run();
 
     private static List<string> TakeBack(WriteContext context, Statement sql, string message)
     {
