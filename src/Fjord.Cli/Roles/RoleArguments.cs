@@ -14,4 +14,8 @@ internal sealed record RoleArguments(
     string? Node,
     IReadOnlySet<string>? Functions,
     string DataDir,
-    string Host = "0.0.0.0");
+    string Host = "0.0.0.0")
+{
+    /// <summary>Callback allowlist (gateway) and bundle unpack limit (both).</summary>
+    public Commands.SurfaceSettings Surface { get; init; } = Commands.SurfaceSettings.Default;
+}
