@@ -13,11 +13,13 @@ internal static class RoleCommands
         var host = new Option<string>("--host") { Description = "Address to listen on (default 0.0.0.0)", DefaultValueFactory = _ => "0.0.0.0" };
         var callbackAllow = SurfaceOptions.CallbackAllow();
         var maxBundleUnpacked = SurfaceOptions.MaxBundleUnpacked();
-        var command = new Command("gateway", "Gateway role only: HTTP intake and the API, over RabbitMQ and PostgreSQL") { broker, store, port, host, data, callbackAllow, maxBundleUnpacked };
+        var keyRate = KeyRateLimitOption();
+        var command = new Command("gateway", "Gateway role only: HTTP intake and the API, over RabbitMQ and PostgreSQL") { broker, store, port, host, data, callbackAllow, maxBundleUnpacked, keyRate };
         command.SetAction((r, ct) => GatewayRole.RunAsync(
             new RoleArguments(Broker(r, broker, console), Store(r, store, console), r.GetValue(port), null, null, console.ResolvePath(r.GetValue(data)!), r.GetValue(host)!)
             {
                 Surface = SurfaceOptions.Read(r, callbackAllow, maxBundleUnpacked),
+                KeyRateLimit = KeyRateText.Parse(r.GetValue(keyRate), "--key-rate-limit"),
             }, ct));
         return command;
     }
@@ -51,4 +53,16 @@ internal static class RoleCommands
 
     private static string Store(ParseResult result, Option<string?> option, CliConsole console) =>
         ConnectionSetting.Resolve(result.GetValue(option), option.Name, "FJORD_STORE", console.GetEnvironment);
+
+    /// <summary>`--key-rate-limit` of `fjord up` and `fjord gateway`: the limit of keys created without one. Off by default.</summary>
+    internal static Option<string?> KeyRateLimitOption()
+    {
+        var option = new Option<string?>("--key-rate-limit") { Description = "Rate limit per gateway for API keys that have none: " + KeyRateText.Help + " (default: none)" };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } text && !KeyRateText.TryParse(text, out _))
+                r.AddError($"--key-rate-limit '{text}' is not a rate: {KeyRateText.Help}");
+        });
+        return option;
+    }
 }
