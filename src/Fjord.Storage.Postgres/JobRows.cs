@@ -1,4 +1,5 @@
 using Fjord.Core.Jobs;
+using Fjord.Core.Storage;
 using Npgsql;
 
 namespace Fjord.Storage.Postgres;

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Fjord.Core.Jobs;
+using Fjord.Core.Ledger;
 using Fjord.Core.Queue;
+using Fjord.Core.Storage;
 using Npgsql;
 
 namespace Fjord.Storage.Postgres;
@@ -66,7 +68,7 @@ public sealed partial class PostgresJobLedger
     /// <summary>A key and the job it names commit in one transaction, so they run alone.</summary>
     private async Task<LedgerEnqueue> EnqueueKeyedAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken)
     {
-        var claim = NewClaim();
+        var claim = OutboxClaims.New();
         var results = new EnqueuedJob[jobs.Count];
         await using var connection = await Db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -94,7 +96,7 @@ public sealed partial class PostgresJobLedger
     /// <summary>One batch of <see cref="_inserts"/>: every caller's jobs in one statement, under one outbox claim.</summary>
     private async Task<IReadOnlyList<(long Claim, IReadOnlyList<OutboxItem> Publish)>> InsertBatchAsync(IReadOnlyList<IReadOnlyList<NewJob>> batch)
     {
-        var claim = NewClaim();
+        var claim = OutboxClaims.New();
         var all = batch.Count == 1 ? batch[0] : batch.SelectMany(jobs => jobs).ToList();
         HashSet<string> due;
         await using (var connection = await Db.OpenConnectionAsync())
@@ -148,7 +150,7 @@ public sealed partial class PostgresJobLedger
         // Two requests with one key: the second waits on the first's row lock, then sees a live
         // key and takes the earlier id. Only an expired key is overwritten.
         await using (var insert = new NpgsqlCommand(KeySql, connection)
-            .Arg(job.Function).Arg(key).Arg(job.Id).Arg((long)KeyLifetime.TotalMilliseconds))
+            .Arg(job.Function).Arg(key).Arg(job.Id).Arg((long)IdempotencyKeys.Lifetime.TotalMilliseconds))
         {
             if (await insert.ExecuteScalarAsync(cancellationToken) is string)
                 return null;

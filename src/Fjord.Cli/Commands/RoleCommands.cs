@@ -16,7 +16,7 @@ internal static class RoleCommands
         var keyRate = KeyRateLimitOption();
         var command = new Command("gateway", "Gateway role only: HTTP intake and the API, over RabbitMQ and PostgreSQL") { broker, store, port, host, data, callbackAllow, maxBundleUnpacked, keyRate };
         command.SetAction((r, ct) => GatewayRole.RunAsync(
-            new RoleArguments(Required(r, broker), Required(r, store), r.GetValue(port), null, null, console.ResolvePath(r.GetValue(data)!), r.GetValue(host)!)
+            new RoleArguments(Broker(r, broker, console), Store(r, store, console), r.GetValue(port), null, null, console.ResolvePath(r.GetValue(data)!), r.GetValue(host)!)
             {
                 Surface = SurfaceOptions.Read(r, callbackAllow, maxBundleUnpacked),
                 KeyRateLimit = KeyRateText.Parse(r.GetValue(keyRate), "--key-rate-limit"),
@@ -35,7 +35,7 @@ internal static class RoleCommands
         {
             var only = r.GetValue(functions)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
             return WorkerRole.RunAsync(
-                new RoleArguments(Required(r, broker), Required(r, store), 0, r.GetValue(node), only is { Count: > 0 } ? only : null, console.ResolvePath(r.GetValue(data)!))
+                new RoleArguments(Broker(r, broker, console), Store(r, store, console), 0, r.GetValue(node), only is { Count: > 0 } ? only : null, console.ResolvePath(r.GetValue(data)!))
                 {
                     Surface = SurfaceOptions.Read(r, null, maxBundleUnpacked),
                 }, ct);
@@ -44,9 +44,15 @@ internal static class RoleCommands
     }
 
     private static (Option<string?> Broker, Option<string?> Store, Option<string> Data) Common() => (
-        new Option<string?>("--broker") { Description = "RabbitMQ URI: amqp://user:pass@host:5672/vhost" },
-        new Option<string?>("--store") { Description = "PostgreSQL: postgres://user:pass@host:5432/db or Host=…;Username=…" },
+        new Option<string?>("--broker") { Description = "RabbitMQ URI: amqp[s]://user:pass@host:5672/vhost (better: $FJORD_BROKER or $FJORD_BROKER_FILE, not shown by ps)" },
+        new Option<string?>("--store") { Description = "PostgreSQL: postgres://user:pass@host:5432/db or Host=…;Username=… (better: $FJORD_STORE or $FJORD_STORE_FILE)" },
         new Option<string>("--data") { Description = $"Local folder for the admin key, bundles and temp files (default {Defaults.DataDir})", DefaultValueFactory = _ => Defaults.DataDir });
+
+    private static string Broker(ParseResult result, Option<string?> option, CliConsole console) =>
+        ConnectionSetting.Resolve(result.GetValue(option), option.Name, "FJORD_BROKER", console.GetEnvironment);
+
+    private static string Store(ParseResult result, Option<string?> option, CliConsole console) =>
+        ConnectionSetting.Resolve(result.GetValue(option), option.Name, "FJORD_STORE", console.GetEnvironment);
 
     /// <summary>`--key-rate-limit` of `fjord up` and `fjord gateway`: the limit of keys created without one. Off by default.</summary>
     internal static Option<string?> KeyRateLimitOption()
@@ -59,7 +65,4 @@ internal static class RoleCommands
         });
         return option;
     }
-
-    private static string Required(ParseResult result, Option<string?> option) =>
-        result.GetValue(option) is { Length: > 0 } value ? value : throw CliException.Usage($"{option.Name} is required");
 }

@@ -1,3 +1,4 @@
+using Fjord.Core;
 using Fjord.Core.Secrets;
 using Fjord.Core.Storage;
 using Fjord.Gateway;
@@ -34,9 +35,13 @@ internal static class UpCommand
             .AddFilter("Microsoft", LogLevel.Warning)
             .AddFilter("System", LogLevel.Warning));
 
+        // One clock for the store, the worker and the gateway, immune to steps of the wall clock
+        // (see SteadyClock): a step must neither expire running leases nor strand retries.
+        var time = new SteadyClock(TimeProvider.System);
         await using var store = await SqliteStore.OpenAsync(
             new SqliteStoreOptions
             {
+                Time = time,
                 Path = Path.Combine(dataDir, "fjord.db"),
                 Node = node,
                 LoggerFactory = loggerFactory,
@@ -61,8 +66,10 @@ internal static class UpCommand
 
         var builder = GatewayHost.CreateBuilder<SqliteStore>(loggerFactory, args.Host, args.Port, store, store);
         builder.Services.AddSingleton<IReadinessSource>(new SandboxReadiness(sandbox));
+        builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddSingleton(new WorkerOptions
         {
+            Time = time,
             Node = node,
             BundleDir = Path.Combine(dataDir, "bundles"),
             MaxBundleUnpackedBytes = surface.MaxBundleUnpackedBytes,

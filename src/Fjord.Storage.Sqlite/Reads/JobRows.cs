@@ -1,4 +1,5 @@
 using Fjord.Core.Jobs;
+using Fjord.Core.Storage;
 using Fjord.Storage.Sqlite.Writer;
 using Microsoft.Data.Sqlite;
 

@@ -1,5 +1,6 @@
 using Fjord.Core.Jobs;
 using Fjord.Core.Queue;
+using Fjord.Core.Storage;
 
 namespace Fjord.Storage.Sqlite.Writer;
 
