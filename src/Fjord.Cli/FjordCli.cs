@@ -19,6 +19,7 @@ internal static class FjordCli
         root.Subcommands.Add(JobsCommand.Build(console));
         root.Subcommands.Add(LogsCommand.Build(console));
         root.Subcommands.Add(TopCommand.Build(console));
+        root.Subcommands.Add(NodesCommand.Build(console));
         root.Subcommands.Add(RoleCommands.Gateway(console));
         root.Subcommands.Add(RoleCommands.Worker(console));
         foreach (var command in NotYetAvailable.Build())

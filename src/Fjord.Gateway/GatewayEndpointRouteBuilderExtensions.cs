@@ -35,6 +35,7 @@ public static class GatewayEndpointRouteBuilderExtensions
         var health = sp.GetRequiredService<HealthEndpoints>();
         var metrics = sp.GetRequiredService<MetricsEndpoints>();
         var deadLetters = sp.GetRequiredService<DeadLetterEndpoints>();
+        var nodes = sp.GetRequiredService<NodeEndpoints>();
 
         app.MapPost("/v1/functions/{name}/jobs", (RequestDelegate)intake.AcceptAsync);
         app.MapPost("/v1/functions/{name}/jobs:batch", (RequestDelegate)intake.AcceptBatchAsync);
@@ -58,6 +59,7 @@ public static class GatewayEndpointRouteBuilderExtensions
         app.MapPost("/v1/jobs:purge", (RequestDelegate)deadLetters.PurgeAsync);
 
         app.MapGet("/v1/queues", (RequestDelegate)queues.ListAsync);
+        app.MapGet("/v1/nodes", (RequestDelegate)nodes.ListAsync);
         app.MapGet("/healthz", (RequestDelegate)HealthEndpoints.LiveAsync);
         app.MapGet("/readyz", (RequestDelegate)health.ReadyAsync);
         app.MapGet("/metrics", (RequestDelegate)metrics.ScrapeAsync);

@@ -1,3 +1,4 @@
+using Fjord.Core.Nodes;
 using Fjord.Core.Storage;
 using Fjord.Gateway.Auth;
 using Fjord.Gateway.Callbacks;
@@ -29,7 +30,10 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(sp => new FunctionDeployer(
             sp.GetRequiredService<IFunctionStore>(), sp.GetRequiredService<FunctionCache>(), sp.GetRequiredService<ILogger<FunctionDeployer>>()));
         services.AddSingleton(sp => new FunctionViews(sp.GetService<IWorkerStatus>()));
-        services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<IJobMonitor>(), sp.GetService<IWorkerStatus>()));
+        services.AddSingleton(sp => new GatewayMetrics(
+            sp.GetRequiredService<IJobMonitor>(), sp.GetService<IWorkerStatus>(), NodesOf(sp), sp.GetService<Prometheus.CollectorRegistry>()));
+        services.AddSingleton(sp => new LiveWorkers(NodesOf(sp), sp.GetService<IWorkerStatus>()));
+        services.AddSingleton(sp => new NodeEndpoints(NodesOf(sp)));
         services.AddSingleton<KeyAuthentication>();
         services.AddSingleton<Problems.ErrorBoundary>();
         services.AddSingleton<Problems.RequestGuard>();
@@ -55,4 +59,7 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<ILogger<CallbackDispatcher>>()));
         return services;
     }
+
+    /// <summary>The heartbeats: registered on their own, or the job store when it keeps them (SQLite, PostgreSQL).</summary>
+    private static INodeStore? NodesOf(IServiceProvider sp) => sp.GetService<INodeStore>() ?? sp.GetService<IJobStore>() as INodeStore;
 }

@@ -39,5 +39,8 @@ public sealed record RuntimeOptions
 
     public ILogger Logger { get; init; } = NullLogger.Instance;
 
+    /// <summary>Hears how long each warm process took from start to ready (handler loaded), per function.</summary>
+    public Action<string, TimeSpan>? ColdStart { get; init; }
+
     internal Sandbox ResolvedHost => Host ?? Fjord.Runtime.Sandbox.Host;
 }

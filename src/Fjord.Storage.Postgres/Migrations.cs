@@ -167,6 +167,15 @@ internal static class Migrations
             END IF;
         END $$;
         """,
+        """
+        -- Heartbeats: one row per Fjord process, replaced every beat (Fjord.Core.Nodes), stamped
+        -- with the database clock. The report is JSON so new host figures need no schema step.
+        CREATE TABLE IF NOT EXISTS nodes (
+            id text PRIMARY KEY,
+            last_seen bigint NOT NULL,
+            report text NOT NULL
+        );
+        """,
     ];
 
     public static int Latest => Steps.Length;

@@ -132,6 +132,14 @@ internal static class Schema
         );
         CREATE INDEX IF NOT EXISTS callback_tries_job ON callback_tries(job_id);
 
+        -- Heartbeats: one row per Fjord process, replaced every beat (Fjord.Core.Nodes); the
+        -- report is JSON so new host figures need no schema step.
+        CREATE TABLE IF NOT EXISTS nodes (
+            id TEXT NOT NULL PRIMARY KEY,
+            last_seen INTEGER NOT NULL,
+            report TEXT NOT NULL
+        );
+
         CREATE TABLE IF NOT EXISTS meta (
             key TEXT NOT NULL PRIMARY KEY,
             value INTEGER NOT NULL

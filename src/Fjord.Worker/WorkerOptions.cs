@@ -31,4 +31,7 @@ public sealed record WorkerOptions
     public TimeSpan DrainGrace { get; init; } = TimeSpan.FromSeconds(10);
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the latency histograms are observed; null observes nothing.</summary>
+    public Metrics.JobMetrics? Metrics { get; init; }
 }

@@ -32,6 +32,7 @@ internal static class GatewayRole
         await using var app = builder.Build();
         app.MapFjordGateway();
         await app.StartAsync(cancellationToken);
+        await using var heartbeat = NodeReporting.Start(services.Store, Up.NodeName.Default(), "gateway", dataDir, null, loggerFactory);
 
         if (adminKey.Created && adminKey.FilePath is { } keyFile)
             Console.Out.WriteLine($"admin key written to {keyFile} (shown once: {adminKey.Secret})");

@@ -3,6 +3,7 @@ using Fjord.Core.Queue;
 using Fjord.Core.Storage;
 using Fjord.Runtime;
 using Fjord.Worker;
+using Fjord.Worker.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -26,12 +27,15 @@ internal static class WorkerRole
         using var loggerFactory = RoleServices.CreateLoggerFactory();
         await using var services = await RoleServices.OpenAsync(args, $"fjord-worker@{node}", loggerFactory, cancellationToken);
 
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var jobMetrics = new JobMetrics(registry);
         var sandbox = Sandbox.Detect();
         var runtimeOptions = new RuntimeOptions
         {
             Host = sandbox,
             TempRoot = Path.Combine(dataDir, "tmp"),
             Logger = loggerFactory.CreateLogger("Fjord.Runtime"),
+            ColdStart = jobMetrics.ColdStart,
         };
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
@@ -47,6 +51,7 @@ internal static class WorkerRole
             Functions = args.Functions,
             RenewInterval = Tuning.LeaseDuration / 3,
             DrainGrace = Tuning.DrainGrace,
+            Metrics = jobMetrics,
         });
         builder.Services.AddSingleton<WorkerHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerHost>());
@@ -55,6 +60,10 @@ internal static class WorkerRole
         if (sandbox.Status.Warning is { } warning)
             loggerFactory.CreateLogger("fjord").LogWarning("Function processes are not fully contained: {Reason}", warning);
         await host.StartAsync(cancellationToken);
+        await using var heartbeat = NodeReporting.Start(services.Store, node, "worker", dataDir, host.Services.GetRequiredService<WorkerHost>(), loggerFactory);
+        await using var metrics = args.MetricsPort is { } metricsPort
+            ? await WorkerMetricsServer.StartAsync(args.MetricsHost, metricsPort, registry, heartbeat, loggerFactory, cancellationToken)
+            : null;
         var only = args.Functions is { Count: > 0 } set ? string.Join(",", set) : "all functions";
         Console.Out.WriteLine($"fjord worker {node} is up ({only})");
 

@@ -4,6 +4,7 @@ using Fjord.Gateway.Functions;
 using Fjord.Runtime;
 using Fjord.Storage.Sqlite;
 using Fjord.Worker;
+using Fjord.Worker.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -43,12 +44,16 @@ internal static class UpCommand
             },
             cancellationToken);
 
+        // One registry for the gateway's /metrics and the worker's latency histograms.
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var jobMetrics = new JobMetrics(registry);
         var sandbox = Sandbox.Detect();
         var runtimeOptions = new RuntimeOptions
         {
             Host = sandbox,
             TempRoot = Path.Combine(dataDir, "tmp"),
             Logger = loggerFactory.CreateLogger("Fjord.Runtime"),
+            ColdStart = jobMetrics.ColdStart,
         };
 
         var gatewayOptions = GatewayHost.Options(dataDir);
@@ -63,7 +68,9 @@ internal static class UpCommand
             CreateRunner = (spec, folder) => RunnerFactory.Create(spec, folder, runtimeOptions),
             RenewInterval = Tuning.LeaseDuration / 3,
             DrainGrace = Tuning.DrainGrace,
+            Metrics = jobMetrics,
         });
+        builder.Services.AddSingleton(registry);
         builder.Services.AddSingleton<WorkerHost>();
         builder.Services.AddSingleton<IWorkerStatus>(sp => sp.GetRequiredService<WorkerHost>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerHost>());
@@ -77,6 +84,7 @@ internal static class UpCommand
             UpLog.SandboxUnavailable(logger, warning);
 
         await app.StartAsync(cancellationToken);
+        await using var heartbeat = Roles.NodeReporting.Start(store, node, "up", dataDir, app.Services.GetRequiredService<WorkerHost>(), loggerFactory);
         var url = $"http://{args.Host}:{args.Port}";
         if (adminKey.Created && adminKey.FilePath is { } keyFile)
             Console.Out.WriteLine($"admin key written to {keyFile} (shown once: {adminKey.Secret})");

@@ -19,6 +19,9 @@ internal sealed class JobView
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public DateTimeOffset? StartedAt { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public DateTimeOffset? FinishedAt { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public long? DurationMs { get; init; }
+
+    /// <summary>The latest attempt's wait in the queue: from due (run_at) to started; null before it started.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public long? QueueWaitMs { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public ErrorView? Error { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public long? ResultSize { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? ResultContentType { get; init; }
@@ -48,6 +51,7 @@ internal sealed class JobView
             StartedAt = job.StartedAt,
             FinishedAt = job.FinishedAt,
             DurationMs = job.DurationMs,
+            QueueWaitMs = job.StartedAt is { } started && job.RunAt is { } due && started >= due ? (long)(started - due).TotalMilliseconds : null,
             Error = ErrorView.From(job.Error),
             ResultSize = job.ResultSize,
             ResultContentType = job.ResultContentType,
