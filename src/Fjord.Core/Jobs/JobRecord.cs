@@ -23,6 +23,13 @@ public sealed record JobRecord
     public IReadOnlyList<CallbackRecord> Callbacks { get; init; } = [];
 
     public long? DurationMs => StartedAt is { } s && FinishedAt is { } f ? (long)(f - s).TotalMilliseconds : null;
+
+    /// <summary>The latest attempt's wait in the queue, from due (run_at) to started; null while the job waits or if it never started.</summary>
+    public long? QueueWaitMs { get; init; }
+
+    /// <summary>For the stores' row readers: run_at keeps the latest attempt's due time until the job waits again.</summary>
+    public static long? QueueWait(JobStatus status, long runAtMs, long? startedAtMs) =>
+        status is JobStatus.Queued or JobStatus.Scheduled || startedAtMs is not { } started || started < runAtMs ? null : started - runAtMs;
 }
 
 /// <summary>One run of a job: when, where, and how it ended.</summary>

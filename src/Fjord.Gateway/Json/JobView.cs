@@ -51,7 +51,7 @@ internal sealed class JobView
             StartedAt = job.StartedAt,
             FinishedAt = job.FinishedAt,
             DurationMs = job.DurationMs,
-            QueueWaitMs = job.StartedAt is { } started && job.RunAt is { } due && started >= due ? (long)(started - due).TotalMilliseconds : null,
+            QueueWaitMs = job.QueueWaitMs,
             Error = ErrorView.From(job.Error),
             ResultSize = job.ResultSize,
             ResultContentType = job.ResultContentType,

@@ -28,6 +28,7 @@ internal static class JobRows
             CreatedAt = UnixMs.To(reader.GetInt64(5)),
             RunAt = status is JobStatus.Queued or JobStatus.Scheduled ? UnixMs.To(reader.GetInt64(6)) : null,
             StartedAt = Time(reader, 7),
+            QueueWaitMs = JobRecord.QueueWait(status, reader.GetInt64(6), reader.IsDBNull(7) ? null : reader.GetInt64(7)),
             FinishedAt = Time(reader, 8),
             Node = Text(reader, 9),
             CallbackUrl = Text(reader, 10),
