@@ -41,6 +41,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<InvokeEndpoints>();
         services.AddSingleton<FunctionEndpoints>();
         services.AddSingleton<BundleEndpoints>();
+        services.AddSingleton(sp => new JobLogs(sp.GetRequiredService<IJobStore>(), sp.GetService<Fjord.Core.Jobs.LiveLogs>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<JobEndpoints>();
         services.AddSingleton<JobListEndpoints>();
         services.AddSingleton<QueueEndpoints>();

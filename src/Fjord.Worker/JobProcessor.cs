@@ -52,13 +52,14 @@ internal sealed partial class JobProcessor(WorkerOptions options, ILogger logger
         var metrics = options.Metrics?.For(job.Function);
         metrics?.QueueWait.Observe(Math.Max(0, (job.StartedAt - (job.ReadyAt ?? job.CreatedAt)).TotalSeconds));
         var runStart = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var live = options.LiveLogs?.Open(job.Id, job.Attempt);
 
         // 3. Run. The runner enforces the function's timeout itself and kills the whole tree.
         RunResult result;
         try
         {
             result = await runner.RunAsync(
-                new RunRequest(job.Id, job.Function, job.Attempt, job.Payload, job.ContentType),
+                new RunRequest(job.Id, job.Function, job.Attempt, job.Payload, job.ContentType) { Tap = live is null ? null : live.Write },
                 attemptToken.Token);
         }
         catch (OperationCanceledException) when (lease.Canceled.IsCancellationRequested)

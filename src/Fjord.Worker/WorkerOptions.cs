@@ -34,4 +34,7 @@ public sealed record WorkerOptions
 
     /// <summary>Where the latency histograms are observed; null observes nothing.</summary>
     public Metrics.JobMetrics? Metrics { get; init; }
+
+    /// <summary>Where running attempts' logs are published as written (`logs -f`); null publishes nothing.</summary>
+    public Fjord.Core.Jobs.LiveLogs? LiveLogs { get; init; }
 }

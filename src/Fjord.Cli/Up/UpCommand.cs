@@ -47,6 +47,8 @@ internal static class UpCommand
         // One registry for the gateway's /metrics and the worker's latency histograms.
         var registry = Prometheus.Metrics.NewCustomRegistry();
         var jobMetrics = new JobMetrics(registry);
+        // Running attempts' logs as written, for `logs -f` (the gateway and the workers share this process).
+        var liveLogs = new Fjord.Core.Jobs.LiveLogs();
         var sandbox = Sandbox.Detect();
         var runtimeOptions = new RuntimeOptions
         {
@@ -69,8 +71,10 @@ internal static class UpCommand
             RenewInterval = Tuning.LeaseDuration / 3,
             DrainGrace = Tuning.DrainGrace,
             Metrics = jobMetrics,
+            LiveLogs = liveLogs,
         });
         builder.Services.AddSingleton(registry);
+        builder.Services.AddSingleton(liveLogs);
         builder.Services.AddSingleton<WorkerHost>();
         builder.Services.AddSingleton<IWorkerStatus>(sp => sp.GetRequiredService<WorkerHost>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerHost>());
