@@ -21,6 +21,11 @@ public sealed record RunRequest(string JobId, string Function, int Attempt, Read
 {
     /// <summary>Hears the attempt's log lines as the process writes them (`logs -f`); the full log still comes back in <see cref="RunResult.Log"/>.</summary>
     public LogTap? Tap { get; init; }
+
+    /// <summary>The attempt's W3C trace context: TRACEPARENT/TRACESTATE for exec, context.traceparent in the shims.</summary>
+    public string? TraceParent { get; init; }
+
+    public string? TraceState { get; init; }
 }
 
 /// <summary>Receives raw stderr bytes of a running attempt, whole lines at a time for warm processes. Called on the pump's thread: must not block.</summary>

@@ -175,6 +175,9 @@ internal static class Migrations
             last_seen bigint NOT NULL,
             report text NOT NULL
         );
+
+        -- The job's W3C trace context from intake (Fjord.Core.Jobs.TraceContext).
+        ALTER TABLE jobs ADD COLUMN IF NOT EXISTS trace text;
         """,
     ];
 

@@ -24,9 +24,9 @@ public sealed partial class PostgresJobLedger
                 lease_expires = fjord_now_ms() + $4, node = $3, started_at = fjord_now_ms()
             WHERE id = ANY($1::text[]) AND status + 0 IN (0, 1) AND run_at <= fjord_now_ms()
                 AND coalesce(requeued_at, created_at) >= ($2::bigint[])[array_position($1::text[], id)]
-            RETURNING id, function, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload, started_at, run_at),
+            RETURNING id, function, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload, started_at, run_at, trace),
         o AS (DELETE FROM outbox WHERE job_id = ANY($1::text[]) AND job_id IN (SELECT id FROM j))
-        SELECT id, function, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload, started_at, run_at FROM j, no_flush
+        SELECT id, function, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload, started_at, run_at, trace FROM j, no_flush
         """;
 
     private static readonly string ExpireSql = $"""
@@ -90,6 +90,7 @@ public sealed partial class PostgresJobLedger
                     Payload = reader.GetFieldValue<byte[]>(9),
                     StartedAt = UnixMs.To(reader.GetInt64(10)),
                     ReadyAt = UnixMs.To(reader.GetInt64(11)),
+                    Trace = reader.IsDBNull(12) ? null : reader.GetString(12),
                 };
                 claimed[job.Id] = job;
             }

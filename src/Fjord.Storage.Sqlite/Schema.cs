@@ -35,6 +35,7 @@ internal static class Schema
             error_exit_code INTEGER,
             result_content_type TEXT,
             requeued_at INTEGER,
+            trace TEXT,
             payload BLOB NOT NULL,
             result BLOB
         );
@@ -187,9 +188,13 @@ internal static class Schema
     /// retried the job by hand; maxAge counts from it, so a retried expired job can run.
     /// </summary>
     private static string AddedColumns(SqliteConnection connection) =>
-        Scalar(connection, "SELECT count(*) FROM pragma_table_info('jobs') WHERE name = 'requeued_at'") == 0
+        Added(connection, "requeued_at", "INTEGER") + Added(connection, "trace", "TEXT");
+
+    /// <summary>trace: the job's W3C trace context from intake (Fjord.Core.Jobs.TraceContext).</summary>
+    private static string Added(SqliteConnection connection, string column, string type) =>
+        Scalar(connection, $"SELECT count(*) FROM pragma_table_info('jobs') WHERE name = '{column}'") == 0
             && Scalar(connection, "SELECT count(*) FROM pragma_table_info('jobs')") > 0
-            ? "ALTER TABLE jobs ADD COLUMN requeued_at INTEGER;"
+            ? $"ALTER TABLE jobs ADD COLUMN {column} {type};"
             : "";
 
     /// <summary>Readers share pooled read-only connections; WAL lets them run beside the writer.</summary>

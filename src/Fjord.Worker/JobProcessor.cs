@@ -53,13 +53,19 @@ internal sealed partial class JobProcessor(WorkerOptions options, ILogger logger
         metrics?.QueueWait.Observe(Math.Max(0, (job.StartedAt - (job.ReadyAt ?? job.CreatedAt)).TotalSeconds));
         var runStart = System.Diagnostics.Stopwatch.GetTimestamp();
         using var live = options.LiveLogs?.Open(job.Id, job.Attempt);
+        using var span = AttemptTrace.Start(job, options.Node);
 
         // 3. Run. The runner enforces the function's timeout itself and kills the whole tree.
         RunResult result;
         try
         {
             result = await runner.RunAsync(
-                new RunRequest(job.Id, job.Function, job.Attempt, job.Payload, job.ContentType) { Tap = live is null ? null : live.Write },
+                new RunRequest(job.Id, job.Function, job.Attempt, job.Payload, job.ContentType)
+                {
+                    Tap = live is null ? null : live.Write,
+                    TraceParent = span.TraceParent,
+                    TraceState = span.TraceState,
+                },
                 attemptToken.Token);
         }
         catch (OperationCanceledException) when (lease.Canceled.IsCancellationRequested)
@@ -118,6 +124,7 @@ internal sealed partial class JobProcessor(WorkerOptions options, ILogger logger
             }
         }
 
+        span.Outcome(result.Error, recorded);
         if (recorded && metrics is not null && (result.Succeeded || job.Attempt >= job.MaxAttempts))
         {
             metrics.EndToEnd.Observe(Math.Max(0, (now - job.CreatedAt).TotalSeconds));

@@ -18,6 +18,8 @@ internal static class GatewayRole
         var dataDir = Path.GetFullPath(args.DataDir);
         Directory.CreateDirectory(dataDir);
         using var loggerFactory = RoleServices.CreateLoggerFactory();
+        var node = Up.NodeName.Default();
+        using var tracing = Tracing.StartIfConfigured("gateway", node);
         await using var services = await RoleServices.OpenAsync(args, $"fjord-gateway@{Environment.MachineName}", loggerFactory, cancellationToken);
 
         var gatewayOptions = GatewayHost.Options(dataDir);
@@ -32,7 +34,7 @@ internal static class GatewayRole
         await using var app = builder.Build();
         app.MapFjordGateway();
         await app.StartAsync(cancellationToken);
-        await using var heartbeat = NodeReporting.Start(services.Store, Up.NodeName.Default(), "gateway", dataDir, null, loggerFactory);
+        await using var heartbeat = NodeReporting.Start(services.Store, node, "gateway", dataDir, null, loggerFactory);
 
         if (adminKey.Created && adminKey.FilePath is { } keyFile)
             Console.Out.WriteLine($"admin key written to {keyFile} (shown once: {adminKey.Secret})");

@@ -24,6 +24,7 @@ internal static class WorkerRole
         var dataDir = Path.GetFullPath(args.DataDir);
         Directory.CreateDirectory(dataDir);
         var node = string.IsNullOrWhiteSpace(args.Node) ? NodeName.Default() : args.Node;
+        using var tracing = Tracing.StartIfConfigured("worker", node);
         using var loggerFactory = RoleServices.CreateLoggerFactory();
         await using var services = await RoleServices.OpenAsync(args, $"fjord-worker@{node}", loggerFactory, cancellationToken);
 

@@ -27,6 +27,7 @@ internal static class UpCommand
         var dataDir = Path.GetFullPath(args.DataDir);
         Directory.CreateDirectory(dataDir);
         var node = NodeName.Default();
+        using var tracing = Roles.Tracing.StartIfConfigured("up", node);
 
         using var loggerFactory = LoggerFactory.Create(b => b
             .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })

@@ -17,6 +17,9 @@ public sealed record JobRecord
     public string? ResultContentType { get; init; }
     public string? Node { get; init; }
     public string? CallbackUrl { get; init; }
+
+    /// <summary>The job's stored trace context (<see cref="TraceContext.Pack"/>); null for jobs stored before tracing.</summary>
+    public string? Trace { get; init; }
     public IReadOnlyList<AttemptRecord> Attempts { get; init; } = [];
 
     /// <summary>Delivery tries of the job's callback, oldest first (empty without X-Callback-Url, or before the job ended).</summary>

@@ -52,4 +52,7 @@ public sealed record LeasedJob
     public required long LeaseToken { get; init; }
     public string? CallbackUrl { get; init; }
     public bool Sync { get; init; }
+
+    /// <summary>The job's trace context from intake (<see cref="Jobs.TraceContext.Pack"/>), for the attempt's span and the function's TRACEPARENT.</summary>
+    public string? Trace { get; init; }
 }

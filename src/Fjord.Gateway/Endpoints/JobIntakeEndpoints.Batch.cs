@@ -54,6 +54,7 @@ internal sealed partial class JobIntakeEndpoints
         }
 
         var scheduled = headers.IsScheduled(now);
+        using var trace = IntakeTrace.Start(context, name);
         var jobs = new NewJob[payloads.Count];
         for (var i = 0; i < jobs.Length; i++)
         {
@@ -67,6 +68,7 @@ internal sealed partial class JobIntakeEndpoints
                 CreatedAt = now,
                 RunAt = scheduled ? headers.RunAt : null,
                 CallbackUrl = headers.CallbackUrl,
+                Trace = trace.Packed,
             };
         }
 

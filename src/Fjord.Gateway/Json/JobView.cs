@@ -26,6 +26,9 @@ internal sealed class JobView
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public long? ResultSize { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? ResultContentType { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Node { get; init; }
+
+    /// <summary>The W3C trace id the job belongs to (the caller's traceparent, or the trace intake started).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? TraceId { get; init; }
     public required IReadOnlyList<AttemptView> Attempts { get; init; }
 
     /// <summary>Delivery tries of the job's callback (only on <c>GET /v1/jobs/{id}</c>; empty in listings).</summary>
@@ -56,6 +59,7 @@ internal sealed class JobView
             ResultSize = job.ResultSize,
             ResultContentType = job.ResultContentType,
             Node = job.Node,
+            TraceId = TraceContext.TraceId(job.Trace),
             Attempts = attempts,
             Callbacks = callbacks,
         };

@@ -114,6 +114,8 @@ internal sealed class ShimSession : IAsyncDisposable
             ["attempt"] = request.Attempt,
             ["contentType"] = request.ContentType,
             ["maxSize"] = _options.MaxOutputBytes,
+            ["traceparent"] = request.TraceParent,
+            ["tracestate"] = request.TraceState,
         };
         ShimFrame? frame;
         try
