@@ -19,6 +19,15 @@ public sealed record QueueStats(string Name, long Ready, long Scheduled, long Ru
     public long OldestReadyAgeMs { get; init; }
 
     public IReadOnlyDictionary<string, long> RunningByNode { get; init; } = new Dictionary<string, long>();
+
+    // Value equality over the map's contents too (a record compares a dictionary by reference).
+    public bool Equals(QueueStats? other) =>
+        other is not null && Name == other.Name && Ready == other.Ready && Scheduled == other.Scheduled && Running == other.Running
+        && Succeeded == other.Succeeded && Failed == other.Failed && Paused == other.Paused && OldestReadyAgeMs == other.OldestReadyAgeMs
+        && RunningByNode.Count == other.RunningByNode.Count
+        && RunningByNode.All(kv => other.RunningByNode.TryGetValue(kv.Key, out var n) && n == kv.Value);
+
+    public override int GetHashCode() => HashCode.Combine(Name, Ready, Scheduled, Running, Succeeded, Failed, Paused, OldestReadyAgeMs);
 }
 
 /// <summary>Shared by the stores' monitor queries: running rows arrive one per (function, node).</summary>
