@@ -25,10 +25,14 @@ public static class GatewayServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<KeyStates>();
         services.AddSingleton<KeyCache>();
+        services.AddSingleton<KeyMetrics>();
+        services.AddSingleton<KeyEndpoints>();
+        services.AddHostedService<KeyUseFlusher>();
         services.AddSingleton<FunctionCache>();
         services.AddSingleton(sp => new FunctionDeployer(
-            sp.GetRequiredService<IFunctionStore>(), sp.GetRequiredService<FunctionCache>(), sp.GetRequiredService<ILogger<FunctionDeployer>>()));
+            sp.GetRequiredService<IFunctionStore>(), sp.GetRequiredService<FunctionCache>(), sp.GetRequiredService<ILogger<FunctionDeployer>>(), options.MaxBundleUnpackedBytes));
         services.AddSingleton(sp => new FunctionViews(sp.GetService<IWorkerStatus>()));
         services.AddSingleton(sp => new GatewayMetrics(
             sp.GetRequiredService<IJobMonitor>(), sp.GetService<IWorkerStatus>(), NodesOf(sp), sp.GetService<Prometheus.CollectorRegistry>()));
@@ -37,6 +41,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<KeyAuthentication>();
         services.AddSingleton<Problems.ErrorBoundary>();
         services.AddSingleton<Problems.RequestGuard>();
+        services.AddSingleton(new CallbackTargets(options.Callbacks));
         services.AddSingleton<JobIntakeEndpoints>();
         services.AddSingleton<InvokeEndpoints>();
         services.AddSingleton<FunctionEndpoints>();
@@ -55,6 +60,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddHostedService(sp => new CallbackDispatcher(
             sp.GetService<ICallbackOutbox>() ?? sp.GetService<IJobStore>() as ICallbackOutbox,
             sp.GetRequiredService<IJobStore>(),
+            sp.GetRequiredService<CallbackTargets>(),
             options,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<CallbackDispatcher>>()));

@@ -40,11 +40,21 @@ internal sealed class Cluster : IAsyncDisposable
         cluster.StoreConnection = new NpgsqlConnectionStringBuilder(admin) { Database = cluster._database }.ConnectionString;
         var port = FreePort();
         cluster.Gateway = await cluster.StartNodeAsync("gateway", new Dictionary<string, string> { ["FJORD_ADMIN_KEY"] = AdminKey },
-            "gateway", "--broker", brokerUri, "--store", cluster.StoreConnection, "--host", "127.0.0.1",
+            "gateway", "--broker", brokerUri, "--store", cluster.StoreConnection, "--host", "127.0.0.1", "--callback-allow", "127.0.0.1",
             "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         cluster.Http.BaseAddress = new Uri($"http://127.0.0.1:{port}");
         cluster.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
         return cluster;
+    }
+
+    /// <summary>Another gateway process on the same broker and store (its own port); returns its URL.</summary>
+    public async Task<Uri> StartAnotherGatewayAsync(string name, string brokerUri)
+    {
+        var port = FreePort();
+        await StartNodeAsync(name, new Dictionary<string, string>(),
+            "gateway", "--broker", brokerUri, "--store", StoreConnection, "--host", "127.0.0.1",
+            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return new Uri($"http://127.0.0.1:{port}");
     }
 
     public Task<NodeProcess> StartWorkerAsync(string node, string brokerUri, IReadOnlyDictionary<string, string>? env = null, params string[] extraArgs) =>

@@ -16,13 +16,13 @@ internal static class GatewayRole
     {
         ArgumentNullException.ThrowIfNull(args);
         var dataDir = Path.GetFullPath(args.DataDir);
-        Directory.CreateDirectory(dataDir);
+        PrivateFiles.CreateFolder(dataDir);
         using var loggerFactory = RoleServices.CreateLoggerFactory();
         var node = Up.NodeName.Default();
         using var tracing = Tracing.StartIfConfigured("gateway", node);
         await using var services = await RoleServices.OpenAsync(args, $"fjord-gateway@{Environment.MachineName}", loggerFactory, cancellationToken);
 
-        var gatewayOptions = GatewayHost.Options(dataDir);
+        var gatewayOptions = GatewayHost.Options(dataDir, args.Surface, args.KeyRateLimit);
         var adminKey = await AdminKeyBootstrap.EnsureAsync(services.Store, gatewayOptions, cancellationToken);
 
         var builder = GatewayHost.CreateBuilder(loggerFactory, args.Host, args.Port, services.Queue, services.Store);
@@ -36,8 +36,9 @@ internal static class GatewayRole
         await app.StartAsync(cancellationToken);
         await using var heartbeat = NodeReporting.Start(services.Store, node, "gateway", dataDir, null, loggerFactory);
 
-        if (adminKey.Created && adminKey.FilePath is { } keyFile)
-            Console.Out.WriteLine($"admin key written to {keyFile} (shown once: {adminKey.Secret})");
+        if (AdminKeyBootstrap.StartupLine(adminKey, gatewayOptions.AdminKeyFromEnvironment is { Length: > 0 }) is { } keyLine)
+            Console.Out.WriteLine(keyLine);
+        GatewayHost.PrintCallbackAllow(args.Surface);
         // Printed last: scripts and tests wait for this line.
         Console.Out.WriteLine($"fjord gateway is up at http://{args.Host}:{args.Port}");
 

@@ -22,4 +22,10 @@ internal sealed record RoleArguments(
 
     /// <summary>The address the worker's metrics port listens on (--metrics-host, default 127.0.0.1).</summary>
     public string MetricsHost { get; init; } = "127.0.0.1";
+
+    /// <summary>Callback allowlist (gateway) and bundle unpack limit (both).</summary>
+    public Commands.SurfaceSettings Surface { get; init; } = Commands.SurfaceSettings.Default;
+
+    /// <summary>The gateway's rate limit for keys that have none (`--key-rate-limit`); null: none.</summary>
+    public Fjord.Core.Storage.KeyRateLimit? KeyRateLimit { get; init; }
 }

@@ -22,7 +22,7 @@ internal static class WorkerRole
     {
         ArgumentNullException.ThrowIfNull(args);
         var dataDir = Path.GetFullPath(args.DataDir);
-        Directory.CreateDirectory(dataDir);
+        PrivateFiles.CreateFolder(dataDir);
         var node = string.IsNullOrWhiteSpace(args.Node) ? NodeName.Default() : args.Node;
         using var tracing = Tracing.StartIfConfigured("worker", node);
         using var loggerFactory = RoleServices.CreateLoggerFactory();
@@ -48,6 +48,7 @@ internal static class WorkerRole
         {
             Node = node,
             BundleDir = Path.Combine(dataDir, "bundles"),
+            MaxBundleUnpackedBytes = args.Surface.MaxBundleUnpackedBytes,
             CreateRunner = (spec, folder) => RunnerFactory.Create(spec, folder, runtimeOptions),
             Functions = args.Functions,
             RenewInterval = Tuning.LeaseDuration / 3,

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace Fjord.Cli.Up;
 
 /// <summary>Arguments of `fjord up`, parsed by the command line layer.</summary>
-internal sealed record UpArguments(string DataDir, int Port, string? ProjectFile, string Host = "127.0.0.1");
+internal sealed record UpArguments(string DataDir, int Port, string? ProjectFile, string Host = "127.0.0.1", Commands.SurfaceSettings? Surface = null, Fjord.Core.Storage.KeyRateLimit? KeyRateLimit = null);
 
 /// <summary>
 /// `fjord up`: the composition root of a one-node platform. Gateway, worker pools and the
@@ -25,7 +25,7 @@ internal static class UpCommand
     public static async Task<int> RunAsync(UpArguments args, CancellationToken cancellationToken)
     {
         var dataDir = Path.GetFullPath(args.DataDir);
-        Directory.CreateDirectory(dataDir);
+        PrivateFiles.CreateFolder(dataDir);
         var node = NodeName.Default();
         using var tracing = Roles.Tracing.StartIfConfigured("up", node);
 
@@ -59,7 +59,8 @@ internal static class UpCommand
             ColdStart = jobMetrics.ColdStart,
         };
 
-        var gatewayOptions = GatewayHost.Options(dataDir);
+        var surface = args.Surface ?? Commands.SurfaceSettings.Default;
+        var gatewayOptions = GatewayHost.Options(dataDir, surface, args.KeyRateLimit);
         var adminKey = await AdminKeyBootstrap.EnsureAsync(store, gatewayOptions, cancellationToken);
 
         var builder = GatewayHost.CreateBuilder<SqliteStore>(loggerFactory, args.Host, args.Port, store, store);
@@ -68,6 +69,7 @@ internal static class UpCommand
         {
             Node = node,
             BundleDir = Path.Combine(dataDir, "bundles"),
+            MaxBundleUnpackedBytes = surface.MaxBundleUnpackedBytes,
             CreateRunner = (spec, folder) => RunnerFactory.Create(spec, folder, runtimeOptions),
             RenewInterval = Tuning.LeaseDuration / 3,
             DrainGrace = Tuning.DrainGrace,
@@ -91,10 +93,9 @@ internal static class UpCommand
         await app.StartAsync(cancellationToken);
         await using var heartbeat = Roles.NodeReporting.Start(store, node, "up", dataDir, app.Services.GetRequiredService<WorkerHost>(), loggerFactory);
         var url = $"http://{args.Host}:{args.Port}";
-        if (adminKey.Created && adminKey.FilePath is { } keyFile)
-            Console.Out.WriteLine($"admin key written to {keyFile} (shown once: {adminKey.Secret})");
-        else if (adminKey.FilePath is { } existing)
-            Console.Out.WriteLine($"admin key: {existing}");
+        if (AdminKeyBootstrap.StartupLine(adminKey, gatewayOptions.AdminKeyFromEnvironment is { Length: > 0 }) is { } keyLine)
+            Console.Out.WriteLine(keyLine);
+        GatewayHost.PrintCallbackAllow(surface);
 
         if (args.ProjectFile is { } projectPath)
             await DeployProjectAsync(projectPath, app.Services.GetRequiredService<FunctionDeployer>(), app.Services.GetRequiredService<WorkerHost>(), cancellationToken);

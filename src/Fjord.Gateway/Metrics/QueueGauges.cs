@@ -39,6 +39,9 @@ internal sealed class QueueGauges
         _oldest = factory.CreateGauge("fjord_queue_oldest_ready_age_seconds", "How long the oldest job that could run now has waited (0 when none): the pool is too small when it grows.", ["function"]);
     }
 
+    /// <summary>The functions of the latest refresh: deployed, or with jobs or totals in the store.</summary>
+    public IReadOnlySet<string> Known => _known;
+
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
         // Concurrent scrapes would race on the label bookkeeping; one refresh at a time is plenty.
