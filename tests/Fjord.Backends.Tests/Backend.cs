@@ -64,6 +64,8 @@ internal sealed class SqliteBackend : Backend
         return new SqliteBackend(folder, store);
     }
 
+    public string DatabasePath => Path.Combine(_folder, "fjord.db");
+
     public override IJobQueue Queue => _store;
     public override IJobStore Jobs => _store;
     public override IFunctionStore Functions => _store;

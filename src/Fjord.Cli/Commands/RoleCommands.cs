@@ -29,14 +29,25 @@ internal static class RoleCommands
         var (broker, store, data) = Common();
         var functions = new Option<string?>("--functions") { Description = "Comma-separated functions to run here (default: every deployed function)" };
         var node = new Option<string?>("--node") { Description = "This node's name in job records (default: host name plus a short suffix)" };
+        var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve this worker's /metrics and /healthz on this port (default: none)" };
+        metricsPort.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is { } p && (p < 1 || p > 65535))
+                r.AddError($"--metrics-port {p} is not a port (1-65535)");
+        });
+        var metricsHost = new Option<string>("--metrics-host") { Description = "Address the metrics port listens on (default 127.0.0.1)", DefaultValueFactory = _ => "127.0.0.1" };
         var maxBundleUnpacked = SurfaceOptions.MaxBundleUnpacked();
-        var command = new Command("worker", "Worker role only: runs function pools on this node") { broker, store, functions, node, data, maxBundleUnpacked };
+        var command = new Command("worker", "Worker role only: runs function pools on this node") { broker, store, functions, node, data, maxBundleUnpacked, metricsPort, metricsHost };
         command.SetAction((r, ct) =>
         {
             var only = r.GetValue(functions)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+            if (!System.Net.IPAddress.TryParse(r.GetValue(metricsHost), out _))
+                throw CliException.Usage($"--metrics-host '{r.GetValue(metricsHost)}' is not an IP address");
             return WorkerRole.RunAsync(
                 new RoleArguments(Broker(r, broker, console), Store(r, store, console), 0, r.GetValue(node), only is { Count: > 0 } ? only : null, console.ResolvePath(r.GetValue(data)!))
                 {
+                    MetricsPort = r.GetValue(metricsPort),
+                    MetricsHost = r.GetValue(metricsHost)!,
                     Surface = SurfaceOptions.Read(r, null, maxBundleUnpacked),
                 }, ct);
         });
