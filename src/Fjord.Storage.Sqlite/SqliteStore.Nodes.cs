@@ -1,5 +1,5 @@
-using Fjord.Core.Storage;
 using Fjord.Core.Nodes;
+using Fjord.Core.Storage;
 using Fjord.Storage.Sqlite.Writer;
 
 namespace Fjord.Storage.Sqlite;
