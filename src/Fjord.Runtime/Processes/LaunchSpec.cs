@@ -11,4 +11,8 @@ internal sealed record LaunchSpec(
     string? FunctionDir,
     bool Network,
     long MemoryBytes,
-    string? LogMarkerPrefix = null);
+    string? LogMarkerPrefix = null)
+{
+    /// <summary>The function's CPU quota in cores; null means the node's default.</summary>
+    public double? CpuCores { get; init; }
+}
