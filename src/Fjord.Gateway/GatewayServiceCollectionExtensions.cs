@@ -27,7 +27,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<KeyCache>();
         services.AddSingleton<FunctionCache>();
         services.AddSingleton(sp => new FunctionDeployer(
-            sp.GetRequiredService<IFunctionStore>(), sp.GetRequiredService<FunctionCache>(), sp.GetRequiredService<ILogger<FunctionDeployer>>()));
+            sp.GetRequiredService<IFunctionStore>(), sp.GetRequiredService<FunctionCache>(), sp.GetRequiredService<ILogger<FunctionDeployer>>())
+        { Caps = options.Caps });
         services.AddSingleton(sp => new FunctionViews(sp.GetService<IWorkerStatus>()));
         services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<IJobMonitor>(), sp.GetService<IWorkerStatus>()));
         services.AddSingleton<KeyAuthentication>();

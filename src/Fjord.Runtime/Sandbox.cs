@@ -118,6 +118,15 @@ public sealed class Sandbox
         return new Sandbox(bwrap, seccomp, dropInside, cgroups, network, status);
     }
 
+    /// <summary>Caps the memory of all this node's function processes together, in their cgroup subtree. False without cgroups.</summary>
+    public bool CapMemory(long bytes)
+    {
+        if (Cgroups is null)
+            return false;
+        Cgroups.CapMemory(bytes);
+        return true;
+    }
+
     /// <summary>What the start-up sweep of this node's cgroups found of a previous run.</summary>
     public (int Killed, int Removed, int Kept) Leftovers =>
         Cgroups?.Leftovers is { } r ? (r.Killed, r.Removed, r.Kept) : (0, 0, 0);

@@ -20,7 +20,7 @@ internal static class GatewayRole
         using var loggerFactory = RoleServices.CreateLoggerFactory();
         await using var services = await RoleServices.OpenAsync(args, $"fjord-gateway@{Environment.MachineName}", loggerFactory, cancellationToken);
 
-        var gatewayOptions = GatewayHost.Options(dataDir);
+        var gatewayOptions = GatewayHost.Options(dataDir) with { Caps = (args.Sandbox ?? new Up.SandboxArguments()).Caps };
         var adminKey = await AdminKeyBootstrap.EnsureAsync(services.Store, gatewayOptions, cancellationToken);
 
         var builder = GatewayHost.CreateBuilder(loggerFactory, args.Host, args.Port, services.Queue, services.Store);

@@ -14,4 +14,5 @@ internal sealed record RoleArguments(
     string? Node,
     IReadOnlySet<string>? Functions,
     string DataDir,
-    string Host = "0.0.0.0");
+    string Host = "0.0.0.0",
+    Up.SandboxArguments? Sandbox = null);

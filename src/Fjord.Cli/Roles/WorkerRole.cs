@@ -26,10 +26,13 @@ internal static class WorkerRole
         using var loggerFactory = RoleServices.CreateLoggerFactory();
         await using var services = await RoleServices.OpenAsync(args, $"fjord-worker@{node}", loggerFactory, cancellationToken);
 
-        var sandbox = Sandbox.Detect();
+        var sandboxArgs = args.Sandbox ?? new SandboxArguments();
+        var sandbox = NodeSandbox.Open(sandboxArgs, dataDir, loggerFactory.CreateLogger("fjord"));
         var runtimeOptions = new RuntimeOptions
         {
             Host = sandbox,
+            HostNetwork = sandboxArgs.AllowHostNetwork,
+            CpuCores = sandboxArgs.DefaultCpu,
             TempRoot = Path.Combine(dataDir, "tmp"),
             Logger = loggerFactory.CreateLogger("Fjord.Runtime"),
         };
@@ -52,11 +55,11 @@ internal static class WorkerRole
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerHost>());
         using var host = builder.Build();
 
-        if (sandbox.Status.Warning is { } warning)
+        if (sandbox.Status.Complete && sandbox.Status.Warning is { } warning)
             loggerFactory.CreateLogger("fjord").LogWarning("Function processes are not fully contained: {Reason}", warning);
         await host.StartAsync(cancellationToken);
         var only = args.Functions is { Count: > 0 } set ? string.Join(",", set) : "all functions";
-        Console.Out.WriteLine($"fjord worker {node} is up ({only})");
+        Console.Out.WriteLine($"fjord worker {node} is up ({only}){(sandbox.Status.Complete ? "" : "  UNSANDBOXED")}");
 
         try
         {

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace Fjord.Cli.Up;
 
 /// <summary>Arguments of `fjord up`, parsed by the command line layer.</summary>
-internal sealed record UpArguments(string DataDir, int Port, string? ProjectFile, string Host = "127.0.0.1");
+internal sealed record UpArguments(string DataDir, int Port, string? ProjectFile, string Host = "127.0.0.1", SandboxArguments? Sandbox = null);
 
 /// <summary>
 /// `fjord up`: the composition root of a one-node platform. Gateway, worker pools and the
@@ -43,15 +43,19 @@ internal static class UpCommand
             },
             cancellationToken);
 
-        var sandbox = Sandbox.Detect();
+        var sandboxArgs = args.Sandbox ?? new SandboxArguments();
+        var logger = loggerFactory.CreateLogger("fjord");
+        var sandbox = NodeSandbox.Open(sandboxArgs, dataDir, logger);
         var runtimeOptions = new RuntimeOptions
         {
             Host = sandbox,
+            HostNetwork = sandboxArgs.AllowHostNetwork,
+            CpuCores = sandboxArgs.DefaultCpu,
             TempRoot = Path.Combine(dataDir, "tmp"),
             Logger = loggerFactory.CreateLogger("Fjord.Runtime"),
         };
 
-        var gatewayOptions = GatewayHost.Options(dataDir);
+        var gatewayOptions = GatewayHost.Options(dataDir) with { Caps = sandboxArgs.Caps };
         var adminKey = await AdminKeyBootstrap.EnsureAsync(store, gatewayOptions, cancellationToken);
 
         var builder = GatewayHost.CreateBuilder<SqliteStore>(loggerFactory, args.Host, args.Port, store, store);
@@ -72,8 +76,7 @@ internal static class UpCommand
         await using var app = builder.Build();
         app.MapFjordGateway();
 
-        var logger = loggerFactory.CreateLogger("fjord");
-        if (sandbox.Status.Warning is { } warning)
+        if (sandbox.Status.Complete && sandbox.Status.Warning is { } warning)
             UpLog.SandboxUnavailable(logger, warning);
 
         await app.StartAsync(cancellationToken);
@@ -91,7 +94,7 @@ internal static class UpCommand
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
         // Printed last: scripts and tests wait for this line to know the examples are deployed.
-        Console.Out.WriteLine($"fjord is up at {url}  (node {node}, data {dataDir})");
+        Console.Out.WriteLine($"fjord is up at {url}  (node {node}, data {dataDir}){(sandbox.Status.Complete ? "" : "  UNSANDBOXED")}");
 
         try
         {

@@ -136,6 +136,22 @@ internal sealed class CgroupHost
         return dir;
     }
 
+    /// <summary>
+    /// Bounds the memory of every function process of this node together (the operator's
+    /// --max-memory): the kernel enforces it on the node's subtree, whatever deploys claimed.
+    /// </summary>
+    public void CapMemory(long bytes)
+    {
+        if (Version == 2)
+        {
+            Write(_bases["unified"], "memory.max", bytes);
+            return;
+        }
+        Write(_bases["memory"], "memory.limit_in_bytes", bytes);
+        if (File.Exists(Path.Combine(_bases["memory"], "memory.memsw.limit_in_bytes")))
+            Write(_bases["memory"], "memory.memsw.limit_in_bytes", bytes);
+    }
+
     /// <summary>Creates <c>fjord/&lt;name&gt;</c> in every controller and writes the limits. Throws when the kernel refuses.</summary>
     public CgroupLease Create(string name, CgroupLimits limits)
     {
