@@ -15,11 +15,20 @@ namespace Fjord.Cli;
 /// </summary>
 internal static class GatewayHost
 {
-    public static GatewayOptions Options(string dataDir) => new()
+    public static GatewayOptions Options(string dataDir, Commands.SurfaceSettings? surface = null) => new()
     {
         DataDir = dataDir,
         AdminKeyFromEnvironment = Environment.GetEnvironmentVariable("FJORD_ADMIN_KEY"),
+        Callbacks = new Gateway.Callbacks.CallbackOptions { Allow = (surface ?? Commands.SurfaceSettings.Default).CallbackAllow },
+        MaxBundleUnpackedBytes = (surface ?? Commands.SurfaceSettings.Default).MaxBundleUnpackedBytes,
     };
+
+    /// <summary>An opened allowlist is worth a line at start: it is where callbacks can reach inside the network.</summary>
+    public static void PrintCallbackAllow(Commands.SurfaceSettings surface)
+    {
+        if (!surface.CallbackAllow.IsEmpty)
+            Console.Out.WriteLine($"callbacks may also reach: {surface.CallbackAllow.Text}");
+    }
 
     public static WebApplicationBuilder CreateBuilder<TStore>(ILoggerFactory loggerFactory, string host, int port, IJobQueue queue, TStore store)
         where TStore : class, IJobStore, IFunctionStore, IJobMonitor, IKeyStore, IReadinessSource

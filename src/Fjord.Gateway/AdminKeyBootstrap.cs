@@ -12,6 +12,7 @@ public sealed record AdminKey(string? Secret, string? FilePath, bool Created);
 /// <summary>
 /// First start on an empty key store creates the admin key (CONTRACT §1): <c>$FJORD_ADMIN_KEY</c>
 /// when set, else a generated one written to <c>&lt;data&gt;/admin.key</c> (0600). There is no default key.
+/// The secret is never printed or logged: the startup line names the file (<see cref="StartupLine"/>).
 /// </summary>
 public static class AdminKeyBootstrap
 {
@@ -28,9 +29,10 @@ public static class AdminKeyBootstrap
         {
             if (fromEnvironment is not null)
                 return new AdminKey(fromEnvironment, null, Created: false);
-            return path is not null && File.Exists(path)
-                ? new AdminKey((await File.ReadAllTextAsync(path, cancellationToken)).Trim(), path, Created: false)
-                : new AdminKey(null, null, Created: false);
+            if (path is null || !File.Exists(path))
+                return new AdminKey(null, null, Created: false);
+            PrivateFiles.RestrictFile(path);
+            return new AdminKey((await File.ReadAllTextAsync(path, cancellationToken)).Trim(), path, Created: false);
         }
 
         string secret;
@@ -46,12 +48,26 @@ public static class AdminKeyBootstrap
             // A key file left by a start that died before the store write is reused, so the
             // secret a user may already have copied stays valid.
             secret = File.Exists(path) ? (await File.ReadAllTextAsync(path, cancellationToken)).Trim() : await WriteNewAsync(path, cancellationToken);
+            PrivateFiles.RestrictFile(path);
             filePath = path;
         }
 
         var key = new ApiKey("admin", "*", ["admin"], DateTimeOffset.UtcNow);
         await keys.AddKeyAsync(key, ApiKeySecrets.Hash(secret), cancellationToken);
         return new AdminKey(secret, filePath, Created: true);
+    }
+
+    /// <summary>
+    /// What a node prints about its admin key at start: where it is, never what it is (a console
+    /// ends up in journald, CI logs and terminal scrollback, all readable by more people than the
+    /// 0600 file). Null when there is nothing to say (the key lives only in the store).
+    /// </summary>
+    public static string? StartupLine(AdminKey key, bool fromEnvironment)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.FilePath is { } file)
+            return key.Created ? $"admin key written to {file} (mode 0600; not shown here)" : $"admin key: {file}";
+        return fromEnvironment ? "admin key: from FJORD_ADMIN_KEY" : null;
     }
 
     private static async Task<string> WriteNewAsync(string path, CancellationToken cancellationToken)

@@ -12,6 +12,9 @@ public sealed record GatewayOptions
     /// <summary>Largest code bundle (zip) accepted by <c>PUT /v1/functions/{name}/bundle</c>.</summary>
     public long MaxBundleBytes { get; init; } = 64 * 1024 * 1024;
 
+    /// <summary>Most bytes a bundle may unpack to (<c>--max-bundle-unpacked</c>); counted while decompressing, 400 beyond.</summary>
+    public long MaxBundleUnpackedBytes { get; init; } = Core.Functions.BundleArchive.DefaultMaxUnpackedBytes;
+
     /// <summary>Largest number of payloads in one <c>jobs:batch</c> request.</summary>
     public int MaxBatchCount { get; init; } = 10_000;
 

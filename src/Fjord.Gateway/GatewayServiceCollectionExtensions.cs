@@ -27,13 +27,14 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<KeyCache>();
         services.AddSingleton<FunctionCache>();
         services.AddSingleton(sp => new FunctionDeployer(
-            sp.GetRequiredService<IFunctionStore>(), sp.GetRequiredService<FunctionCache>(), sp.GetRequiredService<ILogger<FunctionDeployer>>())
+            sp.GetRequiredService<IFunctionStore>(), sp.GetRequiredService<FunctionCache>(), sp.GetRequiredService<ILogger<FunctionDeployer>>(), options.MaxBundleUnpackedBytes)
         { Caps = options.Caps });
         services.AddSingleton(sp => new FunctionViews(sp.GetService<IWorkerStatus>()));
         services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<IJobMonitor>(), sp.GetService<IWorkerStatus>()));
         services.AddSingleton<KeyAuthentication>();
         services.AddSingleton<Problems.ErrorBoundary>();
         services.AddSingleton<Problems.RequestGuard>();
+        services.AddSingleton(new CallbackTargets(options.Callbacks));
         services.AddSingleton<JobIntakeEndpoints>();
         services.AddSingleton<InvokeEndpoints>();
         services.AddSingleton<FunctionEndpoints>();
@@ -51,6 +52,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddHostedService(sp => new CallbackDispatcher(
             sp.GetService<ICallbackOutbox>() ?? sp.GetService<IJobStore>() as ICallbackOutbox,
             sp.GetRequiredService<IJobStore>(),
+            sp.GetRequiredService<CallbackTargets>(),
             options,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<CallbackDispatcher>>()));

@@ -58,6 +58,12 @@ public sealed partial class SqliteStore : IJobQueue, IFunctionStore, IJobStore, 
         var logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SqliteStore>();
         if (Path.GetDirectoryName(path) is { Length: > 0 } folder)
             Directory.CreateDirectory(folder);
+        // The file holds every payload and result: 0600 before SQLite first opens it. SQLite
+        // creates the -wal and -shm files with the database file's mode; older ones are fixed here.
+        PrivateFiles.EnsureFile(path);
+        PrivateFiles.RestrictFile(path + "-wal");
+        PrivateFiles.RestrictFile(path + "-shm");
+        PrivateFiles.EnsureFile(path + ".lock");
 
         var lockFile = LockFile.Acquire(path);
         SqliteConnection? connection = null;

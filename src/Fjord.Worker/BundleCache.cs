@@ -1,4 +1,4 @@
-using System.IO.Compression;
+using Fjord.Core.Functions;
 using Fjord.Core.Storage;
 
 namespace Fjord.Worker;
@@ -6,8 +6,11 @@ namespace Fjord.Worker;
 /// <summary>
 /// Unpacks function bundles by content hash into <c>{BundleDir}/{hash}/</c>. A hash names its
 /// content, so a folder once complete never changes and pools of every version can share it.
+/// The gateway checked the bundle before storing it; it is checked again while unpacking
+/// (<see cref="BundleArchive"/>: paths, size, modes), since the store may hold bundles from
+/// before a rule existed, or from a gateway with a larger limit.
 /// </summary>
-internal sealed class BundleCache(IFunctionStore store, string root)
+internal sealed class BundleCache(IFunctionStore store, string root, long maxUnpackedBytes = BundleArchive.DefaultMaxUnpackedBytes)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -33,8 +36,15 @@ internal sealed class BundleCache(IFunctionStore store, string root)
             var temp = Path.Combine(root, $".{hash}.{Environment.ProcessId}.tmp");
             if (Directory.Exists(temp))
                 Directory.Delete(temp, recursive: true);
-            using (var stream = new MemoryStream(zip, writable: false))
-                ZipFile.ExtractToDirectory(stream, temp);
+            try
+            {
+                BundleArchive.Extract(zip, temp, maxUnpackedBytes);
+            }
+            catch (InvalidDataException e)
+            {
+                Directory.Delete(temp, recursive: true);
+                throw new InvalidOperationException($"bundle {hash[..12]} cannot be unpacked: {e.Message}", e);
+            }
             Directory.Move(temp, target);
             return target;
         }

@@ -31,7 +31,7 @@ public sealed partial class WorkerHost : IHostedService, IWorkerStatus, IAsyncDi
         _functions = functions;
         _options = options;
         _logger = logger;
-        _bundles = new BundleCache(functions, options.BundleDir);
+        _bundles = new BundleCache(functions, options.BundleDir, options.MaxBundleUnpackedBytes);
     }
 
     public string Node => _options.Node;

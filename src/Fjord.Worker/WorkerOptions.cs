@@ -12,6 +12,9 @@ public sealed record WorkerOptions
     /// <summary>Where bundles are unpacked, one folder per content hash.</summary>
     public required string BundleDir { get; init; }
 
+    /// <summary>Most bytes one bundle may unpack to (<c>--max-bundle-unpacked</c>); a bigger one fails its pool, unpacked no further.</summary>
+    public long MaxBundleUnpackedBytes { get; init; } = BundleArchive.DefaultMaxUnpackedBytes;
+
     /// <summary>Creates the runner of one pool slot: (spec, function folder or null) → runner.</summary>
     public required Func<FunctionSpec, string?, IFunctionRunner> CreateRunner { get; init; }
 

@@ -40,7 +40,7 @@ internal sealed class Cluster : IAsyncDisposable
         cluster.StoreConnection = new NpgsqlConnectionStringBuilder(admin) { Database = cluster._database }.ConnectionString;
         var port = FreePort();
         cluster.Gateway = await cluster.StartNodeAsync("gateway", new Dictionary<string, string> { ["FJORD_ADMIN_KEY"] = AdminKey },
-            "gateway", "--broker", brokerUri, "--store", cluster.StoreConnection, "--host", "127.0.0.1",
+            "gateway", "--broker", brokerUri, "--store", cluster.StoreConnection, "--host", "127.0.0.1", "--callback-allow", "127.0.0.1",
             "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         cluster.Http.BaseAddress = new Uri($"http://127.0.0.1:{port}");
         cluster.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);

@@ -34,6 +34,38 @@ public sealed class AdminKeyBootstrapTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task StartupLine_NamesTheFile_NeverTheSecret_AndAnOlderLooserFileIsClosed()
+    {
+        var dir = TestGateway.NewTempDir();
+        try
+        {
+            var options = new GatewayOptions { DataDir = dir };
+            AdminKey created;
+            await using (var store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = Path.Combine(dir, "fjord.db") }, CancellationToken.None))
+                created = await AdminKeyBootstrap.EnsureAsync(store, options, CancellationToken.None);
+            // An older Fjord, or a careless copy, left the key readable by everyone.
+            File.SetUnixFileMode(created.FilePath!, (UnixFileMode)0b110_100_100);
+
+            await using var reopened = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = Path.Combine(dir, "fjord.db") }, CancellationToken.None);
+            var existing = await AdminKeyBootstrap.EnsureAsync(reopened, options, CancellationToken.None);
+
+            var first = AdminKeyBootstrap.StartupLine(created, fromEnvironment: false);
+            var again = AdminKeyBootstrap.StartupLine(existing, fromEnvironment: false);
+            Assert.Contains(created.FilePath!, first, StringComparison.Ordinal);
+            Assert.DoesNotContain(created.Secret!, first, StringComparison.Ordinal);
+            Assert.Contains(created.FilePath!, again, StringComparison.Ordinal);
+            Assert.DoesNotContain(created.Secret!, again, StringComparison.Ordinal);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(created.FilePath!));
+            Assert.Equal("admin key: from FJORD_ADMIN_KEY", AdminKeyBootstrap.StartupLine(new AdminKey("fjk_env", null, true), fromEnvironment: true));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task EnsureAsync_KeepsKey_OnSecondStart()
     {
         var dir = TestGateway.NewTempDir();

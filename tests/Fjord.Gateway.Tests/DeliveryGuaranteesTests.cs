@@ -127,6 +127,7 @@ public sealed class DeliveryGuaranteesTests
         var job = await Api.WaitForAsync(gw, id, "succeeded", j => j.GetProperty("callbacks").GetArrayLength() == 1);
         var delivery = job.GetProperty("callbacks")[0];
         Assert.Equal(200, delivery.GetProperty("statusCode").GetInt32());
+        Assert.Equal("delivered", delivery.GetProperty("outcome").GetString());
         Assert.Equal("succeeded", delivery.GetProperty("jobStatus").GetString());
         Assert.Equal(JsonValueKind.Null, delivery.GetProperty("error").ValueKind);
     }
@@ -152,8 +153,10 @@ public sealed class DeliveryGuaranteesTests
         Assert.Equal(3, (await TestGateway.JsonAsync(list)).GetProperty("items").GetArrayLength());
     }
 
+    /// <summary>Quick tries; the test listeners run on 127.0.0.1, so the allowlist opens loopback (refused by default).</summary>
     internal static Callbacks.CallbackOptions FastCallbacks(int maxTries = 10) => new()
     {
+        Allow = Callbacks.CallbackAllowList.Parse("127.0.0.1"),
         PollInterval = TimeSpan.FromMilliseconds(50),
         Backoff = new Fjord.Core.Functions.Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(200)),
         Timeout = TimeSpan.FromSeconds(2),

@@ -195,7 +195,7 @@ public sealed class JobIntakeTests
     [Fact]
     public async Task PostJob_StoresCallbackUrl()
     {
-        await using var gw = await TestGateway.StartAsync();
+        await using var gw = await TestGateway.StartAsync(o => o with { Callbacks = DeliveryGuaranteesTests.FastCallbacks() });
         await gw.CreateFunctionAsync("fn");
 
         using var response = await gw.PostJobAsync("fn", "x", r => r.Headers.Add("X-Callback-Url", "http://127.0.0.1:9/done"));

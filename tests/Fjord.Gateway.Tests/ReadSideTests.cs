@@ -86,11 +86,11 @@ public sealed class ReadSideTests
     }
 
     [Fact]
-    public async Task Readyz_Answers200WithStoreCheck()
+    public async Task Readyz_Answers200WithStoreCheck_ToAKeyForEveryNamespace()
     {
         await using var gw = await TestGateway.StartAsync();
 
-        using var response = await gw.NewClient(null).GetAsync(new Uri("/readyz", UriKind.Relative));
+        using var response = await gw.Client.GetAsync(new Uri("/readyz", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await TestGateway.JsonAsync(response);
@@ -105,7 +105,7 @@ public sealed class ReadSideTests
     {
         await using var gw = await TestGateway.StartAsync(services: s => s.AddSingleton<IReadinessSource, DownSource>());
 
-        using var response = await gw.NewClient(null).GetAsync(new Uri("/readyz", UriKind.Relative));
+        using var response = await gw.Client.GetAsync(new Uri("/readyz", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         var body = await TestGateway.JsonAsync(response);

@@ -11,11 +11,17 @@ internal static class RoleCommands
         var (broker, store, data) = Common();
         var port = new Option<int>("--port", "-p") { Description = $"HTTP port (default {Defaults.Port})", DefaultValueFactory = _ => Defaults.Port };
         var host = new Option<string>("--host") { Description = "Address to listen on (default 0.0.0.0)", DefaultValueFactory = _ => "0.0.0.0" };
-        var command = new Command("gateway", "Gateway role only: HTTP intake and the API, over RabbitMQ and PostgreSQL") { broker, store, port, host, data };
+        var callbackAllow = SurfaceOptions.CallbackAllow();
+        var maxBundleUnpacked = SurfaceOptions.MaxBundleUnpacked();
+        var command = new Command("gateway", "Gateway role only: HTTP intake and the API, over RabbitMQ and PostgreSQL") { broker, store, port, host, data, callbackAllow, maxBundleUnpacked };
         var sandbox = new SandboxCommandLine();
         sandbox.AddTo(command, runsFunctions: false, validatesDeploys: true);
         command.SetAction((r, ct) => GatewayRole.RunAsync(
-            new RoleArguments(Required(r, broker), Required(r, store), r.GetValue(port), null, null, console.ResolvePath(r.GetValue(data)!), r.GetValue(host)!, sandbox.Parse(r)), ct));
+            new RoleArguments(Required(r, broker), Required(r, store), r.GetValue(port), null, null, console.ResolvePath(r.GetValue(data)!), r.GetValue(host)!)
+            {
+                Surface = SurfaceOptions.Read(r, callbackAllow, maxBundleUnpacked),
+                Sandbox = sandbox.Parse(r),
+            }, ct));
         return command;
     }
 
@@ -24,14 +30,19 @@ internal static class RoleCommands
         var (broker, store, data) = Common();
         var functions = new Option<string?>("--functions") { Description = "Comma-separated functions to run here (default: every deployed function)" };
         var node = new Option<string?>("--node") { Description = "This node's name in job records (default: host name plus a short suffix)" };
-        var command = new Command("worker", "Worker role only: runs function pools on this node") { broker, store, functions, node, data };
+        var maxBundleUnpacked = SurfaceOptions.MaxBundleUnpacked();
+        var command = new Command("worker", "Worker role only: runs function pools on this node") { broker, store, functions, node, data, maxBundleUnpacked };
         var sandbox = new SandboxCommandLine();
         sandbox.AddTo(command, runsFunctions: true, validatesDeploys: false);
         command.SetAction((r, ct) =>
         {
             var only = r.GetValue(functions)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
             return WorkerRole.RunAsync(
-                new RoleArguments(Required(r, broker), Required(r, store), 0, r.GetValue(node), only is { Count: > 0 } ? only : null, console.ResolvePath(r.GetValue(data)!), Sandbox: sandbox.Parse(r)), ct);
+                new RoleArguments(Required(r, broker), Required(r, store), 0, r.GetValue(node), only is { Count: > 0 } ? only : null, console.ResolvePath(r.GetValue(data)!))
+                {
+                    Surface = SurfaceOptions.Read(r, null, maxBundleUnpacked),
+                    Sandbox = sandbox.Parse(r),
+                }, ct);
         });
         return command;
     }

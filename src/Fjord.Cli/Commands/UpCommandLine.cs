@@ -31,7 +31,9 @@ internal static class UpCommandLine
         };
         var file = new Option<string?>("--file", "-f") { Description = $"Project file to deploy at start (default {Defaults.ProjectFile} when present)" };
 
-        var command = new Command("up", "Run the one-node platform: gateway, workers and the embedded store in one process") { data, port, host, file };
+        var callbackAllow = SurfaceOptions.CallbackAllow();
+        var maxBundleUnpacked = SurfaceOptions.MaxBundleUnpacked();
+        var command = new Command("up", "Run the one-node platform: gateway, workers and the embedded store in one process") { data, port, host, file, callbackAllow, maxBundleUnpacked };
         var sandbox = new SandboxCommandLine();
         sandbox.AddTo(command, runsFunctions: true, validatesDeploys: true);
         command.SetAction((result, ct) =>
@@ -40,7 +42,8 @@ internal static class UpCommandLine
             // A broken fjord.yml is a usage error now, not a half-started node later.
             if (project is not null)
                 _ = ProjectFile.Load(project);
-            var args = new UpArguments(console.ResolvePath(result.GetValue(data)!), result.GetValue(port), project, result.GetValue(host)!, sandbox.Parse(result));
+            var surface = SurfaceOptions.Read(result, callbackAllow, maxBundleUnpacked);
+            var args = new UpArguments(console.ResolvePath(result.GetValue(data)!), result.GetValue(port), project, result.GetValue(host)!, surface, sandbox.Parse(result));
             return UpCommand.RunAsync(args, ct);
         });
         return command;

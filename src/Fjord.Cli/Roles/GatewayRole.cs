@@ -16,11 +16,11 @@ internal static class GatewayRole
     {
         ArgumentNullException.ThrowIfNull(args);
         var dataDir = Path.GetFullPath(args.DataDir);
-        Directory.CreateDirectory(dataDir);
+        PrivateFiles.CreateFolder(dataDir);
         using var loggerFactory = RoleServices.CreateLoggerFactory();
         await using var services = await RoleServices.OpenAsync(args, $"fjord-gateway@{Environment.MachineName}", loggerFactory, cancellationToken);
 
-        var gatewayOptions = GatewayHost.Options(dataDir) with { Caps = (args.Sandbox ?? new Up.SandboxArguments()).Caps };
+        var gatewayOptions = GatewayHost.Options(dataDir, args.Surface) with { Caps = args.Sandbox.Caps };
         var adminKey = await AdminKeyBootstrap.EnsureAsync(services.Store, gatewayOptions, cancellationToken);
 
         var builder = GatewayHost.CreateBuilder(loggerFactory, args.Host, args.Port, services.Queue, services.Store);
@@ -33,8 +33,9 @@ internal static class GatewayRole
         app.MapFjordGateway();
         await app.StartAsync(cancellationToken);
 
-        if (adminKey.Created && adminKey.FilePath is { } keyFile)
-            Console.Out.WriteLine($"admin key written to {keyFile} (shown once: {adminKey.Secret})");
+        if (AdminKeyBootstrap.StartupLine(adminKey, gatewayOptions.AdminKeyFromEnvironment is { Length: > 0 }) is { } keyLine)
+            Console.Out.WriteLine(keyLine);
+        GatewayHost.PrintCallbackAllow(args.Surface);
         // Printed last: scripts and tests wait for this line.
         Console.Out.WriteLine($"fjord gateway is up at http://{args.Host}:{args.Port}");
 

@@ -14,5 +14,11 @@ internal sealed record RoleArguments(
     string? Node,
     IReadOnlySet<string>? Functions,
     string DataDir,
-    string Host = "0.0.0.0",
-    Up.SandboxArguments? Sandbox = null);
+    string Host = "0.0.0.0")
+{
+    /// <summary>Callback allowlist (gateway) and bundle unpack limit (both).</summary>
+    public Commands.SurfaceSettings Surface { get; init; } = Commands.SurfaceSettings.Default;
+
+    /// <summary>Sandbox flags (worker) and deploy caps (gateway).</summary>
+    public Up.SandboxArguments Sandbox { get; init; } = new();
+}

@@ -21,12 +21,12 @@ internal static class WorkerRole
     {
         ArgumentNullException.ThrowIfNull(args);
         var dataDir = Path.GetFullPath(args.DataDir);
-        Directory.CreateDirectory(dataDir);
+        PrivateFiles.CreateFolder(dataDir);
         var node = string.IsNullOrWhiteSpace(args.Node) ? NodeName.Default() : args.Node;
         using var loggerFactory = RoleServices.CreateLoggerFactory();
         await using var services = await RoleServices.OpenAsync(args, $"fjord-worker@{node}", loggerFactory, cancellationToken);
 
-        var sandboxArgs = args.Sandbox ?? new SandboxArguments();
+        var sandboxArgs = args.Sandbox;
         var sandbox = NodeSandbox.Open(sandboxArgs, dataDir, loggerFactory.CreateLogger("fjord"));
         var runtimeOptions = new RuntimeOptions
         {
@@ -46,6 +46,7 @@ internal static class WorkerRole
         {
             Node = node,
             BundleDir = Path.Combine(dataDir, "bundles"),
+            MaxBundleUnpackedBytes = args.Surface.MaxBundleUnpackedBytes,
             CreateRunner = (spec, folder) => RunnerFactory.Create(spec, folder, runtimeOptions),
             Functions = args.Functions,
             RenewInterval = Tuning.LeaseDuration / 3,

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace Fjord.Cli.Up;
 
 /// <summary>Arguments of `fjord up`, parsed by the command line layer.</summary>
-internal sealed record UpArguments(string DataDir, int Port, string? ProjectFile, string Host = "127.0.0.1", SandboxArguments? Sandbox = null);
+internal sealed record UpArguments(string DataDir, int Port, string? ProjectFile, string Host = "127.0.0.1", Commands.SurfaceSettings? Surface = null, SandboxArguments? Sandbox = null);
 
 /// <summary>
 /// `fjord up`: the composition root of a one-node platform. Gateway, worker pools and the
@@ -24,7 +24,7 @@ internal static class UpCommand
     public static async Task<int> RunAsync(UpArguments args, CancellationToken cancellationToken)
     {
         var dataDir = Path.GetFullPath(args.DataDir);
-        Directory.CreateDirectory(dataDir);
+        PrivateFiles.CreateFolder(dataDir);
         var node = NodeName.Default();
 
         using var loggerFactory = LoggerFactory.Create(b => b
@@ -55,7 +55,8 @@ internal static class UpCommand
             Logger = loggerFactory.CreateLogger("Fjord.Runtime"),
         };
 
-        var gatewayOptions = GatewayHost.Options(dataDir) with { Caps = sandboxArgs.Caps };
+        var surface = args.Surface ?? Commands.SurfaceSettings.Default;
+        var gatewayOptions = GatewayHost.Options(dataDir, surface) with { Caps = sandboxArgs.Caps };
         var adminKey = await AdminKeyBootstrap.EnsureAsync(store, gatewayOptions, cancellationToken);
 
         var builder = GatewayHost.CreateBuilder<SqliteStore>(loggerFactory, args.Host, args.Port, store, store);
@@ -64,6 +65,7 @@ internal static class UpCommand
         {
             Node = node,
             BundleDir = Path.Combine(dataDir, "bundles"),
+            MaxBundleUnpackedBytes = surface.MaxBundleUnpackedBytes,
             CreateRunner = (spec, folder) => RunnerFactory.Create(spec, folder, runtimeOptions),
             RenewInterval = Tuning.LeaseDuration / 3,
             DrainGrace = Tuning.DrainGrace,
@@ -81,10 +83,9 @@ internal static class UpCommand
 
         await app.StartAsync(cancellationToken);
         var url = $"http://{args.Host}:{args.Port}";
-        if (adminKey.Created && adminKey.FilePath is { } keyFile)
-            Console.Out.WriteLine($"admin key written to {keyFile} (shown once: {adminKey.Secret})");
-        else if (adminKey.FilePath is { } existing)
-            Console.Out.WriteLine($"admin key: {existing}");
+        if (AdminKeyBootstrap.StartupLine(adminKey, gatewayOptions.AdminKeyFromEnvironment is { Length: > 0 }) is { } keyLine)
+            Console.Out.WriteLine(keyLine);
+        GatewayHost.PrintCallbackAllow(surface);
 
         if (args.ProjectFile is { } projectPath)
             await DeployProjectAsync(projectPath, app.Services.GetRequiredService<FunctionDeployer>(), app.Services.GetRequiredService<WorkerHost>(), cancellationToken);

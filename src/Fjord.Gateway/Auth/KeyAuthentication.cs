@@ -39,7 +39,7 @@ internal sealed class KeyAuthentication(KeyCache keys, ILogger<KeyAuthentication
         await next(context);
     }
 
-    private static bool TryBearerSecret(string header, out int start, out int length)
+    internal static bool TryBearerSecret(string header, out int start, out int length)
     {
         const string Scheme = "Bearer ";
         start = Scheme.Length;

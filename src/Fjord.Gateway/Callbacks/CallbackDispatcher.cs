@@ -15,6 +15,7 @@ namespace Fjord.Gateway.Callbacks;
 internal sealed class CallbackDispatcher(
     ICallbackOutbox? outbox,
     IJobStore jobs,
+    CallbackTargets targets,
     GatewayOptions gatewayOptions,
     TimeProvider time,
     ILogger<CallbackDispatcher> logger) : BackgroundService
@@ -27,7 +28,7 @@ internal sealed class CallbackDispatcher(
     {
         if (outbox is null)
             return;
-        using var http = CallbackSender.CreateClient(_options.Timeout);
+        using var http = CallbackSender.CreateClient(_options.Timeout, targets);
         var sender = new CallbackSender(http, jobs, _options.Timeout);
         var inFlight = new List<Task>();
         // A delivery may take its whole timeout; the hold covers it with room to record the try.
@@ -74,9 +75,10 @@ internal sealed class CallbackDispatcher(
     {
         await Task.Yield();
         CallbackDelivery delivery;
+        string? detail;
         try
         {
-            delivery = await sender.SendAsync(callback, time, stop);
+            (delivery, detail) = await sender.SendAsync(callback, time, stop);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -96,7 +98,7 @@ internal sealed class CallbackDispatcher(
         {
             if (tries < _options.MaxTries)
                 next = time.GetUtcNow() + _options.Backoff.DelayAfter(tries, Random.Shared.NextDouble());
-            GatewayLog.CallbackFailed(logger, callback.JobId, tries, delivery.Error ?? $"HTTP {delivery.StatusCode}", next?.ToString("o") ?? "none: given up");
+            GatewayLog.CallbackFailed(logger, callback.JobId, tries, detail ?? delivery.Error ?? CallbackSender.NoAnswer, next?.ToString("o") ?? "none: given up");
         }
         try
         {

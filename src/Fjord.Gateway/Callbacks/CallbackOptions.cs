@@ -1,3 +1,4 @@
+using System.Net;
 using Fjord.Core.Functions;
 
 namespace Fjord.Gateway.Callbacks;
@@ -19,4 +20,10 @@ public sealed record CallbackOptions
 
     /// <summary>How often an idle dispatcher looks for due callbacks (a read, no write).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>What callbacks may reach beyond public addresses (<c>--callback-allow</c>); nothing by default.</summary>
+    public CallbackAllowList Allow { get; init; } = CallbackAllowList.None;
+
+    /// <summary>Name resolution for the intake and connect checks; tests swap it to play DNS rebinding.</summary>
+    internal Func<string, CancellationToken, Task<IPAddress[]>> Resolve { get; init; } = Dns.GetHostAddressesAsync;
 }

@@ -14,22 +14,26 @@ namespace Fjord.Gateway.Callbacks;
 /// </summary>
 /// <remarks>
 /// SSRF: the URL comes from whoever may invoke the function, and this node POSTs to it from
-/// inside the operator's network, so it can reach hosts the caller cannot (loopback, private
-/// ranges, cloud metadata). Fjord accepts only absolute http/https URLs, follows no redirects
-/// (a public URL cannot bounce the POST inward), sends no credentials and never returns the
-/// receiver's answer to the caller (only its status code is recorded). It does not filter
-/// hosts: a callback to an internal service is a legitimate use in self-hosted setups. Operators
-/// who give invoke keys to untrusted parties should limit the node's egress (firewall rules).
+/// inside the operator's network. The handler dials only addresses <see cref="CallbackTargets"/>
+/// allows (checked on the socket, after resolution), uses no proxy (the proxy would be what is
+/// dialled), follows no redirects (a public URL cannot bounce the POST inward), sends no
+/// credentials, and the caller learns only "delivered" or "failed" with the HTTP status: the
+/// receiver's answer and socket errors go to the node's log, never to the job record.
 /// </remarks>
 internal sealed class CallbackSender(HttpClient http, IJobStore jobs, TimeSpan timeout)
 {
+    /// <summary>What the job record says of a try that got no HTTP answer (refused, unreachable, timed out).</summary>
+    public const string NoAnswer = "no answer";
+
     private const int MaxErrorLength = 500;
 
-    public static HttpClient CreateClient(TimeSpan timeout) => new(new SocketsHttpHandler
+    public static HttpClient CreateClient(TimeSpan timeout, CallbackTargets targets) => new(new SocketsHttpHandler
     {
         AllowAutoRedirect = false,
         UseCookies = false,
+        UseProxy = false,
         ConnectTimeout = timeout,
+        ConnectCallback = targets.ConnectAsync,
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
     })
     {
@@ -37,8 +41,11 @@ internal sealed class CallbackSender(HttpClient http, IJobStore jobs, TimeSpan t
         Timeout = System.Threading.Timeout.InfiniteTimeSpan,
     };
 
-    /// <summary>Sends one try. Failures of the receiver are values; only the stop (and a store read) throw.</summary>
-    public async Task<CallbackDelivery> SendAsync(PendingCallback callback, TimeProvider time, CancellationToken stop)
+    /// <summary>
+    /// Sends one try. Failures of the receiver are values; only the stop (and a store read) throw.
+    /// <c>Detail</c> is for the node's log only.
+    /// </summary>
+    public async Task<(CallbackDelivery Delivery, string? Detail)> SendAsync(PendingCallback callback, TimeProvider time, CancellationToken stop)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, callback.Url);
         request.Content = await BodyAsync(callback, stop);
@@ -54,16 +61,28 @@ internal sealed class CallbackSender(HttpClient http, IJobStore jobs, TimeSpan t
         {
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
             var code = (int)response.StatusCode;
-            return new CallbackDelivery(at, code, code is >= 200 and < 300 ? null : $"HTTP {code} {response.ReasonPhrase}".TrimEnd());
+            var delivered = code is >= 200 and < 300;
+            return (new CallbackDelivery(at, code, delivered ? null : StatusText(code)), delivered ? null : $"HTTP {code} {response.ReasonPhrase}".TrimEnd());
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stop.IsCancellationRequested)
         {
-            return new CallbackDelivery(at, null, $"no answer within {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s");
+            return (new CallbackDelivery(at, null, NoAnswer), $"no answer within {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s");
         }
         catch (HttpRequestException e)
         {
-            return new CallbackDelivery(at, null, Shorten(e.Message));
+            return (new CallbackDelivery(at, null, NoAnswer), Shorten(Innermost(e).Message));
         }
+    }
+
+    /// <summary>The record's text for a try that got an HTTP answer other than 2xx.</summary>
+    public static string StatusText(int code) => "HTTP " + code.ToString(CultureInfo.InvariantCulture);
+
+    private static Exception Innermost(Exception e)
+    {
+        // HttpRequestException wraps the socket's (or the connect check's) own, more telling, error.
+        while (e.InnerException is { } inner)
+            e = inner;
+        return e;
     }
 
     private async Task<HttpContent> BodyAsync(PendingCallback callback, CancellationToken cancellationToken)

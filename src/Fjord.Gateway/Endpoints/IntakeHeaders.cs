@@ -27,15 +27,16 @@ internal readonly record struct IntakeHeaders(string? IdempotencyKey, string? Ca
             }
         }
 
-        // Any host is accepted, internal ones included; see Callbacks/CallbackSender.cs for the
-        // SSRF reasoning (no redirects followed, nothing of the answer returned to the caller).
+        // Only the form is checked here; where the URL may point is CallbackTargets' question
+        // (public addresses unless the operator allows more), asked by the endpoint.
         string? callback = null;
         if (headers.TryGetValue("X-Callback-Url", out var callbackValues))
         {
             callback = callbackValues.ToString();
             if (callback.Length > MaxCallbackUrlLength
                 || !Uri.TryCreate(callback, UriKind.Absolute, out var uri)
-                || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+                || uri.IdnHost.Length == 0)
             {
                 error = "X-Callback-Url must be an absolute http or https URL";
                 return false;

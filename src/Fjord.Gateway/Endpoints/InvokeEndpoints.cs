@@ -82,6 +82,7 @@ internal sealed class InvokeEndpoints(
             case JobStatus.Succeeded:
                 var result = end.Result;
                 context.Response.StatusCode = StatusCodes.Status200OK;
+                ResultHeaders.Apply(context.Response);
                 context.Response.ContentType = result?.ContentType ?? "application/octet-stream";
                 context.Response.ContentLength = result?.Body.Length ?? 0;
                 if (result is { Body.Length: > 0 })

@@ -38,6 +38,7 @@ internal sealed partial class JobEndpoints(IJobStore jobs, Microsoft.Extensions.
         var ct = context.RequestAborted;
         var result = await jobs.GetResultAsync(job.Id, ct);
         var response = context.Response;
+        ResultHeaders.Apply(response);
         response.ContentType = result?.ContentType ?? job.ResultContentType ?? "application/octet-stream";
         response.ContentLength = result?.Body.Length ?? 0;
         if (result is { Body.Length: > 0 })
@@ -49,6 +50,7 @@ internal sealed partial class JobEndpoints(IJobStore jobs, Microsoft.Extensions.
         if (await LoadAsync(context, Scope.Read) is not { } job)
             return;
         var log = await jobs.GetLogAsync(job.Id, context.RequestAborted) ?? "";
+        ResultHeaders.Apply(context.Response);
         context.Response.ContentType = "text/plain; charset=utf-8";
         await context.Response.WriteAsync(log, context.RequestAborted);
     }

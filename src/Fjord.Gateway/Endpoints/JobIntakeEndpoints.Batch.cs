@@ -19,6 +19,12 @@ internal sealed partial class JobIntakeEndpoints
         var ct = context.RequestAborted;
         if (await Route.AuthorizedFunctionAsync(context, Scope.Invoke) is not { } name)
             return;
+        var state = await functions.GetAsync(name, ct);
+        if (state is null)
+        {
+            await RejectAsync(context, null, "unknown_function", ProblemType.UnknownFunction, $"there is no function '{name}'");
+            return;
+        }
         var now = time.GetUtcNow();
         if (!IntakeHeaders.TryParse(context.Request.Headers, now, out var headers, out var headerError))
         {
@@ -30,10 +36,9 @@ internal sealed partial class JobIntakeEndpoints
             await RejectAsync(context, name, "bad_header", ProblemType.InvalidRequest, "Idempotency-Key applies to single jobs, not to batches");
             return;
         }
-        var state = await functions.GetAsync(name, ct);
-        if (state is null)
+        if (await CallbackRefusalAsync(headers, ct) is { } refusal)
         {
-            await RejectAsync(context, name, "unknown_function", ProblemType.UnknownFunction, $"there is no function '{name}'");
+            await RejectAsync(context, name, "bad_callback", ProblemType.InvalidRequest, refusal);
             return;
         }
         var body = await RequestBody.ReadAsync(context.Request, options.MaxBodyBytes, ct);

@@ -1,6 +1,7 @@
 using Fjord.Core.Jobs;
 using Fjord.Core.Queue;
 using Fjord.Gateway.Auth;
+using Fjord.Gateway.Callbacks;
 using Fjord.Gateway.Functions;
 using Fjord.Gateway.Json;
 using Fjord.Gateway.Metrics;
@@ -19,6 +20,7 @@ namespace Fjord.Gateway.Endpoints;
 internal sealed partial class JobIntakeEndpoints(
     IJobQueue queue,
     FunctionCache functions,
+    CallbackTargets callbacks,
     GatewayOptions options,
     GatewayMetrics metrics,
     TimeProvider time,
@@ -29,16 +31,23 @@ internal sealed partial class JobIntakeEndpoints(
         var ct = context.RequestAborted;
         if (await Route.AuthorizedFunctionAsync(context, Scope.Invoke) is not { } name)
             return;
+        // The function first: metrics label only functions that exist (a name from the URL would
+        // let any invoke key mint label series), and every refusal below is about a real one.
+        var state = await functions.GetAsync(name, ct);
+        if (state is null)
+        {
+            await RejectAsync(context, null, "unknown_function", ProblemType.UnknownFunction, $"there is no function '{name}'");
+            return;
+        }
         var now = time.GetUtcNow();
         if (!IntakeHeaders.TryParse(context.Request.Headers, now, out var headers, out var headerError))
         {
             await RejectAsync(context, name, "bad_header", ProblemType.InvalidRequest, headerError!);
             return;
         }
-        var state = await functions.GetAsync(name, ct);
-        if (state is null)
+        if (await CallbackRefusalAsync(headers, ct) is { } refusal)
         {
-            await RejectAsync(context, name, "unknown_function", ProblemType.UnknownFunction, $"there is no function '{name}'");
+            await RejectAsync(context, name, "bad_callback", ProblemType.InvalidRequest, refusal);
             return;
         }
         var payload = await RequestBody.ReadAsync(context.Request, options.MaxBodyBytes, ct);
@@ -84,12 +93,17 @@ internal sealed partial class JobIntakeEndpoints(
         await response.WriteJsonAsync(body, GatewayJsonContext.Default.AcceptedJob, cancellationToken: ct);
     }
 
-    internal Task RejectAsync(HttpContext context, string function, string reason, ProblemType type, string detail)
+    /// <summary>Counts and answers a refusal; <paramref name="function"/> is null when no such function exists.</summary>
+    internal Task RejectAsync(HttpContext context, string? function, string reason, ProblemType type, string detail)
     {
         metrics.Rejected(function, reason);
-        GatewayLog.IntakeRefused(logger, function, reason);
+        GatewayLog.IntakeRefused(logger, function ?? "(unknown function)", reason);
         return Problem.WriteAsync(context, type, detail);
     }
+
+    /// <summary>Null when the job has no callback or its URL may be called; else why not (400).</summary>
+    internal Task<string?> CallbackRefusalAsync(IntakeHeaders headers, CancellationToken ct) =>
+        headers.CallbackUrl is { } url ? callbacks.RefusalAsync(new Uri(url, UriKind.Absolute), ct) : Task.FromResult<string?>(null);
 
     internal Task QueueFullAsync(HttpContext context, string function, QueueFullException e)
     {

@@ -24,12 +24,14 @@ public sealed class FunctionDeployer
     private readonly IFunctionStore _store;
     private readonly FunctionCache _cache;
     private readonly ILogger _logger;
+    private readonly long _maxUnpackedBytes;
 
-    internal FunctionDeployer(IFunctionStore store, FunctionCache cache, ILogger<FunctionDeployer> logger)
+    internal FunctionDeployer(IFunctionStore store, FunctionCache cache, ILogger<FunctionDeployer> logger, long maxUnpackedBytes)
     {
         _store = store;
         _cache = cache;
         _logger = logger;
+        _maxUnpackedBytes = maxUnpackedBytes;
     }
 
     /// <summary>
@@ -40,7 +42,7 @@ public sealed class FunctionDeployer
     public async Task<BundlePut> PutBundleAsync(string name, byte[] zip, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(zip);
-        if (Bundles.Problem(zip) is { } problem)
+        if (Bundles.Problem(zip, _maxUnpackedBytes) is { } problem)
             return new BundlePut(null, problem);
         var hash = Bundles.Hash(zip);
         await _store.PutBundleAsync(hash, zip, ct);

@@ -58,23 +58,34 @@ internal sealed class JobView
     }
 }
 
-/// <summary>One delivery try of a callback: when, which end it reported, the receiver's HTTP status (null: no answer) and the failure.</summary>
+/// <summary>
+/// One delivery try of a callback: when, which end it reported, <c>delivered</c> or <c>failed</c>,
+/// the receiver's HTTP status (null: no answer) and the failure as "HTTP 503" or "no answer".
+/// The error is derived from the status, never the stored text: socket errors would tell the
+/// caller about the node's network (what answers, what is refused), so they stay in the node's log.
+/// </summary>
 internal sealed class CallbackView
 {
     public int Number { get; init; }
     public DateTimeOffset At { get; init; }
     public required string JobStatus { get; init; }
+    public required string Outcome { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public int? StatusCode { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Error { get; init; }
 
-    public static CallbackView From(CallbackRecord c) => new()
+    public static CallbackView From(CallbackRecord c)
     {
-        Number = c.Number,
-        At = c.At,
-        JobStatus = c.JobStatus.ToWire(),
-        StatusCode = c.StatusCode,
-        Error = c.Error,
-    };
+        var delivered = c.StatusCode is >= 200 and < 300;
+        return new CallbackView
+        {
+            Number = c.Number,
+            At = c.At,
+            JobStatus = c.JobStatus.ToWire(),
+            Outcome = delivered ? "delivered" : "failed",
+            StatusCode = c.StatusCode,
+            Error = delivered ? null : c.StatusCode is { } code ? Callbacks.CallbackSender.StatusText(code) : Callbacks.CallbackSender.NoAnswer,
+        };
+    }
 }
 
 internal sealed class AttemptView

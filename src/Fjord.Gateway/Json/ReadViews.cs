@@ -20,7 +20,9 @@ internal sealed class QueueView
 internal sealed class ReadyView
 {
     public bool Ready { get; init; }
-    public required IReadOnlyList<CheckView> Checks { get; init; }
+
+    /// <summary>Each source's answer; left out for callers without a <c>*</c> read key.</summary>
+    public IReadOnlyList<CheckView>? Checks { get; init; }
 }
 
 internal sealed class CheckView

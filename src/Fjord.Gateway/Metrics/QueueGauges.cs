@@ -37,6 +37,9 @@ internal sealed class QueueGauges
         _paused = factory.CreateGauge("fjord_function_paused", "1 when dispatch of the function is paused.", ["function"]);
     }
 
+    /// <summary>The functions of the latest refresh: deployed, or with jobs or totals in the store.</summary>
+    public IReadOnlySet<string> Known => _known;
+
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
         // Concurrent scrapes would race on the label bookkeeping; one refresh at a time is plenty.

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using Fjord.Core.Functions;
+using Fjord.Gateway.Callbacks;
+
+namespace Fjord.Cli.Commands;
+
+/// <summary>What a node exposes beyond the defaults: where callbacks may go, how big a bundle may unpack.</summary>
+internal sealed record SurfaceSettings(CallbackAllowList CallbackAllow, long MaxBundleUnpackedBytes)
+{
+    public static SurfaceSettings Default { get; } = new(CallbackAllowList.None, BundleArchive.DefaultMaxUnpackedBytes);
+}
+
+/// <summary>The node flags behind <see cref="SurfaceSettings"/>: <c>--callback-allow</c> (up, gateway) and <c>--max-bundle-unpacked</c> (up, gateway, worker).</summary>
+internal static class SurfaceOptions
+{
+    public static Option<string?> CallbackAllow() => new("--callback-allow")
+    {
+        Description = "Networks and hosts callbacks may reach besides public addresses: CIDRs, addresses, host names, *.suffix (e.g. 10.0.0.0/8,hooks.internal)",
+    };
+
+    public static Option<string?> MaxBundleUnpacked() => new("--max-bundle-unpacked")
+    {
+        Description = $"Most bytes a code bundle may unpack to (default {Quantity.FormatBytes(BundleArchive.DefaultMaxUnpackedBytes)})",
+    };
+
+    /// <summary>Reads the flags; a bad value is a usage error (exit 2) naming the flag.</summary>
+    public static SurfaceSettings Read(ParseResult result, Option<string?>? callbackAllow, Option<string?> maxBundleUnpacked)
+    {
+        var allow = CallbackAllowList.None;
+        if (callbackAllow is not null && !CallbackAllowList.TryParse(result.GetValue(callbackAllow), out allow, out var error))
+            throw CliException.Usage("--callback-allow: " + error);
+        var max = BundleArchive.DefaultMaxUnpackedBytes;
+        if (result.GetValue(maxBundleUnpacked) is { } text && (!Quantity.TryParseBytes(text, out max) || max <= 0))
+            throw CliException.Usage($"--max-bundle-unpacked must be a size like 512Mi or 2Gi, not '{text}'");
+        return new SurfaceSettings(allow, max);
+    }
+}
