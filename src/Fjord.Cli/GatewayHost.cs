@@ -15,8 +15,9 @@ namespace Fjord.Cli;
 /// </summary>
 internal static class GatewayHost
 {
-    public static GatewayOptions Options(string dataDir, Commands.SurfaceSettings? surface = null) => new()
+    public static GatewayOptions Options(string dataDir, Commands.SurfaceSettings? surface = null, Core.Storage.KeyRateLimit? defaultKeyRateLimit = null) => new()
     {
+        DefaultKeyRateLimit = defaultKeyRateLimit,
         DataDir = dataDir,
         AdminKeyFromEnvironment = Environment.GetEnvironmentVariable("FJORD_ADMIN_KEY"),
         Callbacks = new Gateway.Callbacks.CallbackOptions { Allow = (surface ?? Commands.SurfaceSettings.Default).CallbackAllow },

@@ -24,7 +24,11 @@ public static class GatewayServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<KeyStates>();
         services.AddSingleton<KeyCache>();
+        services.AddSingleton<KeyMetrics>();
+        services.AddSingleton<KeyEndpoints>();
+        services.AddHostedService<KeyUseFlusher>();
         services.AddSingleton<FunctionCache>();
         services.AddSingleton(sp => new FunctionDeployer(
             sp.GetRequiredService<IFunctionStore>(), sp.GetRequiredService<FunctionCache>(), sp.GetRequiredService<ILogger<FunctionDeployer>>(), options.MaxBundleUnpackedBytes)

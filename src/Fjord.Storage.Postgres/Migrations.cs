@@ -167,6 +167,14 @@ internal static class Migrations
             END IF;
         END $$;
         """,
+        """
+        -- Keys with a name, a rate limit, an expiry and a last use (issue 10).
+        ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS name text;
+        ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS rate_per_second integer;
+        ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS rate_burst integer;
+        ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS expires_at bigint;
+        ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS last_used_at bigint;
+        """,
     ];
 
     public static int Latest => Steps.Length;

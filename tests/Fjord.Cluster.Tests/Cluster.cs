@@ -47,6 +47,16 @@ internal sealed class Cluster : IAsyncDisposable
         return cluster;
     }
 
+    /// <summary>Another gateway process on the same broker and store (its own port); returns its URL.</summary>
+    public async Task<Uri> StartAnotherGatewayAsync(string name, string brokerUri)
+    {
+        var port = FreePort();
+        await StartNodeAsync(name, new Dictionary<string, string>(),
+            "gateway", "--broker", brokerUri, "--store", StoreConnection, "--host", "127.0.0.1",
+            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return new Uri($"http://127.0.0.1:{port}");
+    }
+
     public Task<NodeProcess> StartWorkerAsync(string node, string brokerUri, IReadOnlyDictionary<string, string>? env = null) =>
         StartNodeAsync(node, env ?? new Dictionary<string, string>(), "worker", "--broker", brokerUri, "--store", StoreConnection, "--node", node);
 

@@ -20,7 +20,7 @@ internal static class GatewayRole
         using var loggerFactory = RoleServices.CreateLoggerFactory();
         await using var services = await RoleServices.OpenAsync(args, $"fjord-gateway@{Environment.MachineName}", loggerFactory, cancellationToken);
 
-        var gatewayOptions = GatewayHost.Options(dataDir, args.Surface) with { Caps = args.Sandbox.Caps };
+        var gatewayOptions = GatewayHost.Options(dataDir, args.Surface, args.KeyRateLimit) with { Caps = args.Sandbox.Caps };
         var adminKey = await AdminKeyBootstrap.EnsureAsync(services.Store, gatewayOptions, cancellationToken);
 
         var builder = GatewayHost.CreateBuilder(loggerFactory, args.Host, args.Port, services.Queue, services.Store);

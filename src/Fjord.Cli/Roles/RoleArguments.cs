@@ -19,6 +19,9 @@ internal sealed record RoleArguments(
     /// <summary>Callback allowlist (gateway) and bundle unpack limit (both).</summary>
     public Commands.SurfaceSettings Surface { get; init; } = Commands.SurfaceSettings.Default;
 
+    /// <summary>The gateway's rate limit for keys that have none (`--key-rate-limit`); null: none.</summary>
+    public Fjord.Core.Storage.KeyRateLimit? KeyRateLimit { get; init; }
+
     /// <summary>Sandbox flags (worker) and deploy caps (gateway).</summary>
     public Up.SandboxArguments Sandbox { get; init; } = new();
 }

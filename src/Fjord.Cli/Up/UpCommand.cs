@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace Fjord.Cli.Up;
 
 /// <summary>Arguments of `fjord up`, parsed by the command line layer.</summary>
-internal sealed record UpArguments(string DataDir, int Port, string? ProjectFile, string Host = "127.0.0.1", Commands.SurfaceSettings? Surface = null, SandboxArguments? Sandbox = null);
+internal sealed record UpArguments(string DataDir, int Port, string? ProjectFile, string Host = "127.0.0.1", Commands.SurfaceSettings? Surface = null, Fjord.Core.Storage.KeyRateLimit? KeyRateLimit = null, SandboxArguments? Sandbox = null);
 
 /// <summary>
 /// `fjord up`: the composition root of a one-node platform. Gateway, worker pools and the
@@ -56,7 +56,7 @@ internal static class UpCommand
         };
 
         var surface = args.Surface ?? Commands.SurfaceSettings.Default;
-        var gatewayOptions = GatewayHost.Options(dataDir, surface) with { Caps = sandboxArgs.Caps };
+        var gatewayOptions = GatewayHost.Options(dataDir, surface, args.KeyRateLimit) with { Caps = sandboxArgs.Caps };
         var adminKey = await AdminKeyBootstrap.EnsureAsync(store, gatewayOptions, cancellationToken);
 
         var builder = GatewayHost.CreateBuilder<SqliteStore>(loggerFactory, args.Host, args.Port, store, store);

@@ -25,4 +25,7 @@ namespace Fjord.Gateway.Json;
 [JsonSerializable(typeof(ReadyView))]
 [JsonSerializable(typeof(DeadLetterFilterBody))]
 [JsonSerializable(typeof(DeadLetterAnswer))]
+[JsonSerializable(typeof(KeyRequest))]
+[JsonSerializable(typeof(KeyView))]
+[JsonSerializable(typeof(KeyList))]
 internal sealed partial class GatewayJsonContext : JsonSerializerContext;
