@@ -93,7 +93,7 @@ public sealed class Sandbox
         }
 
         var scope = owner is null ? $"pid-{Environment.ProcessId}" : ScopeOf(owner);
-        var cgroups = CgroupHost.Detect(cgroupRoot, "/proc/self/cgroup", scope, out var cgroupProblem);
+        var cgroups = CgroupHost.Detect(cgroupRoot, "/proc/self/cgroup", scope, clearScope: owner is not null, out var cgroupProblem);
         if (cgroups is null)
             warnings.Add($"no cgroup limits ({cgroupProblem}): memory, process and CPU limits are not enforced and a timeout cannot reach processes that left their group");
         else

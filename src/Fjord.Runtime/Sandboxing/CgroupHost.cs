@@ -35,7 +35,11 @@ internal sealed class CgroupHost
     /// same on every start of the same node) of whatever a previous run left, and proves the
     /// hierarchy works by creating and removing a probe group.
     /// </summary>
-    public static CgroupHost? Detect(string root, string procSelfCgroup, string scope, out string? problem)
+    /// <param name="clearScope">
+    /// False when the scope is this process's own: another probe in the same process (tests
+    /// probe several times) must not kill the processes the first one started.
+    /// </param>
+    public static CgroupHost? Detect(string root, string procSelfCgroup, string scope, bool clearScope, out string? problem)
     {
         problem = null;
         try
@@ -46,7 +50,8 @@ internal sealed class CgroupHost
                 : DetectV1(root, own, scope, out problem);
             if (host is null)
                 return null;
-            host.Leftovers = CgroupSweep.ClearScope(host._bases.Values);
+            if (clearScope)
+                host.Leftovers = CgroupSweep.ClearScope(host._bases.Values);
             CgroupSweep.RemoveStale(host._bases.Values.Select(b => Path.GetDirectoryName(b)!), TimeSpan.FromMinutes(10));
             var probe = host.Create($"probe-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40], new CgroupLimits(64L << 20, 16, 1));
             probe.Remove();
