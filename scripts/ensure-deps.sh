@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the host packages Fjord and its tests use, when missing: bubblewrap (the function
-# sandbox), ImageMagick (the thumbnail example) and Python/Node (function runtimes). Safe to run
-# again; does nothing when everything is there. Needs root (or sudo) only when something is missing.
+# sandbox), libseccomp2 (its seccomp filter), slirp4netns and iproute2 (the network of
+# `network: true` functions), util-linux (setpriv, setsid, nsenter), ImageMagick (the thumbnail
+# example) and Python/Node (function runtimes). Safe to run again; does nothing when everything is there. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
 need=()
@@ -10,6 +11,11 @@ command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 [ -x /usr/bin/python3 ] || need+=(python3)
 [ -x /usr/bin/node ] || command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v setsid >/dev/null 2>&1 || need+=(util-linux)
+command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
+[ -x /usr/bin/setpriv ] || need+=(util-linux)
+command -v slirp4netns >/dev/null 2>&1 || need+=(slirp4netns)
+command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || need+=(iproute2)
+ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2' || need+=(libseccomp2)
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "installing: ${need[*]}" >&2

@@ -27,6 +27,9 @@ public sealed record GatewayOptions
     /// <summary>Delivery of job callbacks (<c>X-Callback-Url</c>).</summary>
     public Callbacks.CallbackOptions Callbacks { get; init; } = new();
 
+    /// <summary>The operator's <c>--max-memory</c> / <c>--max-processes</c>: deploys beyond them are refused.</summary>
+    public Functions.DeployCaps Caps { get; init; } = new();
+
     /// <summary>The value of <c>$FJORD_ADMIN_KEY</c>, when set.</summary>
     public string? AdminKeyFromEnvironment { get; init; }
 

@@ -33,7 +33,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<FunctionCache>();
         services.AddSingleton(sp => new FunctionDeployer(
             sp.GetRequiredService<IFunctionStore>(), sp.GetRequiredService<FunctionCache>(), sp.GetRequiredService<ILogger<FunctionDeployer>>(),
-            options.MaxBundleUnpackedBytes, SecretStore(sp)));
+            options.MaxBundleUnpackedBytes, SecretStore(sp))
+        { Caps = options.Caps });
         // Both stores keep secrets; a backend without them answers the secret routes 501.
         services.AddSingleton(sp => new SecretEndpoints(
             SecretStore(sp) is { } secrets ? new Fjord.Core.Secrets.SecretVault(secrets, options.SecretsKey) : null,

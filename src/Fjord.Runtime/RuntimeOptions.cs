@@ -25,8 +25,14 @@ public sealed record RuntimeOptions
     public int MaxLogBytes { get; init; } = 64 * 1024;
     public int PidsLimit { get; init; } = 256;
 
-    /// <summary>CPU quota in cores per process (1.5 = one and a half cores); null = no quota.</summary>
+    /// <summary>The node's default CPU quota in cores per process (1.5 = one and a half cores), for functions without <c>cpu</c>; null = no quota.</summary>
     public double? CpuCores { get; init; }
+
+    /// <summary>
+    /// The operator's <c>--allow-host-network</c>: <c>network: true</c> functions share the node's
+    /// network (its loopback services and 169.254.169.254 included) instead of getting their own.
+    /// </summary>
+    public bool HostNetwork { get; init; }
 
     /// <summary>Size of the sandbox's private /tmp (a tmpfs, charged to the process's memory).</summary>
     public long TmpBytes { get; init; } = 64L * 1024 * 1024;

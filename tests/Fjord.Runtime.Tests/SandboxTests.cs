@@ -60,16 +60,32 @@ public sealed class SandboxTests
     }
 
     [Fact]
-    public async Task RunAsync_CanConnect_WhenNetworkAllowed()
+    public async Task RunAsync_NetworkFunction_CannotReachHostLoopbackOrMetadata_UnlessHostNetworkAllowed()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var connect = Run.Exec("/usr/bin/python3", "-c", $"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=3); print('connected')") with { Network = true };
+        // 127.0.0.1 inside is the namespace's own; 10.0.2.2 is slirp4netns's way to the host's loopback.
+        var connect = Run.Exec("/usr/bin/python3", "-c", $$"""
+            import socket
+            for host in ["127.0.0.1", "10.0.2.2", "169.254.169.254"]:
+                try:
+                    socket.create_connection((host, {{port}} if host != "169.254.169.254" else 80), timeout=3).close()
+                    print(host, "connected")
+                except OSError as e:
+                    print(host, "refused", e.errno)
+            print("done")
+            """) with { Network = true };
 
-        var boxed = await Run.OnceAsync(connect, null, sandbox: true);
+        var own = await Run.OnceAsync(connect, null, sandbox: true);
+        var shared = await Run.OnceAsync(connect, null, sandbox: true, options: Run.Options(true) with { HostNetwork = true });
 
-        Assert.Equal("connected", boxed.Text().Trim());
+        Assert.True(Sandbox.Host.Status.PrivateNetwork, Sandbox.Host.Status.Detail);
+        Assert.Null(own.Error);
+        Assert.Contains("done", own.Text(), StringComparison.Ordinal);
+        Assert.DoesNotContain("connected", own.Text(), StringComparison.Ordinal);
+        Assert.Contains("169.254.169.254 refused 13", own.Text(), StringComparison.Ordinal); // EACCES: the prohibit route
+        Assert.Contains("127.0.0.1 connected", shared.Text(), StringComparison.Ordinal);
     }
 
     [Fact]

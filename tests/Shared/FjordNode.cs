@@ -18,11 +18,13 @@ internal sealed class FjordNode : IAsyncDisposable
 
     private readonly string _projectFile;
     private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly IReadOnlyList<string> _arguments;
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    private FjordNode(string dataDir, int port, string projectFile, IReadOnlyDictionary<string, string> environment)
+    private FjordNode(string dataDir, int port, string projectFile, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> arguments)
     {
+        _arguments = arguments;
         DataDir = dataDir;
         Port = port;
         _projectFile = projectFile;
@@ -60,9 +62,10 @@ internal sealed class FjordNode : IAsyncDisposable
         return string.Join('\n', all.Skip(Math.Max(0, all.Length - lines)));
     }
 
-    public static async Task<FjordNode> StartAsync(string dataDir, string projectFile, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="arguments">More flags for `fjord up` (e.g. --allow-host-network).</param>
+    public static async Task<FjordNode> StartAsync(string dataDir, string projectFile, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? arguments = null)
     {
-        var node = new FjordNode(dataDir, FreePort(), projectFile, environment ?? new Dictionary<string, string>());
+        var node = new FjordNode(dataDir, FreePort(), projectFile, environment ?? new Dictionary<string, string>(), arguments ?? []);
         await node.StartProcessAsync();
         return node;
     }
@@ -88,7 +91,7 @@ internal sealed class FjordNode : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { FjordDll, "up", "--data", DataDir, "--port", Port.ToString(CultureInfo.InvariantCulture), "-f", _projectFile })
+        foreach (var a in new[] { FjordDll, "up", "--data", DataDir, "--port", Port.ToString(CultureInfo.InvariantCulture), "-f", _projectFile }.Concat(_arguments))
             psi.ArgumentList.Add(a);
         psi.Environment["FJORD_ADMIN_KEY"] = AdminKey;
         foreach (var (key, value) in _environment)

@@ -15,11 +15,14 @@ internal static class RoleCommands
         var maxBundleUnpacked = SurfaceOptions.MaxBundleUnpacked();
         var keyRate = KeyRateLimitOption();
         var command = new Command("gateway", "Gateway role only: HTTP intake and the API, over RabbitMQ and PostgreSQL") { broker, store, port, host, data, callbackAllow, maxBundleUnpacked, keyRate };
+        var sandbox = new SandboxCommandLine();
+        sandbox.AddTo(command, runsFunctions: false, validatesDeploys: true);
         command.SetAction((r, ct) => GatewayRole.RunAsync(
             new RoleArguments(Broker(r, broker, console), Store(r, store, console), r.GetValue(port), null, null, console.ResolvePath(r.GetValue(data)!), r.GetValue(host)!)
             {
                 Surface = SurfaceOptions.Read(r, callbackAllow, maxBundleUnpacked),
                 KeyRateLimit = KeyRateText.Parse(r.GetValue(keyRate), "--key-rate-limit"),
+                Sandbox = sandbox.Parse(r),
             }, ct));
         return command;
     }
@@ -38,6 +41,8 @@ internal static class RoleCommands
         var metricsHost = new Option<string>("--metrics-host") { Description = "Address the metrics port listens on (default 127.0.0.1)", DefaultValueFactory = _ => "127.0.0.1" };
         var maxBundleUnpacked = SurfaceOptions.MaxBundleUnpacked();
         var command = new Command("worker", "Worker role only: runs function pools on this node") { broker, store, functions, node, data, maxBundleUnpacked, metricsPort, metricsHost };
+        var sandbox = new SandboxCommandLine();
+        sandbox.AddTo(command, runsFunctions: true, validatesDeploys: false);
         command.SetAction((r, ct) =>
         {
             var only = r.GetValue(functions)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
@@ -49,6 +54,7 @@ internal static class RoleCommands
                     MetricsPort = r.GetValue(metricsPort),
                     MetricsHost = r.GetValue(metricsHost)!,
                     Surface = SurfaceOptions.Read(r, null, maxBundleUnpacked),
+                    Sandbox = sandbox.Parse(r),
                 }, ct);
         });
         return command;

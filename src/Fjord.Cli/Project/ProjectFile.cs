@@ -119,6 +119,7 @@ internal sealed class ProjectFile
         Concurrency = d.Concurrency,
         Timeout = d.Timeout,
         Memory = d.Memory,
+        Cpu = d.Cpu,
         MaxAttempts = d.MaxAttempts,
         Backoff = d.Backoff is null ? null : new BackoffDocument { Initial = d.Backoff.Initial, Max = d.Backoff.Max },
         Network = d.Network,

@@ -24,7 +24,7 @@ internal static class GatewayRole
 
         var secretsKey = GatewayHost.SecretsKey(keyFile: null);
         await GatewayHost.OpenSecretsAsync(services.Store, secretsKey, cancellationToken);
-        var gatewayOptions = GatewayHost.Options(dataDir, secretsKey, args.Surface, args.KeyRateLimit);
+        var gatewayOptions = GatewayHost.Options(dataDir, secretsKey, args.Surface, args.KeyRateLimit) with { Caps = args.Sandbox.Caps };
         var adminKey = await AdminKeyBootstrap.EnsureAsync(services.Store, gatewayOptions, cancellationToken);
 
         var builder = GatewayHost.CreateBuilder(loggerFactory, args.Host, args.Port, services.Queue, services.Store);

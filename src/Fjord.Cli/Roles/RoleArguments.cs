@@ -28,4 +28,7 @@ internal sealed record RoleArguments(
 
     /// <summary>The gateway's rate limit for keys that have none (`--key-rate-limit`); null: none.</summary>
     public Fjord.Core.Storage.KeyRateLimit? KeyRateLimit { get; init; }
+
+    /// <summary>Sandbox flags (worker) and deploy caps (gateway).</summary>
+    public Up.SandboxArguments Sandbox { get; init; } = new();
 }

@@ -31,10 +31,13 @@ internal static class WorkerRole
         var secrets = await GatewayHost.OpenSecretsAsync(services.Store, GatewayHost.SecretsKey(keyFile: null), cancellationToken);
         var registry = Prometheus.Metrics.NewCustomRegistry();
         var jobMetrics = new JobMetrics(registry);
-        var sandbox = Sandbox.Detect();
+        var sandboxArgs = args.Sandbox;
+        var sandbox = NodeSandbox.Open(sandboxArgs, dataDir, loggerFactory.CreateLogger("fjord"));
         var runtimeOptions = new RuntimeOptions
         {
             Host = sandbox,
+            HostNetwork = sandboxArgs.AllowHostNetwork,
+            CpuCores = sandboxArgs.DefaultCpu,
             TempRoot = Path.Combine(dataDir, "tmp"),
             Logger = loggerFactory.CreateLogger("Fjord.Runtime"),
             Secrets = secrets,
@@ -62,7 +65,7 @@ internal static class WorkerRole
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerHost>());
         using var host = builder.Build();
 
-        if (sandbox.Status.Warning is { } warning)
+        if (sandbox.Status.Complete && sandbox.Status.Warning is { } warning)
             loggerFactory.CreateLogger("fjord").LogWarning("Function processes are not fully contained: {Reason}", warning);
         await host.StartAsync(cancellationToken);
         await using var heartbeat = NodeReporting.Start(services.Store, node, "worker", dataDir, host.Services.GetRequiredService<WorkerHost>(), loggerFactory);
@@ -70,7 +73,7 @@ internal static class WorkerRole
             ? await WorkerMetricsServer.StartAsync(args.MetricsHost, metricsPort, registry, heartbeat, loggerFactory, cancellationToken)
             : null;
         var only = args.Functions is { Count: > 0 } set ? string.Join(",", set) : "all functions";
-        Console.Out.WriteLine($"fjord worker {node} is up ({only})");
+        Console.Out.WriteLine($"fjord worker {node} is up ({only}){(sandbox.Status.Complete ? "" : "  UNSANDBOXED")}");
 
         try
         {

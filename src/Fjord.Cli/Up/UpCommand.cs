@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging;
 namespace Fjord.Cli.Up;
 
 /// <summary>Arguments of `fjord up`, parsed by the command line layer.</summary>
-internal sealed record UpArguments(string DataDir, int Port, string? ProjectFile, string Host = "127.0.0.1", Commands.SurfaceSettings? Surface = null, Fjord.Core.Storage.KeyRateLimit? KeyRateLimit = null);
+internal sealed record UpArguments(string DataDir, int Port, string? ProjectFile, string Host = "127.0.0.1", Commands.SurfaceSettings? Surface = null, Fjord.Core.Storage.KeyRateLimit? KeyRateLimit = null, SandboxArguments? Sandbox = null);
 
 /// <summary>
 /// `fjord up`: the composition root of a one-node platform. Gateway, worker pools and the
@@ -58,10 +58,14 @@ internal static class UpCommand
         var jobMetrics = new JobMetrics(registry);
         // Running attempts' logs as written, for `logs -f` (the gateway and the workers share this process).
         var liveLogs = new Fjord.Core.Jobs.LiveLogs();
-        var sandbox = Sandbox.Detect();
+        var sandboxArgs = args.Sandbox ?? new SandboxArguments();
+        var logger = loggerFactory.CreateLogger("fjord");
+        var sandbox = NodeSandbox.Open(sandboxArgs, dataDir, logger);
         var runtimeOptions = new RuntimeOptions
         {
             Host = sandbox,
+            HostNetwork = sandboxArgs.AllowHostNetwork,
+            CpuCores = sandboxArgs.DefaultCpu,
             TempRoot = Path.Combine(dataDir, "tmp"),
             Logger = loggerFactory.CreateLogger("Fjord.Runtime"),
             Secrets = secrets,
@@ -69,7 +73,7 @@ internal static class UpCommand
         };
 
         var surface = args.Surface ?? Commands.SurfaceSettings.Default;
-        var gatewayOptions = GatewayHost.Options(dataDir, secretsKey, surface, args.KeyRateLimit);
+        var gatewayOptions = GatewayHost.Options(dataDir, secretsKey, surface, args.KeyRateLimit) with { Caps = sandboxArgs.Caps };
         var adminKey = await AdminKeyBootstrap.EnsureAsync(store, gatewayOptions, cancellationToken);
 
         var builder = GatewayHost.CreateBuilder<SqliteStore>(loggerFactory, args.Host, args.Port, store, store);
@@ -98,8 +102,7 @@ internal static class UpCommand
         await using var app = builder.Build();
         app.MapFjordGateway();
 
-        var logger = loggerFactory.CreateLogger("fjord");
-        if (sandbox.Status.Warning is { } warning)
+        if (sandbox.Status.Complete && sandbox.Status.Warning is { } warning)
             UpLog.SandboxUnavailable(logger, warning);
 
         await app.StartAsync(cancellationToken);
@@ -117,7 +120,7 @@ internal static class UpCommand
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
         // Printed last: scripts and tests wait for this line to know the examples are deployed.
-        Console.Out.WriteLine($"fjord is up at {url}  (node {node}, data {dataDir})");
+        Console.Out.WriteLine($"fjord is up at {url}  (node {node}, data {dataDir}){(sandbox.Status.Complete ? "" : "  UNSANDBOXED")}");
 
         try
         {

@@ -15,6 +15,9 @@ public sealed class FunctionDocument
     public int? Concurrency { get; set; }
     public string? Timeout { get; set; }
     public string? Memory { get; set; }
+
+    /// <summary>CPU quota in cores (0.5 = half a core).</summary>
+    public double? Cpu { get; set; }
     public int? MaxAttempts { get; set; }
     public BackoffDocument? Backoff { get; set; }
     public bool? Network { get; set; }

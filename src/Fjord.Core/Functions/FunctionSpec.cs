@@ -15,6 +15,9 @@ public sealed partial record FunctionSpec
     public int Concurrency { get; init; } = 1;
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
     public long MemoryBytes { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>CPU quota in cores per process (0.5 = half a core); null = the node's default.</summary>
+    public double? CpuCores { get; init; }
     public int MaxAttempts { get; init; } = 5;
     public Backoff Backoff { get; init; } = Backoff.Default;
     public bool Network { get; init; }
@@ -77,6 +80,9 @@ public sealed partial record FunctionSpec
         if (doc.Memory is not null && (!Quantity.TryParseBytes(doc.Memory, out memory) || memory < 4 * 1024 * 1024))
             errors.Add($"memory '{doc.Memory}' is not a size of at least 4Mi, like 256Mi or 1Gi");
 
+        if (doc.Cpu is { } cpu && (double.IsNaN(cpu) || cpu < 0.01 || cpu > 1024))
+            errors.Add($"cpu {cpu.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a number of cores between 0.01 and 1024, like 0.5 or 2");
+
         var maxAttempts = doc.MaxAttempts ?? 5;
         if (maxAttempts is < 1 or > 100)
             errors.Add("maxAttempts must be between 1 and 100");
@@ -136,6 +142,7 @@ public sealed partial record FunctionSpec
             Concurrency = concurrency,
             Timeout = timeout,
             MemoryBytes = memory,
+            CpuCores = doc.Cpu,
             MaxAttempts = maxAttempts,
             Backoff = backoff,
             Network = doc.Network ?? false,
@@ -156,6 +163,7 @@ public sealed partial record FunctionSpec
         Concurrency = Concurrency,
         Timeout = Quantity.FormatDuration(Timeout),
         Memory = Quantity.FormatBytes(MemoryBytes),
+        Cpu = CpuCores,
         MaxAttempts = MaxAttempts,
         Backoff = new BackoffDocument { Initial = Quantity.FormatDuration(Backoff.Initial), Max = Quantity.FormatDuration(Backoff.Max) },
         Network = Network,

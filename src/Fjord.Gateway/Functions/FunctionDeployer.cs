@@ -57,6 +57,9 @@ public sealed class FunctionDeployer
         return new BundlePut(hash, null);
     }
 
+    /// <summary>The operator's node-wide caps, checked against every deploy.</summary>
+    internal DeployCaps Caps { get; init; } = new();
+
     /// <summary>Creates or updates a function from its spec; a bundle it names must be uploaded first.</summary>
     public async Task<FunctionPut> PutFunctionAsync(string name, FunctionDocument document, CancellationToken ct)
     {
@@ -72,6 +75,8 @@ public sealed class FunctionDeployer
         }
         if (spec is { Secrets.Count: > 0 })
             await CheckSecretsExistAsync(spec.Secrets, errors, ct);
+        if (spec is not null && (Caps.MaxMemoryBytes is not null || Caps.MaxProcesses is not null))
+            errors.AddRange(Caps.Check(spec, await _store.ListFunctionsAsync(ct)));
         if (spec is null || errors.Count > 0)
             return new FunctionPut(null, false, errors);
         if (spec.Bundle is null && await _store.GetFunctionAsync(name, ct) is { Spec.Bundle: { } kept })

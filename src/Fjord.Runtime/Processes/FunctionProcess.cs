@@ -24,18 +24,25 @@ internal sealed class FunctionProcess : IAsyncDisposable
     /// reaches those that did. In the sandbox that exec is saved (~1 ms per fork-mode job):
     /// bubblewrap puts the function in a session of its own (--new-session) and a pid namespace
     /// of its own, whose processes all die with bwrap (--die-with-parent, then the namespace's init).
+    /// Before that, setpriv gives the process a parent-death signal: bwrap itself (or the
+    /// unsandboxed function) is SIGKILLed when the node dies, so no sandbox outlives its node.
+    /// The launcher also opens what bwrap reads by fd: the seccomp filter on fd 9, the network
+    /// gate (a fifo) on fd 8.
     /// </summary>
     private const string LauncherScript =
-        "trap '' INT QUIT TSTP; n=$1; shift; while [ \"$n\" -gt 0 ]; do echo $$ > \"$1\" || { echo \"fjord: cannot join cgroup $1\" >&2; exit 125; }; shift; n=$((n-1)); done; exec \"$@\"";
+        "trap '' INT QUIT TSTP; n=$1; shift; while [ \"$n\" -gt 0 ]; do echo $$ > \"$1\" || { echo \"fjord: cannot join cgroup $1\" >&2; exit 125; }; shift; n=$((n-1)); done; "
+        + "s=$1; b=$2; shift 2; if [ -n \"$b\" ]; then exec 8<>\"$b\"; fi; if [ -n \"$s\" ]; then exec \"$@\" 9<\"$s\"; fi; exec \"$@\"";
 
     private readonly Process _process;
     private readonly CgroupLease? _cgroup;
     private readonly string? _tempDir;
+    private readonly Process? _network;
     private int _disposed;
 
-    private FunctionProcess(Process process, CgroupLease? cgroup, string? tempDir, StderrPump stderr)
+    private FunctionProcess(Process process, CgroupLease? cgroup, string? tempDir, StderrPump stderr, Process? network)
     {
         _process = process;
+        _network = network;
         _cgroup = cgroup;
         _tempDir = tempDir;
         Stderr = stderr;
@@ -58,6 +65,8 @@ internal sealed class FunctionProcess : IAsyncDisposable
         var sandboxed = options.Sandbox && host.Bwrap is not null;
         CgroupLease? cgroup = null;
         string? tempDir = null;
+        string? gate = null;
+        Process? process = null;
         SecretFiles? secrets = null;
         try
         {
@@ -65,75 +74,78 @@ internal sealed class FunctionProcess : IAsyncDisposable
             if (options.Limits && host.Cgroups is { } cgroups)
             {
                 var name = $"{spec.Function}-{Guid.NewGuid():N}"[..Math.Min(spec.Function.Length + 13, 80)];
-                cgroup = cgroups.Create(name, new CgroupLimits(spec.MemoryBytes, options.PidsLimit, options.CpuCores));
+                cgroup = cgroups.Create(name, new CgroupLimits(spec.MemoryBytes, options.PidsLimit, spec.CpuCores ?? options.CpuCores));
             }
 
-            var psi = new ProcessStartInfo("/bin/sh")
-            {
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            // A clean environment: nothing of the worker's (keys, HOME, tokens) leaks into functions.
-            psi.Environment.Clear();
-            var args = psi.ArgumentList;
-            args.Add("-c");
-            args.Add(LauncherScript);
-            args.Add("fjord-launch");
             var procs = cgroup?.ProcsFiles ?? [];
-            args.Add(procs.Count.ToString(CultureInfo.InvariantCulture));
-            foreach (var file in procs)
-                args.Add(file);
-            if (!sandboxed && File.Exists(SetsidPath))
-                args.Add(SetsidPath);
-
+            var command = new List<string>();
+            string? seccomp = null;
+            var privateNetwork = sandboxed && spec.Network && !options.HostNetwork;
+            if (privateNetwork && host.Network is null)
+                throw new FunctionStartException("network: true needs slirp4netns, nsenter and ip on this node (apt-get install slirp4netns util-linux iproute2), or a node started with --allow-host-network");
             if (sandboxed)
             {
                 if (host.DropPrivilegesInside && spec.FunctionDir is { } folder)
                     EnsureReadableBySandboxUser(folder);
-                // The launcher and bwrap pass this environment on to the function unchanged.
-                foreach (var (key, value) in spec.Environment)
-                    psi.Environment[key] = value;
-                psi.WorkingDirectory = "/";
                 var runtimes = Directory.Exists(options.RuntimesDir) ? Path.GetFullPath(options.RuntimesDir) : null;
-                var command = new SandboxedCommand(spec.FunctionDir, runtimes, spec.Network, options.TmpBytes, spec.Command, secrets?.Files);
-                args.Add(host.Bwrap!);
-                foreach (var arg in BwrapArgs.Build(command, host.DropPrivilegesInside))
-                    args.Add(arg);
+                var sandboxedCommand = new SandboxedCommand(spec.FunctionDir, runtimes, spec.Network, options.TmpBytes, spec.Command, secrets?.Files);
+                seccomp = host.Seccomp;
+                if (privateNetwork)
+                    gate = PrivateNetwork.MakeGate(options.TempRoot);
+                var extras = new BwrapExtras(seccomp is not null, privateNetwork, privateNetwork ? PrivateNetwork.ResolvConf(options.TempRoot) : null);
+                command.Add(host.Bwrap!);
+                command.AddRange(BwrapArgs.Build(sandboxedCommand, host.DropPrivilegesInside, extras));
             }
             else
             {
-                foreach (var (key, value) in spec.Environment)
-                    psi.Environment[key] = value;
                 if (spec.FunctionDir is null)
                 {
                     Directory.CreateDirectory(options.TempRoot);
                     tempDir = Directory.CreateTempSubdirectory("fjord-fn-").FullName;
                 }
-                psi.WorkingDirectory = spec.FunctionDir ?? tempDir;
-                foreach (var arg in spec.Command)
-                    args.Add(arg);
+                if (File.Exists(SetsidPath))
+                    command.Add(SetsidPath);
+                command.AddRange(spec.Command);
             }
 
-            var process = await ProcessSpawner.StartAsync(psi, secrets);
+            var psi = LauncherStartInfo(procs, seccomp, gate, command);
+            // The launcher, and bwrap after it (no --clearenv/--setenv, so no value of the function's
+            // environment is on a command line), pass this environment on to the function unchanged.
+            foreach (var (key, value) in spec.Environment)
+                psi.Environment[key] = value;
+            psi.WorkingDirectory = sandboxed ? "/" : spec.FunctionDir ?? tempDir;
+
+            process = await ProcessSpawner.StartAsync(psi, secrets);
             // bwrap holds its own copies of the secret fds now; ours are no longer needed.
             secrets?.Dispose();
             var stderr = new StderrPump(process.StandardError.BaseStream, options.MaxLogBytes, spec.LogMarkerPrefix);
-            return new FunctionProcess(process, cgroup, tempDir, stderr);
+            Process? slirp = null;
+            if (gate is not null)
+            {
+                slirp = await host.Network!.AttachAsync(process.Id, gate, userNamespace: !host.DropPrivilegesInside,
+                    args => ProcessSpawner.StartAsync(LauncherStartInfo(procs, null, null, args)), CancellationToken.None);
+            }
+            return new FunctionProcess(process, cgroup, tempDir, stderr, slirp);
         }
-        catch (Exception e) when (e is not FunctionStartException)
+        catch (Exception e)
         {
-            secrets?.Dispose();
+            if (process is not null)
+            {
+                cgroup?.KillAll(TimeSpan.FromSeconds(2), lastPid: process.Id);
+                Libc.KillProcess(process.Id);
+                process.Dispose();
+            }
             cgroup?.Remove();
             DeleteTemp(tempDir);
+            if (e is FunctionStartException)
+                throw;
             throw new FunctionStartException($"could not start the function process: {e.Message}", e);
         }
-        catch
+        finally
         {
             secrets?.Dispose();
-            cgroup?.Remove();
-            throw;
+            if (gate is not null)
+                File.Delete(gate);
         }
     }
 
@@ -159,13 +171,49 @@ internal sealed class FunctionProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// <c>/bin/sh -c LAUNCHER</c>: joins <paramref name="procs"/>, opens <paramref name="seccomp"/>
+    /// on fd 9 and <paramref name="gate"/> on fd 8 when given, and execs <paramref name="command"/>
+    /// with a parent-death signal. Its environment is empty: nothing of the worker's (keys, HOME,
+    /// tokens) leaks into functions.
+    /// </summary>
+    private static ProcessStartInfo LauncherStartInfo(IReadOnlyList<string> procs, string? seccomp, string? gate, IReadOnlyList<string> command)
+    {
+        var psi = new ProcessStartInfo("/bin/sh")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.Environment.Clear();
+        var args = psi.ArgumentList;
+        args.Add("-c");
+        args.Add(LauncherScript);
+        args.Add("fjord-launch");
+        args.Add(procs.Count.ToString(CultureInfo.InvariantCulture));
+        foreach (var file in procs)
+            args.Add(file);
+        args.Add(seccomp ?? "");
+        args.Add(gate ?? "");
+        var deathSignal = File.Exists(Sandbox.SetprivPath) ? new[] { Sandbox.SetprivPath, "--pdeathsig", "KILL", "--" } : [];
+        foreach (var arg in deathSignal.Concat(command))
+            args.Add(arg);
+        return psi;
+    }
+
     /// <summary>Kills every process of this function: its cgroup (detached grandchildren too) and its process group.</summary>
     public void KillTree()
     {
         _cgroup?.KillAll(TimeSpan.FromSeconds(2), lastPid: Pid);
         Libc.KillGroup(Pid);
         Libc.KillProcess(Pid);
+        if (_network is { } slirp)
+            Libc.KillProcess(slirp.Id);
     }
+
+    /// <summary>CPU time the function's processes used so far, from its cgroup (zero without one).</summary>
+    public TimeSpan CpuUsage => _cgroup?.CpuUsage() ?? TimeSpan.Zero;
 
     public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
 
@@ -186,6 +234,17 @@ internal sealed class FunctionProcess : IAsyncDisposable
         _cgroup?.RemoveEventually();
         DeleteTemp(_tempDir);
         _process.Dispose();
+        if (_network is { } network)
+        {
+            try
+            {
+                await network.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (TimeoutException)
+            {
+            }
+            network.Dispose();
+        }
     }
 
     /// <summary>

@@ -15,4 +15,7 @@ internal sealed record LaunchSpec(
 {
     /// <summary>Secrets the process gets as files under /run/secrets (read from <see cref="RuntimeOptions.Secrets"/> at each start).</summary>
     public IReadOnlyList<string> Secrets { get; init; } = [];
+
+    /// <summary>The function's CPU quota in cores; null means the node's default.</summary>
+    public double? CpuCores { get; init; }
 }

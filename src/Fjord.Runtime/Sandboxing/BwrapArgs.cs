@@ -24,24 +24,30 @@ internal static class BwrapArgs
         ["/etc/resolv.conf", "/etc/hosts", "/etc/host.conf", "/etc/gai.conf", "/etc/services", "/etc/protocols"];
 
     /// <summary>bwrap's arguments followed by the command (prefixed by setpriv when we are root).</summary>
-    public static List<string> Build(SandboxedCommand command, bool dropPrivilegesInside)
+    public static List<string> Build(SandboxedCommand command, bool dropPrivilegesInside, BwrapExtras extras = default)
     {
         var a = new List<string>();
+        var hostNetwork = command.Network && !extras.PrivateNetwork;
         if (dropPrivilegesInside)
         {
             // As root, a user namespace would map uid 65534 inside to root outside. Without one,
             // bwrap needs no user namespace and setpriv becomes a real unprivileged user below.
             a.AddRange(["--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try"]);
-            if (!command.Network)
+            if (!hostNetwork)
                 a.Add("--unshare-net");
         }
         else
         {
-            a.Add("--unshare-all");
-            if (command.Network)
+            // Unprivileged bwrap lives in a user namespace: the function may not make another.
+            a.AddRange(["--unshare-all", "--unshare-user", "--disable-userns"]);
+            if (hostNetwork)
                 a.Add("--share-net");
             a.AddRange(["--uid", Uid, "--gid", Uid, "--cap-drop", "ALL"]);
         }
+        if (extras.Seccomp)
+            a.AddRange(["--seccomp", SeccompFd]);
+        if (extras.PrivateNetwork)
+            a.AddRange(["--block-fd", BlockFd]);
         // No --clearenv/--setenv: bwrap passes on the environment it was started with, which the
         // runner set to exactly the function's (see SandboxedCommand).
         a.AddRange(["--die-with-parent", "--new-session"]);
@@ -53,7 +59,13 @@ internal static class BwrapArgs
             "--perms", "01777", "--size", command.TmpBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", "/tmp",
             "--perms", "0755", "--dir", "/etc"]);
         foreach (var path in command.Network ? EtcAlways.Concat(EtcNetwork) : EtcAlways)
-            a.AddRange(["--ro-bind-try", path, path]);
+        {
+            // Behind slirp4netns the resolver is its DNS forwarder, whatever the host uses.
+            if (path == "/etc/resolv.conf" && extras.ResolvConf is { } resolv)
+                a.AddRange(["--ro-bind", resolv, path]);
+            else
+                a.AddRange(["--ro-bind-try", path, path]);
+        }
 
         if (command.RuntimesDir is { } runtimes)
             a.AddRange(["--perms", "0755", "--dir", "/fjord", "--ro-bind", runtimes, RuntimesMount]);
@@ -75,5 +87,18 @@ internal static class BwrapArgs
         return a;
     }
 
+    /// <summary>The fd the launcher opens the compiled seccomp filter on (<c>9&lt;file</c>).</summary>
+    public const string SeccompFd = "9";
+
+    /// <summary>The fd bwrap waits on before it runs the function, while its network is set up.</summary>
+    public const string BlockFd = "8";
+
     private static string Uid => SandboxUid.ToString(CultureInfo.InvariantCulture);
 }
+
+/// <summary>
+/// What bwrap gets beyond the command: <see cref="Seccomp"/>, the filter on fd 9;
+/// <see cref="PrivateNetwork"/>, a network namespace of its own even for <c>network: true</c>, held
+/// on fd 8 until slirp4netns has set it up, with <see cref="ResolvConf"/> as /etc/resolv.conf.
+/// </summary>
+internal readonly record struct BwrapExtras(bool Seccomp = false, bool PrivateNetwork = false, string? ResolvConf = null);

@@ -5,13 +5,17 @@ namespace Fjord.Runtime.Sandboxing;
 /// <summary>
 /// The cgroup hierarchy Fjord may create groups in: v1 (one mount per controller, as on this
 /// project's hosts without systemd) or v2 (one unified tree). Groups live under
-/// <c>&lt;our own cgroup&gt;/fjord/</c> so a function process never escapes the limits the
-/// worker itself runs under.
+/// <c>&lt;our own cgroup&gt;/fjord/&lt;scope&gt;/</c> so a function process never escapes the limits the
+/// worker itself runs under, and a node finds (and kills) what its previous run left behind.
 /// </summary>
 internal sealed class CgroupHost
 {
     private const string FjordDir = "fjord";
+    /// <summary>The controllers Fjord needs: without any of them a function is not contained.</summary>
     private static readonly string[] V1Controllers = ["memory", "pids", "cpu"];
+
+    /// <summary>Optional: CPU time used, for measuring (v2 has it in cpu.stat).</summary>
+    private const string V1Accounting = "cpuacct";
 
     private readonly Dictionary<string, string> _bases;
 
@@ -26,19 +30,29 @@ internal sealed class CgroupHost
     /// <summary>Where groups are created, per controller (v2: one entry, key "unified").</summary>
     public IReadOnlyDictionary<string, string> Bases => _bases;
 
-    /// <summary>Finds a writable hierarchy and proves it by creating and removing a probe group.</summary>
-    public static CgroupHost? Detect(string root, string procSelfCgroup, out string? problem)
+    /// <summary>
+    /// Finds a writable hierarchy, empties this node's own subtree (<paramref name="scope"/>, the
+    /// same on every start of the same node) of whatever a previous run left, and proves the
+    /// hierarchy works by creating and removing a probe group.
+    /// </summary>
+    /// <param name="clearScope">
+    /// False when the scope is this process's own: another probe in the same process (tests
+    /// probe several times) must not kill the processes the first one started.
+    /// </param>
+    public static CgroupHost? Detect(string root, string procSelfCgroup, string scope, bool clearScope, out string? problem)
     {
         problem = null;
         try
         {
             var own = File.Exists(procSelfCgroup) ? File.ReadAllLines(procSelfCgroup) : [];
             CgroupHost? host = File.Exists(Path.Combine(root, "cgroup.controllers"))
-                ? DetectV2(root, own, out problem)
-                : DetectV1(root, own, out problem);
+                ? DetectV2(root, own, scope, out problem)
+                : DetectV1(root, own, scope, out problem);
             if (host is null)
                 return null;
-            host.SweepStale(TimeSpan.FromMinutes(10));
+            if (clearScope)
+                host.Leftovers = CgroupSweep.ClearScope(host._bases.Values);
+            CgroupSweep.RemoveStale(host._bases.Values.Select(b => Path.GetDirectoryName(b)!), TimeSpan.FromMinutes(10));
             var probe = host.Create($"probe-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40], new CgroupLimits(64L << 20, 16, 1));
             probe.Remove();
             return host;
@@ -50,37 +64,49 @@ internal sealed class CgroupHost
         }
     }
 
-    private static CgroupHost? DetectV1(string root, string[] own, out string? problem)
+    /// <summary>What the start-up sweep found of a previous run: processes killed, groups removed, groups it could not remove.</summary>
+    public CgroupSweep.Result Leftovers { get; private set; }
+
+    private static CgroupHost? DetectV1(string root, string[] own, string scope, out string? problem)
     {
         var bases = new Dictionary<string, string>();
-        foreach (var controller in V1Controllers)
+        var mounts = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var controller in V1Controllers.Append(V1Accounting))
         {
             var mount = Path.Combine(root, controller);
             if (!File.Exists(Path.Combine(mount, "cgroup.procs")))
                 continue;
-            bases[controller] = PrepareBase(mount, OwnPath(own, controller));
+            // cpu and cpuacct are often one hierarchy mounted twice ("cpu,cpuacct"): one group, not two.
+            if (!mounts.Add(new DirectoryInfo(mount).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? mount))
+                continue;
+            bases[controller] = PrepareBase(mount, OwnPath(own, controller), scope);
         }
-        if (!bases.ContainsKey("memory") || !bases.ContainsKey("pids"))
+        var missing = V1Controllers.Where(c => !bases.ContainsKey(c)).ToList();
+        if (missing.Count > 0)
         {
-            problem = $"cgroup v1 memory and pids controllers not mounted under {root}";
+            problem = $"cgroup v1 controller(s) {string.Join(", ", missing)} not mounted under {root} (mount them, e.g. mount -t cgroup -o {missing[0]} cgroup {root}/{missing[0]})";
             return null;
         }
         problem = null;
         return new CgroupHost(1, bases);
     }
 
-    private static CgroupHost? DetectV2(string root, string[] own, out string? problem)
+    private static CgroupHost? DetectV2(string root, string[] own, string scope, out string? problem)
     {
-        var basePath = PrepareBase(root, OwnPath(own, ""));
-        var controllers = File.ReadAllText(Path.Combine(basePath, "cgroup.controllers")).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (!controllers.Contains("memory") || !controllers.Contains("pids"))
+        var fjordPath = PrepareBase(root, OwnPath(own, ""), scope: null);
+        var controllers = File.ReadAllText(Path.Combine(fjordPath, "cgroup.controllers")).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var missing = V1Controllers.Where(c => !controllers.Contains(c)).ToList();
+        if (missing.Count > 0)
         {
             // Our parent did not delegate the controllers to our subtree (it has processes of its
             // own, or no Delegate=yes): limits cannot be set from here.
-            problem = $"cgroup v2: memory and pids controllers not available in {basePath} (run Fjord in a delegated cgroup)";
+            problem = $"cgroup v2: controller(s) {string.Join(", ", missing)} not available in {fjordPath} (run Fjord in a delegated cgroup: systemd Delegate=yes)";
             return null;
         }
-        var wanted = string.Join(' ', controllers.Intersect(["memory", "pids", "cpu"]).Select(c => "+" + c));
+        var wanted = string.Join(' ', V1Controllers.Select(c => "+" + c));
+        File.WriteAllText(Path.Combine(fjordPath, "cgroup.subtree_control"), wanted);
+        var basePath = Path.Combine(fjordPath, scope);
+        Directory.CreateDirectory(basePath);
         File.WriteAllText(Path.Combine(basePath, "cgroup.subtree_control"), wanted);
         problem = null;
         return new CgroupHost(2, new Dictionary<string, string> { ["unified"] = basePath });
@@ -103,38 +129,32 @@ internal sealed class CgroupHost
         return "";
     }
 
-    private static string PrepareBase(string mount, string ownPath)
+    /// <summary><c>&lt;our group&gt;/fjord/&lt;scope&gt;</c> in one hierarchy (just <c>fjord</c> when scope is null).</summary>
+    private static string PrepareBase(string mount, string ownPath, string? scope)
     {
         var ownDir = Path.Combine(mount, ownPath);
         // Inside a container the mount may already be our own group: fall back to its root.
         if (!Directory.Exists(ownDir))
             ownDir = mount;
-        var dir = Path.Combine(ownDir, FjordDir);
+        var dir = scope is null ? Path.Combine(ownDir, FjordDir) : Path.Combine(ownDir, FjordDir, scope);
         Directory.CreateDirectory(dir);
         return dir;
     }
 
     /// <summary>
-    /// Removes empty groups left by a worker that died, or whose removal never succeeded. Only old
-    /// ones: a fresh empty group may belong to a live worker about to put its process in. A group
-    /// that still has processes refuses rmdir, so a long-lived warm process is never touched.
+    /// Bounds the memory of every function process of this node together (the operator's
+    /// --max-memory): the kernel enforces it on the node's subtree, whatever deploys claimed.
     /// </summary>
-    private void SweepStale(TimeSpan olderThan)
+    public void CapMemory(long bytes)
     {
-        foreach (var root in _bases.Values)
+        if (Version == 2)
         {
-            foreach (var dir in Directory.EnumerateDirectories(root))
-            {
-                try
-                {
-                    if (DateTime.UtcNow - Directory.GetLastWriteTimeUtc(dir) > olderThan)
-                        Directory.Delete(dir);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                }
-            }
+            Write(_bases["unified"], "memory.max", bytes);
+            return;
         }
+        Write(_bases["memory"], "memory.limit_in_bytes", bytes);
+        if (File.Exists(Path.Combine(_bases["memory"], "memory.memsw.limit_in_bytes")))
+            Write(_bases["memory"], "memory.memsw.limit_in_bytes", bytes);
     }
 
     /// <summary>Creates <c>fjord/&lt;name&gt;</c> in every controller and writes the limits. Throws when the kernel refuses.</summary>
@@ -145,13 +165,20 @@ internal sealed class CgroupHost
         {
             if (Version == 2)
             {
-                var dir = MakeDir(_bases["unified"], name, created);
+                var scope = _bases["unified"];
+                if (!Directory.Exists(scope))
+                {
+                    // Removed as stale by another node's sweep while this node sat idle: recreate it.
+                    Directory.CreateDirectory(scope);
+                    File.WriteAllText(Path.Combine(scope, "cgroup.subtree_control"), string.Join(' ', V1Controllers.Select(c => "+" + c)));
+                }
+                var dir = MakeDir(scope, name, created);
                 Write(dir, "memory.max", limits.MemoryBytes);
                 TryWrite(dir, "memory.swap.max", "0");
                 Write(dir, "pids.max", limits.PidsMax);
-                if (limits.CpuCores is { } cores && File.Exists(Path.Combine(dir, "cpu.max")))
-                    File.WriteAllText(Path.Combine(dir, "cpu.max"), string.Create(CultureInfo.InvariantCulture, $"{(long)(cores * 100_000)} 100000"));
-                return new CgroupLease(2, created, dir);
+                if (limits.CpuCores is { } cores)
+                    File.WriteAllText(Path.Combine(dir, "cpu.max"), string.Create(CultureInfo.InvariantCulture, $"{Quota(cores)} {CpuPeriodMicros}"));
+                return new CgroupLease(2, created, dir, dir);
             }
 
             var memory = MakeDir(_bases["memory"], name, created);
@@ -161,20 +188,27 @@ internal sealed class CgroupHost
                 Write(memory, "memory.memsw.limit_in_bytes", limits.MemoryBytes);
             var pids = MakeDir(_bases["pids"], name, created);
             Write(pids, "pids.max", limits.PidsMax);
-            if (limits.CpuCores is { } c && _bases.TryGetValue("cpu", out var cpuBase))
+            // Every process joins a cpu group, quota or not: the start-up sweep finds it there too.
+            var cpu = MakeDir(_bases["cpu"], name, created);
+            if (limits.CpuCores is { } c)
             {
-                var cpu = MakeDir(cpuBase, name, created);
-                Write(cpu, "cpu.cfs_period_us", 100_000);
-                Write(cpu, "cpu.cfs_quota_us", (long)(c * 100_000));
+                Write(cpu, "cpu.cfs_period_us", CpuPeriodMicros);
+                Write(cpu, "cpu.cfs_quota_us", Quota(c));
             }
-            return new CgroupLease(1, created, memory);
+            var accounting = _bases.TryGetValue(V1Accounting, out var acctBase) ? MakeDir(acctBase, name, created) : cpu;
+            return new CgroupLease(1, created, memory, accounting);
         }
         catch
         {
-            new CgroupLease(Version, created, "").Remove();
+            new CgroupLease(Version, created, "", "").Remove();
             throw;
         }
     }
+
+    private const long CpuPeriodMicros = 100_000;
+
+    /// <summary>CFS quota per period for <paramref name="cores"/> (at least 1 ms, the kernel's minimum).</summary>
+    private static long Quota(double cores) => Math.Max(1000, (long)(cores * CpuPeriodMicros));
 
     private static string MakeDir(string parent, string name, List<string> created)
     {

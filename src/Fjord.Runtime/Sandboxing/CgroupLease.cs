@@ -12,13 +12,18 @@ internal sealed class CgroupLease
     private readonly int _version;
     private readonly List<string> _dirs;
     private readonly string _memoryDir;
+    private readonly string _cpuDir;
 
-    public CgroupLease(int version, List<string> dirs, string memoryDir)
+    public CgroupLease(int version, List<string> dirs, string memoryDir, string cpuDir)
     {
         _version = version;
         _dirs = dirs;
         _memoryDir = memoryDir;
+        _cpuDir = cpuDir;
     }
+
+    /// <summary>CPU time used by every process of the group so far (v1 cpuacct.usage, v2 cpu.stat usage_usec).</summary>
+    public TimeSpan CpuUsage() => CgroupSweep.CpuUsage(_version, _cpuDir);
 
     /// <summary>The cgroup.procs files the launcher writes its own pid to before it execs user code.</summary>
     public IReadOnlyList<string> ProcsFiles => _dirs.Select(d => Path.Combine(d, "cgroup.procs")).ToArray();

@@ -113,4 +113,23 @@ public sealed class FunctionSpecTests
         Assert.Null(FunctionSpec.Parse("x", new FunctionDocument { Runtime = "exec", Command = ["true"], Env = new() { ["FJORD_JOB_ID"] = "forged" } }, errors));
         Assert.Single(errors);
     }
+
+    [Fact]
+    public void Cpu_IsCoresPerProcess_RoundTrips_AndIsValidated()
+    {
+        var errors = new List<string>();
+        var half = FunctionSpec.Parse("x", new FunctionDocument { Runtime = "exec", Command = ["true"], Cpu = 0.5 }, errors)!;
+        var none = FunctionSpec.Parse("x", new FunctionDocument { Runtime = "exec", Command = ["true"] }, errors)!;
+
+        Assert.Equal(0.5, half.CpuCores);
+        Assert.Equal(0.5, FunctionSpec.Parse("x", half.ToDocument(), errors)!.CpuCores);
+        Assert.Null(none.CpuCores);
+        Assert.Empty(errors);
+        foreach (var bad in new[] { 0, -1, 0.001, 5000, double.NaN })
+        {
+            var refused = new List<string>();
+            Assert.Null(FunctionSpec.Parse("x", new FunctionDocument { Runtime = "exec", Command = ["true"], Cpu = bad }, refused));
+            Assert.Contains(refused, e => e.StartsWith("cpu ", StringComparison.Ordinal));
+        }
+    }
 }

@@ -31,7 +31,9 @@ internal sealed class FaultScenario : IAsyncDisposable
         try
         {
             var yml = RecorderProject.Write(scenario.Dir.Path, scenario.Recorder.Port, functions);
-            scenario.Node = await FjordNode.StartAsync(dataDir ?? scenario.Dir.Combine("data"), yml, environment);
+            // The recorder reports to a listener on the host's loopback, which network: true no
+            // longer reaches unless the operator opens the node's own network to functions.
+            scenario.Node = await FjordNode.StartAsync(dataDir ?? scenario.Dir.Combine("data"), yml, environment, ["--allow-host-network"]);
             scenario.Load = new LoadGenerator(scenario.Node.BaseAddress, requestTimeout ?? TimeSpan.FromSeconds(10));
             return scenario;
         }

@@ -18,7 +18,7 @@ internal sealed record RecorderFunction(string Name)
 
 /// <summary>
 /// Writes the recorder function (python, network: true so it can reach the recorder on the host's
-/// loopback) and a fjord.yml naming it under one or more function names. The payload is
+/// loopback: the node runs with --allow-host-network) and a fjord.yml naming it under one or more function names. The payload is
 /// <c>&lt;token&gt; [sleep-ms]</c>; the handler sleeps, reports <c>job attempt token ok|fail</c>,
 /// waits for the ack, and then returns the payload (or raises, for poison).
 /// </summary>

@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Globalization;
+using Fjord.Runtime.Processes;
+
+namespace Fjord.Runtime.Sandboxing;
+
+/// <summary>
+/// The network of a <c>network: true</c> function: a namespace of its own (not the node's), wired
+/// to the outside by slirp4netns in user mode. slirp4netns runs with --disable-host-loopback, so
+/// the host's loopback services (the gateway, a local database, ...) are unreachable, and a
+/// <c>prohibit</c> route makes 169.254.0.0/16 (cloud metadata, link-local) unreachable too. bwrap
+/// holds the function on its block fd until both are in place, so its first instruction already
+/// runs behind them.
+/// </summary>
+internal sealed class PrivateNetwork
+{
+    /// <summary>slirp4netns's DNS forwarder inside the namespace.</summary>
+    public const string Nameserver = "10.0.2.3";
+
+    private const string Blocked = "169.254.0.0/16";
+
+    private PrivateNetwork(string slirp, string nsenter, string ip)
+    {
+        Slirp = slirp;
+        Nsenter = nsenter;
+        Ip = ip;
+    }
+
+    public string Slirp { get; }
+    public string Nsenter { get; }
+    public string Ip { get; }
+
+    public static PrivateNetwork? Detect(out string? problem)
+    {
+        var slirp = Find("slirp4netns");
+        var nsenter = Find("nsenter");
+        var ip = Find("ip");
+        if (slirp is null || nsenter is null || ip is null)
+        {
+            var missing = new[] { ("slirp4netns", slirp), ("nsenter", nsenter), ("ip", ip) }.Where(t => t.Item2 is null).Select(t => t.Item1);
+            problem = $"{string.Join(", ", missing)} not found: apt-get install slirp4netns util-linux iproute2, or start the node with --allow-host-network";
+            return null;
+        }
+        problem = null;
+        return new PrivateNetwork(slirp, nsenter, ip);
+    }
+
+    private static string? Find(string program) =>
+        Sandbox.FindOnPath(program)
+        ?? new[] { "/usr/bin", "/usr/sbin", "/bin", "/sbin" }.Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
+
+    /// <summary>A resolv.conf naming slirp4netns's forwarder, written once under <paramref name="dir"/>.</summary>
+    public static string ResolvConf(string dir)
+    {
+        var path = Path.Combine(dir, "fjord-resolv.conf");
+        var content = $"nameserver {Nameserver}\n";
+        if (!File.Exists(path) || File.ReadAllText(path) != content)
+        {
+            Directory.CreateDirectory(dir);
+            var temp = path + "." + Environment.ProcessId;
+            File.WriteAllText(temp, content);
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            File.Move(temp, path, overwrite: true);
+        }
+        return path;
+    }
+
+    /// <summary>A fifo bwrap blocks on (<see cref="BwrapArgs.BlockFd"/>) until <see cref="AttachAsync"/> writes to it.</summary>
+    public static string MakeGate(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, $"net-{Guid.NewGuid():N}.fifo");
+        if (Libc.MakeFifo(path, 0x180) != 0)
+            throw new IOException($"mkfifo {path} failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+        return path;
+    }
+
+    /// <summary>
+    /// Wires the namespace of the sandbox whose outer bwrap is <paramref name="bwrapPid"/>, then
+    /// opens its gate. Returns slirp4netns (started through <paramref name="launch"/>, so it is in
+    /// the function's cgroup and dies with the node); it also exits when its stdin (its exit fd) closes.
+    /// </summary>
+    public async Task<Process> AttachAsync(int bwrapPid, string gate, bool userNamespace, Func<IReadOnlyList<string>, Task<Process>> launch, CancellationToken cancellationToken)
+    {
+        var child = await SandboxChildAsync(bwrapPid, cancellationToken);
+        var ns = $"/proc/{child}/ns/net";
+        // Never configure the node's own network: the child must be in a namespace of its own.
+        if (NamespaceOf(ns) is not { } target || target == NamespaceOf("/proc/self/ns/net"))
+            throw new IOException($"the sandbox (pid {child}) has no network namespace of its own");
+
+        var args = new List<string> { Slirp, "--configure", "--mtu=65520", "--disable-host-loopback", "--enable-sandbox", "--enable-seccomp", "--exit-fd=0", "--ready-fd=1" };
+        if (userNamespace)
+            args.Add($"--userns-path=/proc/{child}/ns/user");
+        args.AddRange([child.ToString(CultureInfo.InvariantCulture), "tap0"]);
+        var slirp = await launch(args);
+        try
+        {
+            var ready = new byte[1];
+            using var within = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            within.CancelAfter(TimeSpan.FromSeconds(10));
+            if (await slirp.StandardOutput.BaseStream.ReadAsync(ready, within.Token) != 1)
+                throw new IOException($"slirp4netns exited before it was ready: {await slirp.StandardError.ReadToEndAsync(cancellationToken)}");
+
+            var enter = new List<string>();
+            if (userNamespace)
+                enter.AddRange([$"--user=/proc/{child}/ns/user", "--preserve-credentials"]);
+            enter.AddRange([$"--net={ns}", "--", Ip, "route", "add", "prohibit", Blocked]);
+            if (NamespaceOf(ns) != target)
+                throw new IOException("the sandbox's network namespace changed under us");
+            await RunAsync(Nsenter, enter, cancellationToken);
+
+            await using (var open = new FileStream(gate, FileMode.Open, FileAccess.Write))
+                await open.WriteAsync(new byte[] { 1 }, cancellationToken);
+            return slirp;
+        }
+        catch
+        {
+            Libc.KillProcess(slirp.Id);
+            slirp.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The process bwrap cloned into the new namespaces (it waits on the gate meanwhile).</summary>
+    private static async Task<int> SandboxChildAsync(int bwrapPid, CancellationToken cancellationToken)
+    {
+        var file = $"/proc/{bwrapPid}/task/{bwrapPid}/children";
+        var deadline = Environment.TickCount64 + 10_000;
+        while (true)
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText(file);
+            }
+            catch (IOException)
+            {
+                throw new IOException("the sandbox exited before its network was set up");
+            }
+            var first = text.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+            if (first is not null && int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+                return pid;
+            if (Environment.TickCount64 > deadline)
+                throw new IOException("the sandbox did not start within 10s");
+            await Task.Delay(2, cancellationToken);
+        }
+    }
+
+    private static string? NamespaceOf(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task RunAsync(string program, List<string> args, CancellationToken cancellationToken)
+    {
+        var psi = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in args)
+            psi.ArgumentList.Add(arg);
+        using var process = Process.Start(psi)!;
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+            throw new IOException($"{Path.GetFileName(program)} {string.Join(' ', args)} failed: {(await stderr).Trim()}");
+    }
+}
