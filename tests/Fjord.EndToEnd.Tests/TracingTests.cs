@@ -78,6 +78,28 @@ public sealed class TracingTests(TracingNode fixture) : IClassFixture<TracingNod
         Assert.Contains("/v1/traces", _receiver.Paths);
     }
 
+    [Fact]
+    public async Task Callback_CarriesTheJobsTrace_AndItsSpanReachesTheReceiver()
+    {
+        const string traceId = "5b8efff798038103d269b633813fc60c";
+        using var hook = new CallbackHook();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/functions/tp-exec/jobs") { Content = new StringContent("x") };
+        request.Headers.TryAddWithoutValidation("traceparent", $"00-{traceId}-eee19b7ec3c1b174-01");
+        request.Headers.TryAddWithoutValidation("X-Callback-Url", hook.Url);
+        using (var response = await _node.Http.SendAsync(request))
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+        var traceparent = await hook.Traceparent.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Matches($"^00-{traceId}-[0-9a-f]{{16}}-01$", traceparent);
+        var id = Convert.FromHexString(traceId);
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (!_receiver.Has(id, "callback"))
+        {
+            Assert.True(DateTime.UtcNow < until, $"no callback span: {_receiver.Count} export(s) received\n{_node.Tail()}");
+            await Task.Delay(100);
+        }
+    }
+
 }
 
 /// <summary>One `fjord up` for the tracing tests, exporting to the receiver; an exec and a python function that print their TRACEPARENT.</summary>
@@ -115,7 +137,7 @@ public sealed class TracingNode : IAsyncLifetime
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
             ["OTEL_SERVICE_NAME"] = "fjord-e2e",
-        });
+        }, ["--callback-allow", "127.0.0.1"]);
     }
 
     public async Task DisposeAsync()
@@ -203,4 +225,40 @@ internal sealed class OtlpReceiver : IAsyncDisposable
         _listener.Close();
         await _loop;
     }
+}
+
+/// <summary>A callback receiver on 127.0.0.1 that keeps the first traceparent it is sent.</summary>
+internal sealed class CallbackHook : IDisposable
+{
+    private readonly HttpListener _listener = new();
+
+    public CallbackHook()
+    {
+        Url = $"http://127.0.0.1:{FjordNode.FreePort()}/hook/";
+        _listener.Prefixes.Add(Url);
+        _listener.Start();
+        _ = Task.Run(async () =>
+        {
+            while (_listener.IsListening)
+            {
+                try
+                {
+                    var context = await _listener.GetContextAsync();
+                    Traceparent.TrySetResult(context.Request.Headers["traceparent"] ?? "");
+                    context.Response.StatusCode = 204;
+                    context.Response.Close();
+                }
+                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+                {
+                    return;
+                }
+            }
+        });
+    }
+
+    public string Url { get; }
+
+    public TaskCompletionSource<string> Traceparent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Dispose() => _listener.Close();
 }

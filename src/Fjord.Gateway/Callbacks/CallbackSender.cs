@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -53,6 +54,15 @@ internal sealed class CallbackSender(HttpClient http, IJobStore jobs, TimeSpan t
         request.Headers.Add("X-Fjord-Status", callback.Status.ToWire());
         request.Headers.Add("X-Fjord-Attempt", callback.Attempt.ToString(CultureInfo.InvariantCulture));
         request.Headers.UserAgent.Add(new ProductInfoHeaderValue("fjord-callback", "1"));
+        // The callback is the last span of the job's trace, and the receiver gets it as its
+        // traceparent, so the web tier's handler of the result joins the trace it started.
+        using var span = await StartSpanAsync(callback, stop);
+        if (span.Parent is { } parent)
+        {
+            request.Headers.TryAddWithoutValidation("traceparent", parent);
+            if (span.State is { Length: > 0 } state)
+                request.Headers.TryAddWithoutValidation("tracestate", state);
+        }
 
         using var deadline = new CancellationTokenSource(timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, stop);
@@ -62,16 +72,45 @@ internal sealed class CallbackSender(HttpClient http, IJobStore jobs, TimeSpan t
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
             var code = (int)response.StatusCode;
             var delivered = code is >= 200 and < 300;
+            span.Activity?.SetTag("http.response.status_code", code);
+            if (!delivered)
+                span.Activity?.SetStatus(ActivityStatusCode.Error, StatusText(code));
             return (new CallbackDelivery(at, code, delivered ? null : StatusText(code)), delivered ? null : $"HTTP {code} {response.ReasonPhrase}".TrimEnd());
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stop.IsCancellationRequested)
         {
+            span.Activity?.SetStatus(ActivityStatusCode.Error, NoAnswer);
             return (new CallbackDelivery(at, null, NoAnswer), $"no answer within {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s");
         }
         catch (HttpRequestException e)
         {
+            span.Activity?.SetStatus(ActivityStatusCode.Error, NoAnswer);
             return (new CallbackDelivery(at, null, NoAnswer), Shorten(Innermost(e).Message));
         }
+    }
+
+    /// <summary>
+    /// A <c>callback</c> span under the context stored at intake, and the traceparent to send: the
+    /// span's own when tracing is on, else the stored one (so propagation does not depend on export).
+    /// One read of the job record per try: callbacks are off the intake and dispatch paths.
+    /// </summary>
+    private async Task<CallbackSpan> StartSpanAsync(PendingCallback callback, CancellationToken cancellationToken)
+    {
+        var stored = (await jobs.GetJobAsync(callback.JobId, cancellationToken))?.Trace;
+        if (TraceContext.Unpack(stored) is not { } parent)
+            return default;
+        var activity = TraceContext.Source.StartActivity("callback", ActivityKind.Client, parent);
+        if (activity is null)
+            return new CallbackSpan(null, TraceContext.TraceParent(parent), parent.TraceState);
+        activity.SetTag("fjord.job_id", callback.JobId);
+        activity.SetTag("fjord.callback_try", callback.Tries + 1);
+        activity.SetTag("fjord.status", callback.Status.ToWire());
+        return new CallbackSpan(activity, TraceContext.TraceParent(activity.Context), parent.TraceState);
+    }
+
+    private readonly record struct CallbackSpan(Activity? Activity, string? Parent, string? State) : IDisposable
+    {
+        public void Dispose() => Activity?.Dispose();
     }
 
     /// <summary>The record's text for a try that got an HTTP answer other than 2xx.</summary>
