@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the host packages Fjord and its tests use, when missing: bubblewrap (the function
-# sandbox), ImageMagick (the thumbnail example) and Python/Node (function runtimes). Safe to run
+# sandbox), ImageMagick (the thumbnail example), Python/Node (function runtimes), npm (the dashboard's
+# front-end libraries, installed from their lockfile at build time) and Chromium (the dashboard's browser tests). Safe to run
 # again; does nothing when everything is there. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -10,6 +11,8 @@ command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 [ -x /usr/bin/python3 ] || need+=(python3)
 [ -x /usr/bin/node ] || command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v setsid >/dev/null 2>&1 || need+=(util-linux)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "installing: ${need[*]}" >&2

@@ -1,6 +1,7 @@
 using Fjord.Core.Storage;
 using Fjord.Gateway.Auth;
 using Fjord.Gateway.Callbacks;
+using Fjord.Gateway.Dashboard;
 using Fjord.Gateway.Endpoints;
 using Fjord.Gateway.Functions;
 using Fjord.Gateway.Metrics;
@@ -43,6 +44,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<QueueEndpoints>();
         services.AddSingleton<HealthEndpoints>();
         services.AddSingleton<MetricsEndpoints>();
+        services.AddFjordDashboard();
         services.AddSingleton(sp => new DeadLetterEndpoints(
             sp.GetService<IDeadLetters>() ?? sp.GetService<IJobStore>() as IDeadLetters,
             sp.GetRequiredService<TimeProvider>(),
