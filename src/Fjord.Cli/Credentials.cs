@@ -19,4 +19,24 @@ internal static class Credentials
             return null;
         }
     }
+
+    /// <summary>
+    /// Replaces a key file with <paramref name="secret"/>: written 0600 to a temporary file beside
+    /// it, flushed to disk, then renamed over it, so a crash leaves the old file or the new one.
+    /// </summary>
+    public static void ReplaceKeyFile(string path, string secret)
+    {
+        var temporary = path + ".new";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(temporary, options))
+        {
+            stream.Write(System.Text.Encoding.UTF8.GetBytes(secret + "\n"));
+            stream.Flush(flushToDisk: true);
+        }
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(temporary, path, overwrite: true);
+    }
 }

@@ -19,10 +19,11 @@ internal static class FjordCli
         root.Subcommands.Add(JobsCommand.Build(console));
         root.Subcommands.Add(LogsCommand.Build(console));
         root.Subcommands.Add(TopCommand.Build(console));
+        root.Subcommands.Add(SecretsCommand.Build(console));
         root.Subcommands.Add(RoleCommands.Gateway(console));
         root.Subcommands.Add(RoleCommands.Worker(console));
-        foreach (var command in NotYetAvailable.Build())
-            root.Subcommands.Add(command);
+        root.Subcommands.Add(KeysCommand.Build(console));
+        root.Subcommands.Add(AdminKeyCommand.Build(console));
         return root;
     }
 

@@ -1,4 +1,5 @@
 using Fjord.Core.Queue;
+using Fjord.Core.Secrets;
 using Fjord.Core.Storage;
 using Fjord.Gateway;
 using Microsoft.AspNetCore.Builder;
@@ -15,12 +16,14 @@ namespace Fjord.Cli;
 /// </summary>
 internal static class GatewayHost
 {
-    public static GatewayOptions Options(string dataDir, Commands.SurfaceSettings? surface = null) => new()
+    public static GatewayOptions Options(string dataDir, SecretKey? secretsKey, Commands.SurfaceSettings? surface = null, Core.Storage.KeyRateLimit? defaultKeyRateLimit = null) => new()
     {
+        DefaultKeyRateLimit = defaultKeyRateLimit,
         DataDir = dataDir,
         AdminKeyFromEnvironment = Environment.GetEnvironmentVariable("FJORD_ADMIN_KEY"),
         Callbacks = new Gateway.Callbacks.CallbackOptions { Allow = (surface ?? Commands.SurfaceSettings.Default).CallbackAllow },
         MaxBundleUnpackedBytes = (surface ?? Commands.SurfaceSettings.Default).MaxBundleUnpackedBytes,
+        SecretsKey = secretsKey,
     };
 
     /// <summary>An opened allowlist is worth a line at start: it is where callbacks can reach inside the network.</summary>
@@ -28,6 +31,44 @@ internal static class GatewayHost
     {
         if (!surface.CallbackAllow.IsEmpty)
             Console.Out.WriteLine($"callbacks may also reach: {surface.CallbackAllow.Text}");
+    }
+
+    /// <summary>
+    /// The key that seals secrets: <c>$FJORD_SECRETS_KEY</c> when set; else, for a node with its
+    /// own store (<paramref name="keyFile"/>), <c>&lt;data&gt;/secrets.key</c>, created 0600 on first start.
+    /// A cluster role without the variable has no key.
+    /// </summary>
+    /// <exception cref="CliException">The variable or the file does not hold a key.</exception>
+    public static SecretKey? SecretsKey(string? keyFile) =>
+        SecretsKey(keyFile, Environment.GetEnvironmentVariable(SecretKey.EnvironmentVariable));
+
+    /// <inheritdoc cref="SecretsKey(string?)"/>
+    public static SecretKey? SecretsKey(string? keyFile, string? fromEnvironment)
+    {
+        try
+        {
+            return SecretKey.FromEnvironment(fromEnvironment)
+                ?? (keyFile is null ? null : SecretKey.LoadOrCreate(keyFile));
+        }
+        catch (FormatException e)
+        {
+            throw CliException.Failed(e.Message);
+        }
+    }
+
+    /// <summary>Refuses to start a node that could not open the secrets already stored (no key, or another one).</summary>
+    public static async Task<SecretVault> OpenSecretsAsync(ISecretStore store, SecretKey? key, CancellationToken cancellationToken)
+    {
+        var vault = new SecretVault(store, key);
+        try
+        {
+            await vault.CheckKeyAsync(cancellationToken);
+        }
+        catch (SecretUnavailableException e)
+        {
+            throw CliException.Failed("the store holds secrets and " + e.Message);
+        }
+        return vault;
     }
 
     public static WebApplicationBuilder CreateBuilder<TStore>(ILoggerFactory loggerFactory, string host, int port, IJobQueue queue, TStore store)

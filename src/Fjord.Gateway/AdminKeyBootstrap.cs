@@ -52,7 +52,7 @@ public static class AdminKeyBootstrap
             filePath = path;
         }
 
-        var key = new ApiKey("admin", "*", ["admin"], DateTimeOffset.UtcNow);
+        var key = new ApiKey("admin", "*", ["admin"], DateTimeOffset.UtcNow) { Name = "admin" };
         await keys.AddKeyAsync(key, ApiKeySecrets.Hash(secret), cancellationToken);
         return new AdminKey(secret, filePath, Created: true);
     }

@@ -12,7 +12,7 @@ public static class GatewayEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Adds the gateway's middleware (problem+json error boundary, path and body-size guard, bearer-key authentication) and
-    /// every route of CONTRACT §4 except <c>/v1/keys</c>. Handlers are plain <see cref="RequestDelegate"/>s
+    /// every route of CONTRACT §4 and <c>/v1/keys</c> (§6). Handlers are plain <see cref="RequestDelegate"/>s
     /// on singletons: no per-request parameter binding or service resolution on the intake path.
     /// </summary>
     public static WebApplication MapFjordGateway(this WebApplication app)
@@ -39,6 +39,8 @@ public static class GatewayEndpointRouteBuilderExtensions
         var health = sp.GetRequiredService<HealthEndpoints>();
         var metrics = sp.GetRequiredService<MetricsEndpoints>();
         var deadLetters = sp.GetRequiredService<DeadLetterEndpoints>();
+        var secrets = sp.GetRequiredService<SecretEndpoints>();
+        var keys = sp.GetRequiredService<KeyEndpoints>();
 
         app.MapPost("/v1/functions/{name}/jobs", (RequestDelegate)intake.AcceptAsync);
         app.MapPost("/v1/functions/{name}/jobs:batch", (RequestDelegate)intake.AcceptBatchAsync);
@@ -60,6 +62,15 @@ public static class GatewayEndpointRouteBuilderExtensions
         app.MapPost("/v1/jobs/{id}/cancel", (RequestDelegate)jobs.CancelAsync);
         app.MapPost("/v1/jobs:retry", (RequestDelegate)deadLetters.RetryAsync);
         app.MapPost("/v1/jobs:purge", (RequestDelegate)deadLetters.PurgeAsync);
+
+        app.MapGet("/v1/secrets", (RequestDelegate)secrets.ListAsync);
+        app.MapPut("/v1/secrets/{name}", (RequestDelegate)secrets.PutAsync);
+        app.MapDelete("/v1/secrets/{name}", (RequestDelegate)secrets.DeleteAsync);
+        app.MapPost("/v1/keys", (RequestDelegate)keys.CreateAsync);
+        app.MapGet("/v1/keys", (RequestDelegate)keys.ListAsync);
+        app.MapGet("/v1/keys/{id}", (RequestDelegate)keys.GetAsync);
+        app.MapDelete("/v1/keys/{id}", (RequestDelegate)keys.DeleteAsync);
+        app.MapPost("/v1/keys:rotate", (RequestDelegate)keys.RotateAsync);
 
         app.MapGet("/v1/queues", (RequestDelegate)queues.ListAsync);
         app.MapGet("/healthz", (RequestDelegate)HealthEndpoints.LiveAsync);

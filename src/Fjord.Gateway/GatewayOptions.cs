@@ -29,4 +29,13 @@ public sealed record GatewayOptions
 
     /// <summary>The value of <c>$FJORD_ADMIN_KEY</c>, when set.</summary>
     public string? AdminKeyFromEnvironment { get; init; }
+
+    /// <summary>The rate limit of keys created without one (per gateway); null: such keys are not limited.</summary>
+    public Core.Storage.KeyRateLimit? DefaultKeyRateLimit { get; init; }
+
+    /// <summary>How often the gateway writes keys' last-use times to the store (never per request).</summary>
+    public TimeSpan KeyUseFlushInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The node key that seals secrets (<c>&lt;data&gt;/secrets.key</c> or <c>$FJORD_SECRETS_KEY</c>); null: <c>PUT /v1/secrets</c> answers 503.</summary>
+    public Fjord.Core.Secrets.SecretKey? SecretsKey { get; init; }
 }

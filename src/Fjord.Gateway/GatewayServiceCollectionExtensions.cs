@@ -25,10 +25,19 @@ public static class GatewayServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<KeyStates>();
         services.AddSingleton<KeyCache>();
+        services.AddSingleton<KeyMetrics>();
+        services.AddSingleton<KeyEndpoints>();
+        services.AddHostedService<KeyUseFlusher>();
         services.AddSingleton<FunctionCache>();
         services.AddSingleton(sp => new FunctionDeployer(
-            sp.GetRequiredService<IFunctionStore>(), sp.GetRequiredService<FunctionCache>(), sp.GetRequiredService<ILogger<FunctionDeployer>>(), options.MaxBundleUnpackedBytes));
+            sp.GetRequiredService<IFunctionStore>(), sp.GetRequiredService<FunctionCache>(), sp.GetRequiredService<ILogger<FunctionDeployer>>(),
+            options.MaxBundleUnpackedBytes, SecretStore(sp)));
+        // Both stores keep secrets; a backend without them answers the secret routes 501.
+        services.AddSingleton(sp => new SecretEndpoints(
+            SecretStore(sp) is { } secrets ? new Fjord.Core.Secrets.SecretVault(secrets, options.SecretsKey) : null,
+            sp.GetRequiredService<ILogger<SecretEndpoints>>()));
         services.AddSingleton(sp => new FunctionViews(sp.GetService<IWorkerStatus>()));
         services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<IJobMonitor>(), sp.GetService<IWorkerStatus>()));
         services.AddSingleton<KeyAuthentication>();
@@ -59,4 +68,7 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<ILogger<CallbackDispatcher>>()));
         return services;
     }
+
+    private static ISecretStore? SecretStore(IServiceProvider sp) =>
+        sp.GetService<ISecretStore>() ?? sp.GetService<IFunctionStore>() as ISecretStore;
 }

@@ -29,7 +29,7 @@ internal sealed partial class ForkRunner(FunctionSpec spec, string? functionDir,
     private async Task<RunResult> RunExecAsync(RunRequest request, CancellationToken cancellationToken)
     {
         var sandboxed = options.Sandbox && options.ResolvedHost.Bwrap is not null;
-        var launch = new LaunchSpec(spec.Name, ExecCommand(sandboxed), RunnerEnvironment.For(spec, request), functionDir, spec.Network, spec.MemoryBytes);
+        var launch = new LaunchSpec(spec.Name, ExecCommand(sandboxed), RunnerEnvironment.For(spec, request), functionDir, spec.Network, spec.MemoryBytes) { Secrets = spec.Secrets };
         FunctionProcess process;
         try
         {

@@ -39,5 +39,11 @@ public sealed record RuntimeOptions
 
     public ILogger Logger { get; init; } = NullLogger.Instance;
 
+    /// <summary>
+    /// Where a function's secrets come from, read and decrypted at every process start (so a fork
+    /// function sees a rotated secret at its next job); null when this node has no secrets key.
+    /// </summary>
+    public Fjord.Core.Secrets.ISecretReader? Secrets { get; init; }
+
     internal Sandbox ResolvedHost => Host ?? Fjord.Runtime.Sandbox.Host;
 }

@@ -78,7 +78,7 @@ public sealed class Sandbox
 
     private static string? ProbeBwrap(string bwrapPath, bool dropInside)
     {
-        var probe = new SandboxedCommand(FunctionDir: null, RuntimesDir: null, Network: false, TmpBytes: 1 << 20, new Dictionary<string, string>(), ["/bin/true"]);
+        var probe = new SandboxedCommand(FunctionDir: null, RuntimesDir: null, Network: false, TmpBytes: 1 << 20, ["/bin/true"]);
         var psi = new ProcessStartInfo(bwrapPath)
         {
             RedirectStandardError = true,

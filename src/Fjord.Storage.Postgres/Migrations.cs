@@ -167,6 +167,26 @@ internal static class Migrations
             END IF;
         END $$;
         """,
+        """
+        -- Keys with a name, a rate limit, an expiry and a last use (issue 10).
+        ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS name text;
+        ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS rate_per_second integer;
+        ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS rate_burst integer;
+        ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS expires_at bigint;
+        ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS last_used_at bigint;
+        """,
+        """
+        -- Secrets, sealed with the cluster's FJORD_SECRETS_KEY (AES-GCM) before they reach the
+        -- database: a dump without the key reveals none of them. size is the plaintext's length.
+        CREATE TABLE IF NOT EXISTS secrets (
+            name text PRIMARY KEY,
+            size integer NOT NULL,
+            version bigint NOT NULL,
+            created_at bigint NOT NULL,
+            updated_at bigint NOT NULL,
+            sealed bytea NOT NULL
+        );
+        """,
     ];
 
     public static int Latest => Steps.Length;

@@ -5,6 +5,12 @@ namespace Fjord.Storage.Postgres;
 
 public sealed partial class PostgresStore
 {
+    private const string KeyColumns = "id, namespace, scopes, created_at, name, rate_per_second, rate_burst, expires_at, last_used_at";
+
+    private const string InsertKey = """
+        INSERT INTO api_keys (id, hash, namespace, scopes, created_at, name, rate_per_second, rate_burst, expires_at)
+        """;
+
     /// <summary>True once any key was ever created (revoked ones included): only a brand-new store bootstraps an admin key.</summary>
     public async Task<bool> AnyKeysAsync(CancellationToken cancellationToken)
     {
@@ -18,26 +24,22 @@ public sealed partial class PostgresStore
         ArgumentException.ThrowIfNullOrEmpty(secretHash);
         return Guard(async () =>
         {
-            await using var command = _dataSource.CreateCommand(
-                "INSERT INTO api_keys (id, hash, namespace, scopes, created_at) VALUES ($1, $2, $3, $4, $5)")
-                .Arg(key.Id).Arg(secretHash).Arg(key.Namespace).Arg(string.Join(',', key.Scopes)).Arg(UnixMs.From(key.CreatedAt));
+            await using var command = KeyArgs(_dataSource.CreateCommand(InsertKey + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"), key, secretHash);
             return await command.ExecuteNonQueryAsync(cancellationToken);
         });
     }
 
-    public async Task<ApiKey?> FindBySecretHashAsync(string secretHash, CancellationToken cancellationToken)
-    {
-        await using var command = _dataSource.CreateCommand(
-            "SELECT id, namespace, scopes, created_at FROM api_keys WHERE hash = $1 AND NOT revoked").Arg(secretHash);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadKey(reader) : null;
-    }
+    public Task<ApiKey?> FindBySecretHashAsync(string secretHash, CancellationToken cancellationToken) =>
+        ReadOneKeyAsync("hash", secretHash, cancellationToken);
 
-    /// <summary>The keys that still authenticate, oldest first.</summary>
+    public Task<ApiKey?> GetKeyAsync(string id, CancellationToken cancellationToken) =>
+        ReadOneKeyAsync("id", id, cancellationToken);
+
+    /// <summary>The keys that still authenticate (expired ones included), oldest first.</summary>
     public async Task<IReadOnlyList<ApiKey>> ListKeysAsync(CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand(
-            "SELECT id, namespace, scopes, created_at FROM api_keys WHERE NOT revoked ORDER BY created_at, id");
+            $"SELECT {KeyColumns} FROM api_keys WHERE NOT revoked ORDER BY created_at, id");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var keys = new List<ApiKey>();
         while (await reader.ReadAsync(cancellationToken))
@@ -51,9 +53,56 @@ public sealed partial class PostgresStore
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     });
 
+    /// <summary>One statement: the insert reads from the revoking update, so it happens only when the old key was live.</summary>
+    public Task<bool> ReplaceKeyAsync(string oldId, ApiKey key, string secretHash, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentException.ThrowIfNullOrEmpty(secretHash);
+        return Guard(async () =>
+        {
+            await using var command = KeyArgs(_dataSource.CreateCommand(
+                "WITH old AS (UPDATE api_keys SET revoked = true WHERE id = $10 AND NOT revoked RETURNING id) "
+                + InsertKey + " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM old"), key, secretHash).Arg(oldId);
+            return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        });
+    }
+
+    public Task RecordKeyUseAsync(IReadOnlyList<KeyUse> uses, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(uses);
+        if (uses.Count == 0)
+            return Task.CompletedTask;
+        return Guard(async () =>
+        {
+            await using var command = _dataSource.CreateCommand("""
+                UPDATE api_keys k SET last_used_at = GREATEST(coalesce(k.last_used_at, 0), u.at)
+                FROM unnest($1::text[], $2::bigint[]) AS u(id, at) WHERE k.id = u.id
+                """).Arg(uses.Select(u => u.Id).ToArray()).Arg(uses.Select(u => UnixMs.From(u.At)).ToArray());
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        });
+    }
+
+    private async Task<ApiKey?> ReadOneKeyAsync(string column, string value, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            $"SELECT {KeyColumns} FROM api_keys WHERE {column} = $1 AND NOT revoked").Arg(value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadKey(reader) : null;
+    }
+
+    private static NpgsqlCommand KeyArgs(NpgsqlCommand command, ApiKey key, string secretHash) => command
+        .Arg(key.Id).Arg(secretHash).Arg(key.Namespace).Arg(string.Join(',', key.Scopes)).Arg(UnixMs.From(key.CreatedAt))
+        .Arg(key.Name).Arg(key.RateLimit?.PerSecond).Arg(key.RateLimit?.Burst).Arg(key.ExpiresAt is { } e ? UnixMs.From(e) : (long?)null);
+
     private static ApiKey ReadKey(NpgsqlDataReader reader) => new(
         reader.GetString(0),
         reader.GetString(1),
         reader.GetString(2).Split(',', StringSplitOptions.RemoveEmptyEntries),
-        UnixMs.To(reader.GetInt64(3)));
+        UnixMs.To(reader.GetInt64(3)))
+    {
+        Name = reader.IsDBNull(4) ? null : reader.GetString(4),
+        RateLimit = reader.IsDBNull(5) ? null : new KeyRateLimit(reader.GetInt32(5), reader.IsDBNull(6) ? reader.GetInt32(5) : reader.GetInt32(6)),
+        ExpiresAt = reader.IsDBNull(7) ? null : UnixMs.To(reader.GetInt64(7)),
+        LastUsedAt = reader.IsDBNull(8) ? null : UnixMs.To(reader.GetInt64(8)),
+    };
 }

@@ -99,7 +99,12 @@ internal static class Schema
             namespace TEXT NOT NULL,
             scopes TEXT NOT NULL,
             created_at INTEGER NOT NULL,
-            revoked INTEGER NOT NULL DEFAULT 0
+            revoked INTEGER NOT NULL DEFAULT 0,
+            name TEXT,
+            rate_per_second INTEGER,
+            rate_burst INTEGER,
+            expires_at INTEGER,
+            last_used_at INTEGER
         );
 
         -- The callback outbox: a row per job end with an X-Callback-Url, inserted in the very
@@ -132,6 +137,17 @@ internal static class Schema
         );
         CREATE INDEX IF NOT EXISTS callback_tries_job ON callback_tries(job_id);
 
+        -- Secrets, sealed by the node key (AES-GCM) before they reach this file: a copy of the
+        -- file without <data>/secrets.key reveals none of them. size is the plaintext's length.
+        CREATE TABLE IF NOT EXISTS secrets (
+            name TEXT NOT NULL PRIMARY KEY,
+            size INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            sealed BLOB NOT NULL
+        );
+
         CREATE TABLE IF NOT EXISTS meta (
             key TEXT NOT NULL PRIMARY KEY,
             value INTEGER NOT NULL
@@ -163,7 +179,7 @@ internal static class Schema
             var version = Scalar(connection, "PRAGMA user_version");
             if (version > Version)
                 throw new InvalidOperationException($"the store file {path} was written by a newer fjord (schema {version}, this build knows {Version})");
-            Exec(connection, "BEGIN IMMEDIATE;" + Ddl + AddedColumns(connection) + $"PRAGMA user_version = {Version}; COMMIT;");
+            Exec(connection, "BEGIN IMMEDIATE;" + Ddl + AddedColumns(connection) + AddedKeyColumns(connection) + $"PRAGMA user_version = {Version}; COMMIT;");
             return connection;
         }
         catch
@@ -182,6 +198,19 @@ internal static class Schema
         Scalar(connection, "SELECT count(*) FROM pragma_table_info('jobs') WHERE name = 'requeued_at'") == 0
             && Scalar(connection, "SELECT count(*) FROM pragma_table_info('jobs')") > 0
             ? "ALTER TABLE jobs ADD COLUMN requeued_at INTEGER;"
+            : "";
+
+    /// <summary>The key columns of issue 10 (name, rate limit, expiry, last use), for files made before them.</summary>
+    private static string AddedKeyColumns(SqliteConnection connection) =>
+        Scalar(connection, "SELECT count(*) FROM pragma_table_info('api_keys') WHERE name = 'last_used_at'") == 0
+            && Scalar(connection, "SELECT count(*) FROM pragma_table_info('api_keys')") > 0
+            ? """
+              ALTER TABLE api_keys ADD COLUMN name TEXT;
+              ALTER TABLE api_keys ADD COLUMN rate_per_second INTEGER;
+              ALTER TABLE api_keys ADD COLUMN rate_burst INTEGER;
+              ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;
+              ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;
+              """
             : "";
 
     /// <summary>Readers share pooled read-only connections; WAL lets them run beside the writer.</summary>

@@ -101,10 +101,11 @@ public sealed partial class WorkerHost : IHostedService, IWorkerStatus, IAsyncDi
                 wanted[state.Spec.Name] = state.Spec;
         }
 
+        var secretVersions = await SecretVersionsAsync(wanted.Values, cancellationToken);
         List<FunctionPool> retired = [];
         foreach (var (name, spec) in wanted)
         {
-            var fingerprint = JsonSerializer.Serialize(spec.ToDocument());
+            var fingerprint = JsonSerializer.Serialize(spec.ToDocument()) + SecretFingerprint(spec, secretVersions);
             if (_pools.TryGetValue(name, out var existing) && existing.Fingerprint == fingerprint)
                 continue;
 
@@ -148,6 +149,24 @@ public sealed partial class WorkerHost : IHostedService, IWorkerStatus, IAsyncDi
         foreach (var pool in retired)
             _ = pool.DisposeAsync().AsTask();
     }
+
+    /// <summary>name → version of every stored secret, read only when a wanted function names one.</summary>
+    private async Task<Dictionary<string, long>> SecretVersionsAsync(IEnumerable<FunctionSpec> specs, CancellationToken cancellationToken)
+    {
+        if (_options.Secrets is not { } secrets || !specs.Any(s => s.Secrets.Count > 0))
+            return [];
+        var listed = await secrets.ListSecretsAsync(cancellationToken);
+        return listed.ToDictionary(s => s.Name, s => s.Version, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// The versions of the secrets a function names: a put or delete changes the pool's fingerprint,
+    /// and the pool is replaced like after a redeploy (running jobs finish on the old processes).
+    /// </summary>
+    private static string SecretFingerprint(FunctionSpec spec, Dictionary<string, long> versions) =>
+        spec.Secrets.Count == 0
+            ? ""
+            : " secrets:" + string.Join(',', spec.Secrets.Select(n => versions.TryGetValue(n, out var v) ? $"{n}={v}" : n + "=none"));
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using Fjord.Core.Functions;
+using Fjord.Core.Storage;
 using Fjord.Runtime;
 
 namespace Fjord.Worker;
@@ -34,4 +35,10 @@ public sealed record WorkerOptions
     public TimeSpan DrainGrace { get; init; } = TimeSpan.FromSeconds(10);
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// The store's secrets (versions only are read here): a pool whose function names a secret
+    /// that changed is replaced at the next reconcile, so its warm processes restart with the new value.
+    /// </summary>
+    public ISecretStore? Secrets { get; init; }
 }

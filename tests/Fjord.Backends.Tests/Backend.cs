@@ -20,6 +20,10 @@ public abstract class Backend : IAsyncDisposable
     public abstract IKeyStore Keys { get; }
     public abstract IDeadLetters DeadLetters { get; }
     public abstract ICallbackOutbox Callbacks { get; }
+    public abstract ISecretStore Secrets { get; }
+
+    /// <summary>Every byte the backend keeps for <paramref name="secret"/>'s row, as an attacker with a copy of the store would read it.</summary>
+    public abstract Task<byte[]> RawStoredBytesAsync(string secret);
 
     public abstract ValueTask DisposeAsync();
 }
@@ -54,6 +58,19 @@ internal sealed class SqliteBackend : Backend
     public override IKeyStore Keys => _store;
     public override IDeadLetters DeadLetters => _store;
     public override ICallbackOutbox Callbacks => _store;
+    public override ISecretStore Secrets => _store;
+
+    /// <summary>The whole SQLite file and its WAL: a sealed value must not be readable anywhere in them.</summary>
+    public override async Task<byte[]> RawStoredBytesAsync(string secret)
+    {
+        using var all = new MemoryStream();
+        foreach (var file in Directory.GetFiles(_folder).Where(f => !f.EndsWith(".lock", StringComparison.Ordinal)))
+        {
+            await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            await stream.CopyToAsync(all);
+        }
+        return all.ToArray();
+    }
 
     public override async ValueTask DisposeAsync()
     {
@@ -114,6 +131,18 @@ internal sealed class RabbitPostgresBackend : Backend
     public override IKeyStore Keys => _store;
     public override IDeadLetters DeadLetters => _store;
     public override ICallbackOutbox Callbacks => _store;
+    public override ISecretStore Secrets => _store;
+
+    /// <summary>The row as a dump would hold it (every column, as text).</summary>
+    public override async Task<byte[]> RawStoredBytesAsync(string secret)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT s::text, sealed FROM secrets s WHERE name = $1", connection) { Parameters = { new() { Value = secret } } };
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        return [.. System.Text.Encoding.UTF8.GetBytes(reader.GetString(0)), .. (byte[])reader.GetValue(1)];
+    }
 
     public override async ValueTask DisposeAsync()
     {

@@ -53,6 +53,45 @@ public abstract class StoreContract
     }
 
     [Fact]
+    public async Task Keys_KeepNameLimitAndExpiry_RotateInOneWrite_AndRecordLastUseForwardOnly()
+    {
+        await using var b = await CreateAsync();
+        var created = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
+        var key = new ApiKey("k1", "shop", ["invoke"], created)
+        {
+            Name = "shop-web",
+            RateLimit = new KeyRateLimit(50, 100),
+            ExpiresAt = created.AddDays(90),
+        };
+        await b.Keys.AddKeyAsync(key, "hash1", default);
+        await b.Keys.AddKeyAsync(new ApiKey("k2", "*", ["read"], created), "hash2", default);
+
+        var found = await b.Keys.GetKeyAsync("k1", default);
+        Assert.Equal("shop-web", found!.Name);
+        Assert.Equal(new KeyRateLimit(50, 100), found.RateLimit);
+        Assert.Equal(key.ExpiresAt, found.ExpiresAt);
+        Assert.Null(found.LastUsedAt);
+        var plain = await b.Keys.FindBySecretHashAsync("hash2", default);
+        Assert.Null(plain!.RateLimit);
+        Assert.Null(plain.ExpiresAt);
+        Assert.Null(plain.Name);
+
+        await b.Keys.RecordKeyUseAsync([new KeyUse("k1", created.AddHours(2)), new KeyUse("k2", created.AddHours(1))], default);
+        await b.Keys.RecordKeyUseAsync([new KeyUse("k1", created.AddHours(1))], default);
+        Assert.Equal(created.AddHours(2), (await b.Keys.GetKeyAsync("k1", default))!.LastUsedAt);
+        Assert.Equal(created.AddHours(1), (await b.Keys.GetKeyAsync("k2", default))!.LastUsedAt);
+
+        var rotated = key with { Id = "k3" };
+        Assert.True(await b.Keys.ReplaceKeyAsync("k1", rotated, "hash3", default));
+        Assert.Null(await b.Keys.FindBySecretHashAsync("hash1", default));
+        Assert.Equal("shop-web", (await b.Keys.FindBySecretHashAsync("hash3", default))!.Name);
+        // The old key is gone: a second rotation of it adds nothing.
+        Assert.False(await b.Keys.ReplaceKeyAsync("k1", key with { Id = "k4" }, "hash4", default));
+        Assert.Null(await b.Keys.GetKeyAsync("k4", default));
+        Assert.Equal(["k2", "k3"], (await b.Keys.ListKeysAsync(default)).Select(k => k.Id).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task ListJobs_NewestFirst_PagesWithCursor_FiltersByStatus()
     {
         await using var b = await CreateAsync();

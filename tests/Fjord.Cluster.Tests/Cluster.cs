@@ -26,7 +26,7 @@ internal sealed class Cluster : IAsyncDisposable
 
     public NodeProcess Gateway { get; private set; } = null!;
 
-    public static async Task<Cluster> StartAsync(string brokerUri)
+    public static async Task<Cluster> StartAsync(string brokerUri, IReadOnlyDictionary<string, string>? gatewayEnv = null)
     {
         var cluster = new Cluster();
         cluster._database = "fjord_" + Guid.NewGuid().ToString("N")[..12];
@@ -39,12 +39,23 @@ internal sealed class Cluster : IAsyncDisposable
         }
         cluster.StoreConnection = new NpgsqlConnectionStringBuilder(admin) { Database = cluster._database }.ConnectionString;
         var port = FreePort();
-        cluster.Gateway = await cluster.StartNodeAsync("gateway", new Dictionary<string, string> { ["FJORD_ADMIN_KEY"] = AdminKey },
+        var env = new Dictionary<string, string>(gatewayEnv ?? new Dictionary<string, string>()) { ["FJORD_ADMIN_KEY"] = AdminKey };
+        cluster.Gateway = await cluster.StartNodeAsync("gateway", env,
             "gateway", "--broker", brokerUri, "--store", cluster.StoreConnection, "--host", "127.0.0.1", "--callback-allow", "127.0.0.1",
             "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         cluster.Http.BaseAddress = new Uri($"http://127.0.0.1:{port}");
         cluster.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
         return cluster;
+    }
+
+    /// <summary>Another gateway process on the same broker and store (its own port); returns its URL.</summary>
+    public async Task<Uri> StartAnotherGatewayAsync(string name, string brokerUri)
+    {
+        var port = FreePort();
+        await StartNodeAsync(name, new Dictionary<string, string>(),
+            "gateway", "--broker", brokerUri, "--store", StoreConnection, "--host", "127.0.0.1",
+            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return new Uri($"http://127.0.0.1:{port}");
     }
 
     public Task<NodeProcess> StartWorkerAsync(string node, string brokerUri, IReadOnlyDictionary<string, string>? env = null) =>

@@ -7,7 +7,7 @@ namespace Fjord.Cluster.Tests;
 /// job is counted from the database. One class: these tests run one after another (they load
 /// the machine, and one of them kills the broker).
 /// </summary>
-public sealed class ClusterTests
+public sealed partial class ClusterTests
 {
     private const short Succeeded = 3;
 
@@ -181,5 +181,41 @@ public sealed class ClusterTests
         var late = (long)(silentAt.AddSeconds(10)).ToUnixTimeMilliseconds();
         Assert.Equal(0, await cluster.CountAsync($"SELECT count(*) FROM jobs WHERE node = 'worker-b' AND started_at > {late}"));
         Assert.True(await cluster.CountAsync("SELECT count(*) FROM jobs WHERE node = 'worker-a'") > 0);
+    }
+
+    [Fact]
+    public async Task AKeyRevokedOnOneGateway_Gets401OnTheOtherWithin5Seconds()
+    {
+        await using var cluster = await Cluster.StartAsync(Services.BrokerUri);
+        var second = await cluster.StartAnotherGatewayAsync("gateway-b", Services.BrokerUri);
+        using var created = await cluster.Http.PostAsync("/v1/keys", new StringContent(
+            """{"name":"web","scopes":["read"]}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(created.StatusCode == System.Net.HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        using var key = System.Text.Json.JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+        var id = key.RootElement.GetProperty("id").GetString();
+        using var web = new HttpClient { BaseAddress = second, Timeout = TimeSpan.FromSeconds(10) };
+        web.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key.RootElement.GetProperty("key").GetString());
+
+        // Used on the second gateway, so it holds the key in its cache when the first revokes it.
+        for (var i = 0; i < 3; i++)
+        {
+            using var ok = await web.GetAsync("/v1/functions");
+            Assert.Equal(System.Net.HttpStatusCode.OK, ok.StatusCode);
+        }
+        using var revoked = await cluster.Http.DeleteAsync($"/v1/keys/{id}");
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, revoked.StatusCode);
+        var revokedAt = System.Diagnostics.Stopwatch.StartNew();
+        System.Net.HttpStatusCode status;
+        do
+        {
+            using var response = await web.GetAsync("/v1/functions");
+            status = response.StatusCode;
+            if (status == System.Net.HttpStatusCode.OK)
+                await Task.Delay(100);
+        }
+        while (status == System.Net.HttpStatusCode.OK && revokedAt.Elapsed < TimeSpan.FromSeconds(10));
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, status);
+        Assert.True(revokedAt.Elapsed < TimeSpan.FromSeconds(5), $"the second gateway took {revokedAt.Elapsed.TotalSeconds:0.0} s to refuse the revoked key");
     }
 }

@@ -24,7 +24,7 @@ public sealed class CacheTests : IAsyncLifetime
     public async Task KeyCache_TrustsRevokedKeyUntilTtl_ThenRefusesIt()
     {
         var time = new ManualTime();
-        var cache = new KeyCache(_store, time);
+        var cache = new KeyCache(_store, new KeyStates(new GatewayOptions()), time);
         await _store.AddKeyAsync(new ApiKey("k1", "*", ["read"], DateTimeOffset.UtcNow), ApiKeySecrets.Hash("secret-1"), CancellationToken.None);
 
         var first = await cache.FindAsync("secret-1", CancellationToken.None);
@@ -42,7 +42,7 @@ public sealed class CacheTests : IAsyncLifetime
     public async Task KeyCache_RemembersUnknownKeyBriefly()
     {
         var time = new ManualTime();
-        var cache = new KeyCache(_store, time);
+        var cache = new KeyCache(_store, new KeyStates(new GatewayOptions()), time);
 
         var before = await cache.FindAsync("late-key", CancellationToken.None);
         await _store.AddKeyAsync(new ApiKey("k2", "ns", ["invoke"], DateTimeOffset.UtcNow), ApiKeySecrets.Hash("late-key"), CancellationToken.None);

@@ -92,3 +92,34 @@ internal sealed record SubmitOptions(string? IdempotencyKey = null, string? Call
 
 /// <summary>A function's output from a sync invocation, byte for byte.</summary>
 internal sealed record InvokeResult(byte[] Body, string? ContentType);
+
+/// <summary>The body of <c>POST /v1/keys</c>.</summary>
+internal sealed record KeyCreation(string Name, IReadOnlyList<string> Scopes, string? Namespace, KeyRate? RateLimit, DateTimeOffset? ExpiresAt);
+
+internal sealed record KeyRate(int PerSecond, int Burst);
+
+/// <summary>A key as the gateway shows it; <see cref="Secret"/> only in the answer that created it.</summary>
+internal sealed record KeyInfo(
+    string Id,
+    string? Name,
+    string? Secret,
+    IReadOnlyList<string> Scopes,
+    string? Namespace,
+    KeyRate? RateLimit,
+    DateTimeOffset? CreatedAt,
+    DateTimeOffset? ExpiresAt,
+    DateTimeOffset? LastUsedAt)
+{
+    public static KeyInfo From(JsonElement key) => new(
+        key.String("id") ?? "?",
+        key.String("name"),
+        key.String("key"),
+        [.. key.Array("scopes").Select(s => s.ToString())],
+        key.String("namespace"),
+        key.Get("rateLimit") is { ValueKind: JsonValueKind.Object } rate && rate.Number("perSecond") is { } perSecond
+            ? new KeyRate((int)perSecond, (int)(rate.Number("burst") ?? perSecond))
+            : null,
+        key.Time("createdAt"),
+        key.Time("expiresAt"),
+        key.Time("lastUsedAt"));
+}

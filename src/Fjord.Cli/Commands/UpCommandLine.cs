@@ -31,9 +31,10 @@ internal static class UpCommandLine
         };
         var file = new Option<string?>("--file", "-f") { Description = $"Project file to deploy at start (default {Defaults.ProjectFile} when present)" };
 
+        var keyRate = RoleCommands.KeyRateLimitOption();
         var callbackAllow = SurfaceOptions.CallbackAllow();
         var maxBundleUnpacked = SurfaceOptions.MaxBundleUnpacked();
-        var command = new Command("up", "Run the one-node platform: gateway, workers and the embedded store in one process") { data, port, host, file, callbackAllow, maxBundleUnpacked };
+        var command = new Command("up", "Run the one-node platform: gateway, workers and the embedded store in one process") { data, port, host, file, callbackAllow, maxBundleUnpacked, keyRate };
         command.SetAction((result, ct) =>
         {
             var project = ProjectPath(console, result.GetValue(file));
@@ -41,7 +42,8 @@ internal static class UpCommandLine
             if (project is not null)
                 _ = ProjectFile.Load(project);
             var surface = SurfaceOptions.Read(result, callbackAllow, maxBundleUnpacked);
-            var args = new UpArguments(console.ResolvePath(result.GetValue(data)!), result.GetValue(port), project, result.GetValue(host)!, surface);
+            var args = new UpArguments(console.ResolvePath(result.GetValue(data)!), result.GetValue(port), project, result.GetValue(host)!, surface,
+                KeyRateText.Parse(result.GetValue(keyRate), "--key-rate-limit"));
             return UpCommand.RunAsync(args, ct);
         });
         return command;

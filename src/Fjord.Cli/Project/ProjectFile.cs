@@ -125,6 +125,7 @@ internal sealed class ProjectFile
         Env = d.Env is null ? null : new Dictionary<string, string>(d.Env),
         MaxQueueDepth = d.MaxQueueDepth,
         MaxAge = d.MaxAge,
+        Secrets = d.Secrets is null ? null : [.. d.Secrets],
         Bundle = d.Bundle,
     };
 }

@@ -20,7 +20,9 @@ internal static class GatewayRole
         using var loggerFactory = RoleServices.CreateLoggerFactory();
         await using var services = await RoleServices.OpenAsync(args, $"fjord-gateway@{Environment.MachineName}", loggerFactory, cancellationToken);
 
-        var gatewayOptions = GatewayHost.Options(dataDir, args.Surface);
+        var secretsKey = GatewayHost.SecretsKey(keyFile: null);
+        await GatewayHost.OpenSecretsAsync(services.Store, secretsKey, cancellationToken);
+        var gatewayOptions = GatewayHost.Options(dataDir, secretsKey, args.Surface, args.KeyRateLimit);
         var adminKey = await AdminKeyBootstrap.EnsureAsync(services.Store, gatewayOptions, cancellationToken);
 
         var builder = GatewayHost.CreateBuilder(loggerFactory, args.Host, args.Port, services.Queue, services.Store);

@@ -18,4 +18,7 @@ internal sealed record RoleArguments(
 {
     /// <summary>Callback allowlist (gateway) and bundle unpack limit (both).</summary>
     public Commands.SurfaceSettings Surface { get; init; } = Commands.SurfaceSettings.Default;
+
+    /// <summary>The gateway's rate limit for keys that have none (`--key-rate-limit`); null: none.</summary>
+    public Fjord.Core.Storage.KeyRateLimit? KeyRateLimit { get; init; }
 }

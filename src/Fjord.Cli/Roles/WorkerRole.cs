@@ -26,12 +26,14 @@ internal static class WorkerRole
         using var loggerFactory = RoleServices.CreateLoggerFactory();
         await using var services = await RoleServices.OpenAsync(args, $"fjord-worker@{node}", loggerFactory, cancellationToken);
 
+        var secrets = await GatewayHost.OpenSecretsAsync(services.Store, GatewayHost.SecretsKey(keyFile: null), cancellationToken);
         var sandbox = Sandbox.Detect();
         var runtimeOptions = new RuntimeOptions
         {
             Host = sandbox,
             TempRoot = Path.Combine(dataDir, "tmp"),
             Logger = loggerFactory.CreateLogger("Fjord.Runtime"),
+            Secrets = secrets,
         };
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
@@ -48,6 +50,7 @@ internal static class WorkerRole
             Functions = args.Functions,
             RenewInterval = Tuning.LeaseDuration / 3,
             DrainGrace = Tuning.DrainGrace,
+            Secrets = services.Store,
         });
         builder.Services.AddSingleton<WorkerHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerHost>());

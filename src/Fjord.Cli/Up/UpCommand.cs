@@ -1,3 +1,4 @@
+using Fjord.Core.Secrets;
 using Fjord.Core.Storage;
 using Fjord.Gateway;
 using Fjord.Gateway.Functions;
@@ -10,13 +11,13 @@ using Microsoft.Extensions.Logging;
 namespace Fjord.Cli.Up;
 
 /// <summary>Arguments of `fjord up`, parsed by the command line layer.</summary>
-internal sealed record UpArguments(string DataDir, int Port, string? ProjectFile, string Host = "127.0.0.1", Commands.SurfaceSettings? Surface = null);
+internal sealed record UpArguments(string DataDir, int Port, string? ProjectFile, string Host = "127.0.0.1", Commands.SurfaceSettings? Surface = null, Fjord.Core.Storage.KeyRateLimit? KeyRateLimit = null);
 
 /// <summary>
 /// `fjord up`: the composition root of a one-node platform. Gateway, worker pools and the
 /// embedded SQLite store share one process and one data folder:
-/// <c>{data}/fjord.db</c> (jobs, functions, bundles, keys), <c>{data}/bundles/</c> (unpacked
-/// code by content hash), <c>{data}/admin.key</c>.
+/// <c>{data}/fjord.db</c> (jobs, functions, bundles, keys, sealed secrets), <c>{data}/bundles/</c> (unpacked
+/// code by content hash), <c>{data}/admin.key</c>, <c>{data}/secrets.key</c>.
 /// </summary>
 internal static class UpCommand
 {
@@ -43,16 +44,19 @@ internal static class UpCommand
             },
             cancellationToken);
 
+        var secretsKey = GatewayHost.SecretsKey(Path.Combine(dataDir, SecretKey.FileName));
+        var secrets = await GatewayHost.OpenSecretsAsync(store, secretsKey, cancellationToken);
         var sandbox = Sandbox.Detect();
         var runtimeOptions = new RuntimeOptions
         {
             Host = sandbox,
             TempRoot = Path.Combine(dataDir, "tmp"),
             Logger = loggerFactory.CreateLogger("Fjord.Runtime"),
+            Secrets = secrets,
         };
 
         var surface = args.Surface ?? Commands.SurfaceSettings.Default;
-        var gatewayOptions = GatewayHost.Options(dataDir, surface);
+        var gatewayOptions = GatewayHost.Options(dataDir, secretsKey, surface, args.KeyRateLimit);
         var adminKey = await AdminKeyBootstrap.EnsureAsync(store, gatewayOptions, cancellationToken);
 
         var builder = GatewayHost.CreateBuilder<SqliteStore>(loggerFactory, args.Host, args.Port, store, store);
@@ -65,6 +69,7 @@ internal static class UpCommand
             CreateRunner = (spec, folder) => RunnerFactory.Create(spec, folder, runtimeOptions),
             RenewInterval = Tuning.LeaseDuration / 3,
             DrainGrace = Tuning.DrainGrace,
+            Secrets = store,
         });
         builder.Services.AddSingleton<WorkerHost>();
         builder.Services.AddSingleton<IWorkerStatus>(sp => sp.GetRequiredService<WorkerHost>());

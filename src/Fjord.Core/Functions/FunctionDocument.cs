@@ -22,6 +22,9 @@ public sealed class FunctionDocument
     public int? MaxQueueDepth { get; set; }
     public string? MaxAge { get; set; }
 
+    /// <summary>Names of the secrets the function may read, as files under /run/secrets.</summary>
+    public List<string>? Secrets { get; set; }
+
     /// <summary>Content hash of the uploaded bundle; set by the server, ignored on input.</summary>
     public string? Bundle { get; set; }
 }

@@ -22,6 +22,9 @@ public sealed partial record FunctionSpec
     public int MaxQueueDepth { get; init; } = 100_000;
     public TimeSpan? MaxAge { get; init; }
 
+    /// <summary>Secrets the function may read, each as /run/secrets/NAME in its sandbox; never in its environment.</summary>
+    public IReadOnlyList<string> Secrets { get; init; } = [];
+
     /// <summary>Content hash (sha256 hex) of the function's folder, or null for a host program.</summary>
     public string? Bundle { get; init; }
 
@@ -111,6 +114,15 @@ public sealed partial record FunctionSpec
                 errors.Add($"env key '{key}' is not allowed");
         }
 
+        var secrets = doc.Secrets ?? [];
+        foreach (var secret in secrets)
+        {
+            if (!Fjord.Core.Secrets.SecretName.IsValid(secret))
+                errors.Add($"secret '{secret}' must be {Fjord.Core.Secrets.SecretName.Rule}");
+        }
+        if (secrets.Distinct(StringComparer.Ordinal).Count() != secrets.Count)
+            errors.Add("secrets must not name a secret twice");
+
         if (errors.Count > 0)
             return null;
 
@@ -130,6 +142,7 @@ public sealed partial record FunctionSpec
             Env = new Dictionary<string, string>(doc.Env ?? []),
             MaxQueueDepth = depth,
             MaxAge = maxAge,
+            Secrets = secrets.ToArray(),
             Bundle = doc.Bundle,
         };
     }
@@ -149,6 +162,7 @@ public sealed partial record FunctionSpec
         Env = Env.Count == 0 ? null : new Dictionary<string, string>(Env),
         MaxQueueDepth = MaxQueueDepth,
         MaxAge = MaxAge is { } age ? Quantity.FormatDuration(age) : null,
+        Secrets = Secrets.Count == 0 ? null : [.. Secrets],
         Bundle = Bundle,
     };
 }

@@ -7,12 +7,44 @@ public interface IKeyStore
 
     Task AddKeyAsync(ApiKey key, string secretHash, CancellationToken cancellationToken);
 
+    /// <summary>The key whose secret hashes to <paramref name="secretHash"/>, unless revoked. Expired keys are returned: the gateway refuses them (and says why).</summary>
     Task<ApiKey?> FindBySecretHashAsync(string secretHash, CancellationToken cancellationToken);
+
+    /// <summary>A key that is not revoked, by id.</summary>
+    Task<ApiKey?> GetKeyAsync(string id, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ApiKey>> ListKeysAsync(CancellationToken cancellationToken);
 
     Task<bool> RevokeKeyAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Revokes <paramref name="oldId"/> and adds <paramref name="key"/> in one write (key rotation):
+    /// false, and nothing added, when <paramref name="oldId"/> was not a live key.
+    /// </summary>
+    Task<bool> ReplaceKeyAsync(string oldId, ApiKey key, string secretHash, CancellationToken cancellationToken);
+
+    /// <summary>Moves each key's <c>last_used_at</c> forward to the given time (never back). One write for many keys.</summary>
+    Task RecordKeyUseAsync(IReadOnlyList<KeyUse> uses, CancellationToken cancellationToken);
 }
 
-/// <summary>A key's identity and rights. Scopes: invoke, deploy, read, admin. Namespace "*" is every function.</summary>
-public sealed record ApiKey(string Id, string Namespace, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt);
+/// <summary>
+/// A key's identity and rights. Scopes: invoke, deploy, read, admin. Namespace "*" is every function.
+/// <see cref="RateLimit"/> null: the node's default applies. <see cref="ExpiresAt"/> null: never expires.
+/// </summary>
+public sealed record ApiKey(string Id, string Namespace, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt)
+{
+    public string? Name { get; init; }
+
+    public KeyRateLimit? RateLimit { get; init; }
+
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>When a gateway last saw the key, to within the gateways' flush interval (a minute).</summary>
+    public DateTimeOffset? LastUsedAt { get; init; }
+}
+
+/// <summary>A token bucket: <see cref="PerSecond"/> requests a second on average, bursts of up to <see cref="Burst"/>.</summary>
+public sealed record KeyRateLimit(int PerSecond, int Burst);
+
+/// <summary>A key seen in use at <see cref="At"/>.</summary>
+public readonly record struct KeyUse(string Id, DateTimeOffset At);

@@ -1,3 +1,4 @@
+using System.Threading.RateLimiting;
 using Fjord.Gateway.Problems;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -5,12 +6,14 @@ using Microsoft.Extensions.Logging;
 namespace Fjord.Gateway.Auth;
 
 /// <summary>
-/// Requires <c>Authorization: Bearer &lt;key&gt;</c> on every path but the two probes, and attaches
-/// the key's <see cref="KeyGrant"/> to the request; endpoints then check scope and namespace
-/// with <see cref="Access"/>. Unmatched paths are refused too, so an unauthenticated caller
-/// learns nothing about which routes exist.
+/// Requires <c>Authorization: Bearer &lt;key&gt;</c> on every path but the two probes, refuses
+/// expired keys (401) and keys over their rate limit (429 with <c>Retry-After</c>, before the
+/// endpoint runs, so nothing over the limit is stored), and attaches the key's
+/// <see cref="KeyGrant"/> to the request; endpoints then check scope and namespace with
+/// <see cref="Access"/>. Unmatched paths are refused too, so an unauthenticated caller learns
+/// nothing about which routes exist.
 /// </summary>
-internal sealed class KeyAuthentication(KeyCache keys, ILogger<KeyAuthentication> logger)
+internal sealed class KeyAuthentication(KeyCache keys, KeyMetrics metrics, TimeProvider time, ILogger<KeyAuthentication> logger)
 {
     private const int MaxSecretLength = 512;
 
@@ -34,6 +37,22 @@ internal sealed class KeyAuthentication(KeyCache keys, ILogger<KeyAuthentication
         {
             await RefuseAsync(context, "the API key is not known (or was revoked)");
             return;
+        }
+        var now = time.GetUtcNow().UtcTicks;
+        if (now >= grant.ExpiresAtTicks)
+        {
+            await RefuseAsync(context, "the API key has expired");
+            return;
+        }
+        grant.State.MarkUsed(now);
+        if (grant.State.Limiter is { } limiter)
+        {
+            using var lease = limiter.AttemptAcquire();
+            if (!lease.IsAcquired)
+            {
+                await RateLimitedAsync(context, grant, lease);
+                return;
+            }
         }
         context.Features.Set(grant);
         await next(context);
@@ -61,5 +80,16 @@ internal sealed class KeyAuthentication(KeyCache keys, ILogger<KeyAuthentication
         GatewayLog.AuthRefused(logger, context.Request.Path.Value ?? "", reason);
         context.Response.Headers.WWWAuthenticate = "Bearer";
         return Problem.WriteAsync(context, ProblemType.Unauthorized, reason);
+    }
+
+    private Task RateLimitedAsync(HttpContext context, KeyGrant grant, RateLimitLease lease)
+    {
+        var wait = lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
+        var seconds = RetryAfter.Seconds(wait);
+        metrics.RateLimited(grant.Key.Id);
+        GatewayLog.KeyRateLimited(logger, grant.Key.Id, context.Request.Path.Value ?? "");
+        var limit = grant.State.Limit;
+        return Problem.WriteRetryAfterAsync(context, ProblemType.RateLimited,
+            $"the API key '{grant.Key.Id}' is over its rate limit ({limit?.PerSecond}/s, burst {limit?.Burst}); retry after {seconds}s", seconds);
     }
 }

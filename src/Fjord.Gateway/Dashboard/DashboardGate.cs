@@ -9,7 +9,7 @@ namespace Fjord.Gateway.Dashboard;
 /// It attaches the same <see cref="KeyGrant"/> as the API, so every page and command checks scopes
 /// with the same code; POSTs must come from this origin and carry the session's anti-forgery token.
 /// </summary>
-internal sealed class DashboardGate(DashboardSessions sessions, KeyCache keys)
+internal sealed class DashboardGate(DashboardSessions sessions, KeyCache keys, TimeProvider time)
 {
     public const string CsrfField = "_csrf";
 
@@ -36,7 +36,7 @@ internal sealed class DashboardGate(DashboardSessions sessions, KeyCache keys)
         {
             var session = sessions.Find(context.Request.Cookies[DashboardSessions.CookieName]);
             var grant = session is null ? null : await keys.FindAsync(session.Secret, context.RequestAborted);
-            if (session is null || grant is null)
+            if (session is null || grant is null || !IsLive(grant, time))
             {
                 await SignedOutAsync(context, path, post);
                 return;
@@ -55,6 +55,9 @@ internal sealed class DashboardGate(DashboardSessions sessions, KeyCache keys)
         }
         await endpoint(context);
     }
+
+    /// <summary>An expired key ends its sessions, as it ends its bearer use.</summary>
+    public static bool IsLive(KeyGrant grant, TimeProvider time) => time.GetUtcNow().UtcTicks < grant.ExpiresAtTicks;
 
     private Task SignedOutAsync(HttpContext context, PathString path, bool post)
     {

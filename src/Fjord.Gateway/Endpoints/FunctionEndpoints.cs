@@ -49,6 +49,13 @@ internal sealed partial class FunctionEndpoints(
             return;
         }
 
+        // A key may hand a function only the secrets its namespace covers, as it may only deploy such functions.
+        var grant = Access.Grant(context)!;
+        if (doc.Secrets?.FirstOrDefault(s => !grant.Covers(s)) is { } foreign)
+        {
+            await Problem.WriteAsync(context, ProblemType.Forbidden, $"the key's namespace '{grant.Key.Namespace}' does not cover secret '{foreign}'");
+            return;
+        }
         var put = await deployer.PutFunctionAsync(name, doc, ct);
         if (put.State is not { } state)
         {
@@ -75,7 +82,7 @@ internal sealed partial class FunctionEndpoints(
         foreach (var state in all)
         {
             if (grant.Covers(state.Spec.Name))
-                items.Add(views.From(state));
+                items.Add(views.From(state, MaskEnv(grant)));
         }
         await context.Response.WriteJsonAsync(new FunctionList { Items = items }, GatewayJsonContext.Default.FunctionList, cancellationToken: context.RequestAborted);
     }
@@ -90,7 +97,10 @@ internal sealed partial class FunctionEndpoints(
     private Task WriteStateAsync(HttpContext context, string name, FunctionState? state) =>
         state is null
             ? Problem.WriteAsync(context, ProblemType.UnknownFunction, $"there is no function '{name}'")
-            : context.Response.WriteJsonAsync(views.From(state), GatewayJsonContext.Default.FunctionView, cancellationToken: context.RequestAborted);
+            : context.Response.WriteJsonAsync(views.From(state, MaskEnv(Access.Grant(context))), GatewayJsonContext.Default.FunctionView, cancellationToken: context.RequestAborted);
+
+    /// <summary>Env values are shown only to keys that could change them (deploy, admin).</summary>
+    private static bool MaskEnv(KeyGrant? grant) => grant is null || !grant.Allows(Scope.Deploy);
 
     private static Task InvalidSpecAsync(HttpContext context, List<string> errors) =>
         Problem.WriteAsync(context, new ProblemBody

@@ -52,7 +52,7 @@ internal sealed class HealthEndpoints(IEnumerable<IReadinessSource> sources, Key
         if (!KeyAuthentication.TryBearerSecret(header, out var start, out var length))
             return false;
         var grant = await keys.FindAsync(header.AsSpan(start, length), context.RequestAborted);
-        return grant is not null && grant.Allows(Scope.Read) && grant.AllNamespaces;
+        return grant is not null && grant.Allows(Scope.Read) && grant.AllNamespaces && time.GetUtcNow().UtcTicks < grant.ExpiresAtTicks;
     }
 
     private async Task<Readiness> CheckAsync(IReadinessSource source, CancellationToken cancellationToken)

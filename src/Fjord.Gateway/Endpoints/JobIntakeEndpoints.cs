@@ -108,16 +108,8 @@ internal sealed partial class JobIntakeEndpoints(
     internal Task QueueFullAsync(HttpContext context, string function, QueueFullException e)
     {
         var seconds = RetryAfter.Seconds(e.RetryAfter);
-        context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         metrics.Rejected(function, "queue_full");
         GatewayLog.IntakeRefused(logger, function, "queue_full");
-        return Problem.WriteAsync(context, new ProblemBody
-        {
-            Type = ProblemType.QueueFull.Uri,
-            Title = ProblemType.QueueFull.Title,
-            Status = ProblemType.QueueFull.Status,
-            Detail = $"the queue of '{function}' is at its maxQueueDepth; retry after {seconds}s",
-            RetryAfterSeconds = seconds,
-        });
+        return Problem.WriteRetryAfterAsync(context, ProblemType.QueueFull, $"the queue of '{function}' is at its maxQueueDepth; retry after {seconds}s", seconds);
     }
 }

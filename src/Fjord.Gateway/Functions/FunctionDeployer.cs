@@ -25,13 +25,15 @@ public sealed class FunctionDeployer
     private readonly FunctionCache _cache;
     private readonly ILogger _logger;
     private readonly long _maxUnpackedBytes;
+    private readonly ISecretStore? _secrets;
 
-    internal FunctionDeployer(IFunctionStore store, FunctionCache cache, ILogger<FunctionDeployer> logger, long maxUnpackedBytes)
+    internal FunctionDeployer(IFunctionStore store, FunctionCache cache, ILogger<FunctionDeployer> logger, long maxUnpackedBytes, ISecretStore? secrets)
     {
         _store = store;
         _cache = cache;
         _logger = logger;
         _maxUnpackedBytes = maxUnpackedBytes;
+        _secrets = secrets;
     }
 
     /// <summary>
@@ -68,6 +70,8 @@ public sealed class FunctionDeployer
             else if (await _store.GetBundleAsync(hash, ct) is null)
                 errors.Add($"bundle {hash} has not been uploaded (PUT /v1/functions/{name}/bundle first)");
         }
+        if (spec is { Secrets.Count: > 0 })
+            await CheckSecretsExistAsync(spec.Secrets, errors, ct);
         if (spec is null || errors.Count > 0)
             return new FunctionPut(null, false, errors);
         if (spec.Bundle is null && await _store.GetFunctionAsync(name, ct) is { Spec.Bundle: { } kept })
@@ -81,5 +85,18 @@ public sealed class FunctionDeployer
         GatewayLog.FunctionChanged(_logger, name, created ? "created" : "updated");
         var state = await _store.GetFunctionAsync(name, ct) ?? new FunctionState(spec, false, DateTimeOffset.UtcNow);
         return new FunctionPut(state, created, []);
+    }
+
+    /// <summary>A function may only name secrets that exist: a typo is a 400 now, not a crash at its first job.</summary>
+    private async Task CheckSecretsExistAsync(IReadOnlyList<string> names, List<string> errors, CancellationToken ct)
+    {
+        if (_secrets is null)
+        {
+            errors.Add("this store keeps no secrets, so a function cannot name any");
+            return;
+        }
+        var stored = (await _secrets.ListSecretsAsync(ct)).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in names.Where(n => !stored.Contains(n)))
+            errors.Add($"secret '{name}' does not exist (create it first: fjord secrets set {name} --from-file FILE)");
     }
 }

@@ -25,4 +25,8 @@ namespace Fjord.Gateway.Json;
 [JsonSerializable(typeof(ReadyView))]
 [JsonSerializable(typeof(DeadLetterFilterBody))]
 [JsonSerializable(typeof(DeadLetterAnswer))]
+[JsonSerializable(typeof(KeyRequest))]
+[JsonSerializable(typeof(KeyView))]
+[JsonSerializable(typeof(KeyList))]
+[JsonSerializable(typeof(SecretList))]
 internal sealed partial class GatewayJsonContext : JsonSerializerContext;

@@ -25,6 +25,13 @@ internal static class Problem
         return response.WriteJsonAsync(body, GatewayJsonContext.Default.ProblemBody, ContentType, context.RequestAborted);
     }
 
+    /// <summary>A 429/503-style refusal: the <c>Retry-After</c> header and <c>retryAfterSeconds</c> in the body agree.</summary>
+    public static Task WriteRetryAfterAsync(HttpContext context, ProblemType type, string detail, int seconds)
+    {
+        context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return WriteAsync(context, new ProblemBody { Type = type.Uri, Title = type.Title, Status = type.Status, Detail = detail, RetryAfterSeconds = seconds });
+    }
+
     public static ProblemBody Body(ProblemType type, string detail) =>
         new() { Type = type.Uri, Title = type.Title, Status = type.Status, Detail = detail };
 }

@@ -14,10 +14,14 @@ internal sealed record ProblemType(string Slug, string Title, int Status)
     public static readonly ProblemType UnknownFunction = new("unknown-function", "No such function", 404);
     public static readonly ProblemType UnknownJob = new("unknown-job", "No such job", 404);
     public static readonly ProblemType NotFound = new("not-found", "Not found", 404);
+    public static readonly ProblemType UnknownSecret = new("unknown-secret", "No such secret", 404);
+    public static readonly ProblemType SecretsUnavailable = new("secrets-unavailable", "Secrets cannot be stored on this node", 503);
     public static readonly ProblemType WrongState = new("wrong-state", "The job is not in a state that allows this", 409);
     public static readonly ProblemType Canceled = new("canceled", "The job was canceled", 409);
     public static readonly ProblemType NotFinished = new("not-finished", "The job has not succeeded", 409);
     public static readonly ProblemType TooLarge = new("too-large", "The request body is too large", 413);
+    public static readonly ProblemType InvalidKey = new("invalid-key", "The key request is invalid", 400);
+    public static readonly ProblemType RateLimited = new("rate-limited", "The API key is over its rate limit", 429);
     public static readonly ProblemType QueueFull = new("queue-full", "The function's queue is full", 429);
     public static readonly ProblemType Internal = new("internal", "Internal error", 500);
     public static readonly ProblemType NotImplemented = new("not-implemented", "This backend does not offer this", 501);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Fjord.Core.Secrets;
 using Fjord.Runtime.Sandboxing;
 
 namespace Fjord.Runtime.Processes;
@@ -57,8 +58,10 @@ internal sealed class FunctionProcess : IAsyncDisposable
         var sandboxed = options.Sandbox && host.Bwrap is not null;
         CgroupLease? cgroup = null;
         string? tempDir = null;
+        SecretFiles? secrets = null;
         try
         {
+            secrets = await OpenSecretsAsync(spec, options, sandboxed);
             if (options.Limits && host.Cgroups is { } cgroups)
             {
                 var name = $"{spec.Function}-{Guid.NewGuid():N}"[..Math.Min(spec.Function.Length + 13, 80)];
@@ -89,10 +92,12 @@ internal sealed class FunctionProcess : IAsyncDisposable
             {
                 if (host.DropPrivilegesInside && spec.FunctionDir is { } folder)
                     EnsureReadableBySandboxUser(folder);
-                psi.Environment["PATH"] = RunnerEnvironment.MinimalPath;
+                // The launcher and bwrap pass this environment on to the function unchanged.
+                foreach (var (key, value) in spec.Environment)
+                    psi.Environment[key] = value;
                 psi.WorkingDirectory = "/";
                 var runtimes = Directory.Exists(options.RuntimesDir) ? Path.GetFullPath(options.RuntimesDir) : null;
-                var command = new SandboxedCommand(spec.FunctionDir, runtimes, spec.Network, options.TmpBytes, spec.Environment, spec.Command);
+                var command = new SandboxedCommand(spec.FunctionDir, runtimes, spec.Network, options.TmpBytes, spec.Command, secrets?.Files);
                 args.Add(host.Bwrap!);
                 foreach (var arg in BwrapArgs.Build(command, host.DropPrivilegesInside))
                     args.Add(arg);
@@ -111,15 +116,46 @@ internal sealed class FunctionProcess : IAsyncDisposable
                     args.Add(arg);
             }
 
-            var process = await ProcessSpawner.StartAsync(psi);
+            var process = await ProcessSpawner.StartAsync(psi, secrets);
+            // bwrap holds its own copies of the secret fds now; ours are no longer needed.
+            secrets?.Dispose();
             var stderr = new StderrPump(process.StandardError.BaseStream, options.MaxLogBytes, spec.LogMarkerPrefix);
             return new FunctionProcess(process, cgroup, tempDir, stderr);
         }
         catch (Exception e) when (e is not FunctionStartException)
         {
+            secrets?.Dispose();
             cgroup?.Remove();
             DeleteTemp(tempDir);
             throw new FunctionStartException($"could not start the function process: {e.Message}", e);
+        }
+        catch
+        {
+            secrets?.Dispose();
+            cgroup?.Remove();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The start's secrets, fresh from the store. Only the sandbox can show them at /run/secrets;
+    /// unsandboxed, a function that names secrets does not start rather than get them some other way.
+    /// </summary>
+    private static async Task<SecretFiles?> OpenSecretsAsync(LaunchSpec spec, RuntimeOptions options, bool sandboxed)
+    {
+        if (spec.Secrets.Count == 0)
+            return null;
+        if (!sandboxed)
+            throw new FunctionStartException($"function '{spec.Function}' reads secrets, which Fjord gives only inside the bubblewrap sandbox, and this node runs unsandboxed");
+        if (options.Secrets is not { } reader)
+            throw new FunctionStartException(SecretVault.NoKeyProblem);
+        try
+        {
+            return SecretFiles.Create(await reader.ReadAsync(spec.Secrets, CancellationToken.None));
+        }
+        catch (SecretUnavailableException e)
+        {
+            throw new FunctionStartException(e.Message, e);
         }
     }
 

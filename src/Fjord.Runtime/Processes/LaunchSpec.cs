@@ -11,4 +11,8 @@ internal sealed record LaunchSpec(
     string? FunctionDir,
     bool Network,
     long MemoryBytes,
-    string? LogMarkerPrefix = null);
+    string? LogMarkerPrefix = null)
+{
+    /// <summary>Secrets the process gets as files under /run/secrets (read from <see cref="RuntimeOptions.Secrets"/> at each start).</summary>
+    public IReadOnlyList<string> Secrets { get; init; } = [];
+}

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Fjord.Runtime.Sandboxing;
 
 namespace Fjord.Runtime.Processes;
 
@@ -12,14 +13,15 @@ namespace Fjord.Runtime.Processes;
 /// </summary>
 internal static class ProcessSpawner
 {
-    private static readonly BlockingCollection<(ProcessStartInfo Info, TaskCompletionSource<Process> Done)> Queue = [];
+    private static readonly BlockingCollection<(ProcessStartInfo Info, SecretFiles? Inherit, TaskCompletionSource<Process> Done)> Queue = [];
     private static readonly Lazy<Thread> Thread = new(StartThread);
 
-    public static Task<Process> StartAsync(ProcessStartInfo info)
+    /// <param name="inherit">Secret fds the process inherits; inheritable only for the instant of this fork.</param>
+    public static Task<Process> StartAsync(ProcessStartInfo info, SecretFiles? inherit = null)
     {
         _ = Thread.Value;
         var done = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Queue.Add((info, done));
+        Queue.Add((info, inherit, done));
         return done.Task;
     }
 
@@ -32,11 +34,22 @@ internal static class ProcessSpawner
 
     private static void Loop()
     {
-        foreach (var (info, done) in Queue.GetConsumingEnumerable())
+        foreach (var (info, inherit, done) in Queue.GetConsumingEnumerable())
         {
             try
             {
-                var process = Process.Start(info);
+                // Every function start forks from this one thread, so no other function's sandbox
+                // can inherit these fds; a fork from elsewhere in the node in this instant could.
+                inherit?.SetInheritable(true);
+                Process? process;
+                try
+                {
+                    process = Process.Start(info);
+                }
+                finally
+                {
+                    inherit?.SetInheritable(false);
+                }
                 if (process is null)
                     done.SetException(new InvalidOperationException("the process did not start"));
                 else

@@ -42,9 +42,9 @@ internal static class BwrapArgs
                 a.Add("--share-net");
             a.AddRange(["--uid", Uid, "--gid", Uid, "--cap-drop", "ALL"]);
         }
-        a.AddRange(["--die-with-parent", "--new-session", "--clearenv"]);
-        foreach (var (key, value) in command.Environment)
-            a.AddRange(["--setenv", key, value]);
+        // No --clearenv/--setenv: bwrap passes on the environment it was started with, which the
+        // runner set to exactly the function's (see SandboxedCommand).
+        a.AddRange(["--die-with-parent", "--new-session"]);
 
         a.AddRange(["--ro-bind", "/usr", "/usr",
             "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
@@ -61,8 +61,11 @@ internal static class BwrapArgs
             a.AddRange(["--ro-bind", dir, FunctionMount, "--chdir", FunctionMount]);
         else
             a.AddRange(["--chdir", "/tmp"]);
+        var secrets = command.Secrets ?? [];
+        a.AddRange(SecretMounts.BwrapOptions(secrets));
 
         a.Add("--");
+        a.AddRange(SecretMounts.OwnershipPrefix(secrets, dropPrivilegesInside, SandboxUid));
         if (dropPrivilegesInside)
         {
             a.AddRange([Sandbox.SetprivPath, $"--reuid={Uid}", $"--regid={Uid}", "--clear-groups",

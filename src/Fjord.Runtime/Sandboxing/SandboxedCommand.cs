@@ -1,10 +1,14 @@
 namespace Fjord.Runtime.Sandboxing;
 
-/// <summary>One command to run inside bubblewrap, with what it may see (host paths) and its environment.</summary>
+/// <summary>
+/// One command to run inside bubblewrap, with what it may see (host paths) and the secrets it gets
+/// as files. Its environment is not here: it travels as the process's environment (envp), never
+/// as arguments, because a command line is readable by every user of the host (ps, /proc/PID/cmdline).
+/// </summary>
 internal sealed record SandboxedCommand(
     string? FunctionDir,
     string? RuntimesDir,
     bool Network,
     long TmpBytes,
-    IReadOnlyDictionary<string, string> Environment,
-    IReadOnlyList<string> Command);
+    IReadOnlyList<string> Command,
+    IReadOnlyList<SecretFile>? Secrets = null);

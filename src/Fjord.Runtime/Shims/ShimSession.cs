@@ -45,7 +45,7 @@ internal sealed class ShimSession : IAsyncDisposable
         var markerPrefix = $"{MarkerLead}{nonce}:";
         var sandboxed = options.Sandbox && options.ResolvedHost.Bwrap is not null;
         var command = ShimCommand.For(spec, functionDir, options, sandboxed, nonce, once);
-        var launch = new LaunchSpec(spec.Name, command, RunnerEnvironment.For(spec, request), functionDir, spec.Network, spec.MemoryBytes, markerPrefix);
+        var launch = new LaunchSpec(spec.Name, command, RunnerEnvironment.For(spec, request), functionDir, spec.Network, spec.MemoryBytes, markerPrefix) { Secrets = spec.Secrets };
         var process = await FunctionProcess.StartAsync(launch, options);
         var session = new ShimSession(process, spec, options);
         try

@@ -5,7 +5,7 @@ using static Fjord.Gateway.Dashboard.DashboardHtml;
 namespace Fjord.Gateway.Dashboard;
 
 /// <summary><c>/login</c> and <c>/logout</c>: a key in, a session cookie out; the key is checked by the same cache as a bearer key.</summary>
-internal sealed class LoginPage(DashboardSessions sessions, KeyCache keys)
+internal sealed class LoginPage(DashboardSessions sessions, KeyCache keys, TimeProvider time)
 {
     private const int MaxKeyLength = 512;
 
@@ -24,6 +24,11 @@ internal sealed class LoginPage(DashboardSessions sessions, KeyCache keys)
         if (grant is null)
         {
             await FormAsync(context, "That API key is not known (or was revoked).", StatusCodes.Status401Unauthorized);
+            return;
+        }
+        if (!DashboardGate.IsLive(grant, time))
+        {
+            await FormAsync(context, "That API key has expired.", StatusCodes.Status401Unauthorized);
             return;
         }
         if (!grant.Allows(Scope.Read))
