@@ -26,6 +26,7 @@ internal static class DashboardHtml
             ? $$"""
               <nav aria-label="Main">
                 <a href="{{DashboardRoutes.Overview}}">Overview</a>
+                <a href="{{DashboardRoutes.Functions}}">Functions</a>
                 <form method="post" action="{{DashboardRoutes.Logout}}" class="signout">{{CsrfField(context)}}<button type="submit">Sign out</button></form>
               </nav>
               """

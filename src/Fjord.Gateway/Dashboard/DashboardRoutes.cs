@@ -15,10 +15,11 @@ internal static class DashboardRoutes
     public const string Logout = "/logout";
     public const string Stats = "/dashboard/stats";
     public const string Assets = "/dashboard/assets";
+    public const string Functions = "/functions";
 
     /// <summary>Paths the dashboard answers (cookie session), as opposed to the API (bearer key).</summary>
     public static bool Owns(PathString path) =>
-        path == Overview || path == Login || path == Logout || path.StartsWithSegments("/dashboard");
+        path == Overview || path == Login || path == Logout || path.StartsWithSegments("/dashboard") || path.StartsWithSegments(Functions);
 
     /// <summary>Reachable signed out: the login form and the static assets it needs.</summary>
     public static bool IsAnonymous(PathString path) => path == Login || path.StartsWithSegments(Assets);
@@ -32,6 +33,7 @@ internal static class DashboardRoutes
         var login = sp.GetRequiredService<LoginPage>();
         var overview = sp.GetRequiredService<OverviewPage>();
         var assets = sp.GetRequiredService<DashboardAssets>();
+        var functions = sp.GetRequiredService<FunctionsPage>();
 
         app.MapGet(Login, (RequestDelegate)login.GetAsync);
         app.MapPost(Login, (RequestDelegate)login.PostAsync);
@@ -39,5 +41,9 @@ internal static class DashboardRoutes
         app.MapGet(Overview, (RequestDelegate)overview.GetAsync);
         app.MapGet(Stats, (RequestDelegate)overview.StatsAsync);
         app.MapGet(Assets + "/{file}", (RequestDelegate)assets.GetAsync);
+        app.MapGet(Functions, (RequestDelegate)functions.ListAsync);
+        app.MapGet(Functions + "/{name}", (RequestDelegate)functions.GetAsync);
+        app.MapPost(Functions + "/{name}/pause", (RequestDelegate)functions.PauseAsync);
+        app.MapPost(Functions + "/{name}/resume", (RequestDelegate)functions.ResumeAsync);
     }
 }

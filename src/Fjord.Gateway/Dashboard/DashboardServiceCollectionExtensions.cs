@@ -12,6 +12,7 @@ internal static class DashboardServiceCollectionExtensions
         services.AddSingleton<ThroughputHistory>();
         services.AddSingleton<LoginPage>();
         services.AddSingleton<OverviewPage>();
+        services.AddSingleton<FunctionsPage>();
         return services;
     }
 }
