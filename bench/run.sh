@@ -2,7 +2,8 @@
 # One command for the benchmarks: builds Fjord in Release, starts `fjord up` with
 # bench/fjord.bench.yml on a temporary data folder, runs the scenarios, prints a table and appends
 # JSON lines to bench/results/results.jsonl. `--quick` runs each scenario at a fifth of its size;
-# `--only runtime|intake|e2e|sync|paced` runs one group. `--peers` then runs the peers of PEERS.md
+# `--only runtime|intake|e2e|sync|paced|rabbit|cpu` runs one group (cpu: CPU per job, summed over every
+# process from /proc, Fjord on RabbitMQ + PostgreSQL next to `fjord up` and raw RabbitMQ.Client). `--peers` then runs the peers of PEERS.md
 # in the same invocation (bench/peers/run.sh) and prints Fjord's figures over theirs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +21,9 @@ dotnet build src/Fjord.Cli -c Release -nologo -clp:ErrorsOnly -v quiet
 dotnet build bench/Fjord.Bench -c Release -nologo -clp:ErrorsOnly -v quiet
 results=bench/results/results.jsonl
 # This run's lines are the ones after this count: the ratios use Fjord's and the peers' from it.
-from=$(cat "$results" 2>/dev/null | wc -l)
+# A fresh clone has no results file yet: with pipefail, `cat missing | wc -l` would end the script.
+from=0
+if [ -f "$results" ]; then from=$(wc -l <"$results"); fi
 status=0
 dotnet bench/Fjord.Bench/bin/Release/net10.0/Fjord.Bench.dll "${args[@]}" || status=$?
 if [ "$peers" = 1 ]; then

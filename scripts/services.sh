@@ -5,8 +5,11 @@
 #
 #   scripts/services.sh start [DIR]   prints and writes DIR/env:
 #                                     FJORD_TEST_BROKER=amqp://fjord:…@127.0.0.1:PORT/fjord
-#                                     FJORD_TEST_STORE=postgres://postgres@127.0.0.1:PORT/postgres
+#                                     FJORD_TEST_STORE=postgres://postgres@127.0.0.1:PORT/postgres?sslmode=disable
+#                                     FJORD_TEST_BROKER_TLS=amqps://…@localhost:PORT/fjord, and
+#                                     FJORD_TEST_TLS_CA (the CA of both servers' TLS certificate)
 #   scripts/services.sh stop [DIR]    stops what start started, by PID
+#   scripts/services.sh ctl DIR ARGS  rabbitmqctl ARGS against the private node (test hook)
 #
 # DIR defaults to /tmp/fjord-services. start is idempotent: when DIR/env names live servers it
 # reuses them. Processes are only ever stopped by the PIDs recorded in DIR.
@@ -78,6 +81,15 @@ if [ "$cmd" = start-broker ]; then
     exit 0
 fi
 
+# Test hook: rabbitmqctl against the private node (e.g. a policy that makes the broker refuse
+# publishes): scripts/services.sh ctl DIR ARGS...
+if [ "$cmd" = ctl ]; then
+    shift 2
+    rabbit_env
+    runuser -u rabbitmq -p -- /usr/lib/rabbitmq/bin/rabbitmqctl -n "$node" "$@"
+    exit
+fi
+
 if [ "$cmd" = stop ]; then
     stop
     rm -rf "$dir"
@@ -105,19 +117,43 @@ chmod 755 "$dir"
 chown -R rabbitmq:rabbitmq "$dir/rabbit"
 chown postgres:postgres "$dir/pg"
 
-amqp=$(free_port); dist=$(free_port); epmdport=$(free_port); pgport=$(free_port)
+amqp=$(free_port); dist=$(free_port); epmdport=$(free_port); pgport=$(free_port); amqps=$(free_port)
 node="fjordtest$amqp@localhost"
+
+# TLS for both servers, with a private CA made here: the TLS tests connect with amqps:// and
+# SSL Mode=VerifyFull against it (and are refused under a CA of their own). The server
+# certificate names localhost and 127.0.0.1. Every other test (and the bench) stays on plain
+# connections: the store URI says sslmode=disable, since Npgsql would otherwise prefer TLS.
+mkdir -p "$dir/tls"
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=fjord test CA" \
+    -keyout "$dir/tls/ca.key" -out "$dir/tls/ca.pem" >/dev/null 2>&1
+openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+    -keyout "$dir/tls/server.key" -out "$dir/tls/server.csr" >/dev/null 2>&1
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$dir/tls/san.ext"
+openssl x509 -req -in "$dir/tls/server.csr" -CA "$dir/tls/ca.pem" -CAkey "$dir/tls/ca.key" -CAcreateserial \
+    -days 30 -extfile "$dir/tls/san.ext" -out "$dir/tls/server.pem" >/dev/null 2>&1
+mkdir -p "$dir/pg-tls" "$dir/rabbit/tls"
+cp "$dir/tls/server.pem" "$dir/tls/server.key" "$dir/pg-tls/"
+cp "$dir/tls/ca.pem" "$dir/tls/server.pem" "$dir/tls/server.key" "$dir/rabbit/tls/"
+chown -R postgres:postgres "$dir/pg-tls"; chmod 700 "$dir/pg-tls"; chmod 600 "$dir/pg-tls/server.key"
+chown -R rabbitmq:rabbitmq "$dir/rabbit/tls"; chmod 600 "$dir/rabbit/tls/server.key"
 
 # PostgreSQL: trust auth on loopback only; fsync stays on (the tests are about durability).
 runuser -u postgres -- "$pgbin/initdb" -D "$dir/pg" -U postgres --auth=trust >"$dir/pg-init.log" 2>&1
 runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/pg" -l "$dir/pg/log" \
-    -o "-p $pgport -k $dir/pg -c listen_addresses=127.0.0.1 -c max_connections=300" -w start >/dev/null
+    -o "-p $pgport -k $dir/pg -c listen_addresses=127.0.0.1 -c max_connections=300 -c ssl=on -c ssl_cert_file=$dir/pg-tls/server.pem -c ssl_key_file=$dir/pg-tls/server.key" -w start >/dev/null
 
 # RabbitMQ: a private epmd on its own port, so stopping is by PID and never touches another node.
 # consumer_timeout: 3.10 has no per-queue x-consumer-timeout, so the node's limit is set above
 # any function timeout here (deploy.md says the same for production nodes).
 cat >"$dir/rabbit/rabbitmq.conf" <<CONF
 listeners.tcp.default = 127.0.0.1:$amqp
+listeners.ssl.default = 127.0.0.1:$amqps
+ssl_options.cacertfile = $dir/rabbit/tls/ca.pem
+ssl_options.certfile = $dir/rabbit/tls/server.pem
+ssl_options.keyfile = $dir/rabbit/tls/server.key
+ssl_options.verify = verify_none
+ssl_options.fail_if_no_peer_cert = false
 consumer_timeout = 7200000
 loopback_users = none
 CONF
@@ -137,7 +173,9 @@ wait_amqp
 
 cat >"$dir/env" <<ENV
 FJORD_TEST_BROKER=amqp://fjord:$secret@127.0.0.1:$amqp/fjord
-FJORD_TEST_STORE=postgres://postgres@127.0.0.1:$pgport/postgres
+FJORD_TEST_STORE=postgres://postgres@127.0.0.1:$pgport/postgres?sslmode=disable
+FJORD_TEST_BROKER_TLS=amqps://fjord:$secret@localhost:$amqps/fjord
+FJORD_TEST_TLS_CA=$dir/tls/ca.pem
 FJORD_TEST_RABBIT_NODE=$node
 FJORD_TEST_EPMD_PORT=$epmdport
 FJORD_TEST_SERVICES_DIR=$dir

@@ -22,6 +22,15 @@ internal sealed class BenchServices : IAsyncDisposable
 
     public string Store { get; }
 
+    /// <summary>The RabbitMQ node's process (beam.smp): its tree is the broker's CPU.</summary>
+    public int BrokerPid => int.Parse(File.ReadAllText(Path.Combine(_dir, "rabbit.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The private epmd the broker registers with.</summary>
+    public int EpmdPid => int.Parse(File.ReadAllText(Path.Combine(_dir, "epmd.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The postmaster: its tree is every PostgreSQL process (backends, WAL writer, checkpointer).</summary>
+    public int PostgresPid => int.Parse(File.ReadLines(Path.Combine(_dir, "pg", "postmaster.pid")).First().Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
     public static async Task<BenchServices> StartAsync(string root)
     {
         var script = Path.Combine(root, "scripts/services.sh");

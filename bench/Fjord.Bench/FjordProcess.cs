@@ -11,9 +11,15 @@ internal sealed class FjordProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private FjordProcess(Process process) => _process = process;
+    private FjordProcess(Process process, string label)
+    {
+        _process = process;
+        Label = label;
+    }
 
     public int Pid => _process.Id;
+
+    public string Label { get; }
 
     public static async Task<FjordProcess> StartAsync(string fjordDll, string label, IReadOnlyDictionary<string, string> env, params string[] args)
     {
@@ -35,7 +41,7 @@ internal sealed class FjordProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  {label}: {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var started = new FjordProcess(process);
+        var started = new FjordProcess(process, label);
         if (await Task.WhenAny(ready.Task, process.WaitForExitAsync(), Task.Delay(60_000)) != ready.Task)
         {
             await started.DisposeAsync();

@@ -87,6 +87,9 @@ internal sealed class Node : IAsyncDisposable
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>The node's processes by role: "node" (`fjord up`), or "gateway" and "worker".</summary>
+    public IReadOnlyDictionary<string, int> Pids => _processes.ToDictionary(p => p.Label, p => p.Pid);
+
     /// <summary>Resident memory of the node's processes together.</summary>
     public long RssBytes() => _processes.Sum(p => p.RssBytes());
 

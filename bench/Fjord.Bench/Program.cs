@@ -21,7 +21,7 @@ if (only is null || only == "runtime")
         results.Add((r, "runs/s"));
 }
 
-if (only is not "runtime" and not "rabbit")
+if (only is not "runtime" and not "rabbit" and not "cpu")
 {
     await using (var node = await Node.StartAsync(fjordDll, Path.Combine(root, "bench/fjord.bench.yml"), 18080))
     {
@@ -68,6 +68,9 @@ if (only is not "runtime" and not "rabbit")
 if (only is null or "rabbit")
     results.AddRange(await RabbitGroup.RunAsync(root, fjordDll, scale));
 
+if (only is null or "cpu")
+    results.AddRange(await CpuGroup.RunAsync(root, fjordDll, scale));
+
 Console.WriteLine();
 Console.WriteLine($"{"scenario",-34} {"count",8} {"rate",10} {"unit",-7} {"p50 ms",8} {"p99 ms",8} {"errors",6}");
 var stamp = DateTimeOffset.UtcNow.ToString("o", CultureInfo.InvariantCulture);
@@ -75,9 +78,9 @@ var lines = new List<string>();
 foreach (var (r, unit) in results)
 {
     var rate = unit == "MB" ? r.Count : r.PerSecond;
-    // Ratios (unit "x") compare two rates: no count of their own, two decimals.
-    var ratio = unit == "x";
-    var rateText = rate.ToString(ratio ? "F2" : "F0", CultureInfo.InvariantCulture);
+    // Ratios (unit "x") and CPU per job (unit "ms/job") are values, not rates: no count of their own, decimals.
+    var ratio = unit is "x" or "ms/job";
+    var rateText = rate.ToString(unit == "ms/job" ? "F3" : ratio ? "F2" : "F0", CultureInfo.InvariantCulture);
     var countText = ratio ? "" : r.Count.ToString(CultureInfo.InvariantCulture);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{r.Name,-34} {countText,8} {rateText,10} {unit,-7} {r.PercentileMs(50),8:F2} {r.PercentileMs(99),8:F2} {r.Errors,6}"));

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
+using Fjord.Storage.Postgres;
+using Npgsql;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
@@ -17,9 +20,21 @@ internal static class RawRabbit
     private const ushort Concurrency = 8;
     private const int PublishesInFlight = 256;
 
-    /// <summary>From the first publish to the last ack, the consumer subscribed and idle at the start.</summary>
-    public static async Task<LoadResult> EndToEndAsync(string broker, int count, ushort prefetch, byte[] payload)
+    /// <summary>
+    /// From the first publish to the last ack, the consumer subscribed and idle at the start.
+    /// With <paramref name="ledger"/> (a PostgreSQL URI) each message also costs what any design
+    /// keeping a job record in the database pays at least: one INSERT (committed) before its
+    /// publish, one UPDATE (committed) before its ack.
+    /// </summary>
+    public static async Task<LoadResult> EndToEndAsync(string broker, int count, ushort prefetch, byte[] payload, string? ledger = null)
     {
+        await using var db = ledger is null ? null : NpgsqlDataSource.Create(PgConnectionString.Normalize(ledger));
+        if (db is not null)
+        {
+            await using var create = db.CreateCommand("CREATE TABLE IF NOT EXISTS floor (id bigint PRIMARY KEY, payload bytea NOT NULL, status int NOT NULL)");
+            await create.ExecuteNonQueryAsync();
+        }
+        var idBase = Random.Shared.NextInt64(1, 1L << 40) * 1_000_000;
         var queue = $"fjord.bench.raw-{Guid.NewGuid():N}";
         var factory = new ConnectionFactory { Uri = new Uri(broker), ConsumerDispatchConcurrency = Concurrency };
         await using var consumerConnection = await factory.CreateConnectionAsync("bench-consumer");
@@ -34,6 +49,12 @@ internal static class RawRabbit
         var consumer = new AsyncEventingBasicConsumer(consuming);
         consumer.ReceivedAsync += async (_, e) =>
         {
+            if (db is not null)
+            {
+                await using var update = db.CreateCommand("UPDATE floor SET status = 1 WHERE id = $1");
+                update.Parameters.Add(new NpgsqlParameter<long> { TypedValue = long.Parse(e.BasicProperties.MessageId!, CultureInfo.InvariantCulture) });
+                await update.ExecuteNonQueryAsync();
+            }
             await consuming.BasicAckAsync(e.DeliveryTag, multiple: false);
             if (Interlocked.Increment(ref acked) == count)
                 done.TrySetResult();
@@ -56,14 +77,28 @@ internal static class RawRabbit
         for (var i = 0; i < count; i++)
         {
             await window.WaitAsync();
-            publishes[i] = Publish(publishing.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, payload));
+            publishes[i] = db is null
+                ? Publish(publishing.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, payload))
+                : Publish(InsertThenPublish(idBase + i));
         }
         await Task.WhenAll(publishes);
         if (errors == 0)
             await done.Task.WaitAsync(TimeSpan.FromMinutes(5));
         var elapsed = sw.Elapsed;
         await consuming.QueueDeleteAsync(queue);
-        return new LoadResult($"raw rabbit prefetch {prefetch}", count, elapsed, [], errors);
+        return new LoadResult(db is null ? $"raw rabbit prefetch {prefetch}" : $"raw rabbit + pg prefetch {prefetch}", count, elapsed, [], errors);
+
+        async ValueTask InsertThenPublish(long id)
+        {
+            await using (var insert = db!.CreateCommand("INSERT INTO floor (id, payload, status) VALUES ($1, $2, 0)"))
+            {
+                insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
+                insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = payload });
+                await insert.ExecuteNonQueryAsync();
+            }
+            var withId = new BasicProperties { Persistent = true, ContentType = "application/json", MessageId = id.ToString(CultureInfo.InvariantCulture) };
+            await publishing.BasicPublishAsync(string.Empty, queue, mandatory: true, withId, payload);
+        }
 
         async Task Publish(ValueTask publish)
         {

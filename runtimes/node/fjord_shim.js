@@ -101,7 +101,15 @@ function frames(stream, onFrame) {
 async function runJob(handle, header, body) {
     process.env.FJORD_JOB_ID = String(header.id ?? '');
     process.env.FJORD_ATTEMPT = String(header.attempt ?? '');
-    const context = { jobId: header.id, function: header.function, attempt: header.attempt, contentType: header.contentType };
+    for (const [key, name] of [['TRACEPARENT', 'traceparent'], ['TRACESTATE', 'tracestate']]) {
+        if (header[name]) process.env[key] = header[name];
+        else delete process.env[key];
+    }
+    // traceparent/tracestate: the attempt's W3C trace context, for the handler's own spans.
+    const context = {
+        jobId: header.id, function: header.function, attempt: header.attempt, contentType: header.contentType,
+        traceparent: header.traceparent ?? null, tracestate: header.tracestate ?? null,
+    };
     const seq = header.seq || 0;
     let reply;
     let out = Buffer.alloc(0);

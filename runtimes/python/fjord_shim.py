@@ -78,6 +78,9 @@ class Context:
         self.function = header.get("function")
         self.attempt = header.get("attempt")
         self.content_type = header.get("contentType")
+        # W3C trace context of this attempt: start your own spans as its children.
+        self.traceparent = header.get("traceparent")
+        self.tracestate = header.get("tracestate")
 
     def __repr__(self):
         return "Context(job_id=%r, function=%r, attempt=%r)" % (self.job_id, self.function, self.attempt)
@@ -110,6 +113,11 @@ def encode(result):
 def run_job(handle, header, body):
     for key, name in (("FJORD_JOB_ID", "id"), ("FJORD_ATTEMPT", "attempt")):
         os.environ[key] = str(header.get(name, ""))
+    for key, name in (("TRACEPARENT", "traceparent"), ("TRACESTATE", "tracestate")):
+        if header.get(name):
+            os.environ[key] = header[name]
+        else:
+            os.environ.pop(key, None)
     result = handle(body, Context(header))
     if hasattr(result, "__await__"):
         # Imported only for async handlers: asyncio alone costs ~80 ms of interpreter start,

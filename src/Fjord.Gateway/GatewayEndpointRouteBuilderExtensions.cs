@@ -40,6 +40,7 @@ public static class GatewayEndpointRouteBuilderExtensions
         var metrics = sp.GetRequiredService<MetricsEndpoints>();
         var deadLetters = sp.GetRequiredService<DeadLetterEndpoints>();
         var secrets = sp.GetRequiredService<SecretEndpoints>();
+        var nodes = sp.GetRequiredService<NodeEndpoints>();
         var keys = sp.GetRequiredService<KeyEndpoints>();
 
         app.MapPost("/v1/functions/{name}/jobs", (RequestDelegate)intake.AcceptAsync);
@@ -73,6 +74,7 @@ public static class GatewayEndpointRouteBuilderExtensions
         app.MapPost("/v1/keys:rotate", (RequestDelegate)keys.RotateAsync);
 
         app.MapGet("/v1/queues", (RequestDelegate)queues.ListAsync);
+        app.MapGet("/v1/nodes", (RequestDelegate)nodes.ListAsync);
         app.MapGet("/healthz", (RequestDelegate)HealthEndpoints.LiveAsync);
         app.MapGet("/readyz", (RequestDelegate)health.ReadyAsync);
         app.MapGet("/metrics", (RequestDelegate)metrics.ScrapeAsync);

@@ -1,3 +1,4 @@
+using Fjord.Core.Nodes;
 using Fjord.Core.Storage;
 using Fjord.Gateway.Auth;
 using Fjord.Gateway.Callbacks;
@@ -39,7 +40,10 @@ public static class GatewayServiceCollectionExtensions
             SecretStore(sp) is { } secrets ? new Fjord.Core.Secrets.SecretVault(secrets, options.SecretsKey) : null,
             sp.GetRequiredService<ILogger<SecretEndpoints>>()));
         services.AddSingleton(sp => new FunctionViews(sp.GetService<IWorkerStatus>()));
-        services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<IJobMonitor>(), sp.GetService<IWorkerStatus>()));
+        services.AddSingleton(sp => new GatewayMetrics(
+            sp.GetRequiredService<IJobMonitor>(), sp.GetService<IWorkerStatus>(), NodesOf(sp), sp.GetService<Prometheus.CollectorRegistry>()));
+        services.AddSingleton(sp => new LiveWorkers(NodesOf(sp), sp.GetService<IWorkerStatus>()));
+        services.AddSingleton(sp => new NodeEndpoints(NodesOf(sp)));
         services.AddSingleton<KeyAuthentication>();
         services.AddSingleton<Problems.ErrorBoundary>();
         services.AddSingleton<Problems.RequestGuard>();
@@ -48,6 +52,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<InvokeEndpoints>();
         services.AddSingleton<FunctionEndpoints>();
         services.AddSingleton<BundleEndpoints>();
+        services.AddSingleton(sp => new JobLogs(sp.GetRequiredService<IJobStore>(), sp.GetService<Fjord.Core.Jobs.LiveLogs>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<JobEndpoints>();
         services.AddSingleton<JobListEndpoints>();
         services.AddSingleton<QueueEndpoints>();
@@ -71,4 +76,7 @@ public static class GatewayServiceCollectionExtensions
 
     private static ISecretStore? SecretStore(IServiceProvider sp) =>
         sp.GetService<ISecretStore>() ?? sp.GetService<IFunctionStore>() as ISecretStore;
+
+    /// <summary>The heartbeats: registered on their own, or the job store when it keeps them (SQLite, PostgreSQL).</summary>
+    private static INodeStore? NodesOf(IServiceProvider sp) => sp.GetService<INodeStore>() ?? sp.GetService<IJobStore>() as INodeStore;
 }

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
-using Fjord.Storage.Postgres;
+using Fjord.Core.Ledger;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
@@ -33,7 +33,6 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         _logger = logger;
         _factory = new ConnectionFactory
         {
-            Uri = new Uri(options.BrokerUri),
             AutomaticRecoveryEnabled = false,
             TopologyRecoveryEnabled = false,
             RequestedHeartbeat = options.Heartbeat,
@@ -44,6 +43,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             SocketWriteTimeout = options.CallTimeout,
             ClientProvidedName = options.ClientName,
         };
+        BrokerTls.Configure(_factory, options.BrokerUri);
     }
 
     /// <summary>Open and usable now. Intake checks this before writing anything: broker down → 503, never 202.</summary>

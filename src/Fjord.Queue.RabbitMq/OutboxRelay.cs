@@ -1,4 +1,4 @@
-using Fjord.Storage.Postgres;
+using Fjord.Core.Ledger;
 using Microsoft.Extensions.Logging;
 
 namespace Fjord.Queue.RabbitMq;
@@ -10,7 +10,7 @@ namespace Fjord.Queue.RabbitMq;
 /// therefore never sit in a broker queue blocking a consumer: they wait as rows in PostgreSQL
 /// and become a message only when due. Relays on many nodes share the rows (SKIP LOCKED).
 /// </summary>
-internal sealed partial class OutboxRelay(PostgresJobLedger ledger, BrokerConnection broker, RabbitMqQueueOptions options, ILogger logger) : IAsyncDisposable
+internal sealed partial class OutboxRelay(IJobLedger ledger, BrokerConnection broker, RabbitMqQueueOptions options, ILogger logger) : IAsyncDisposable
 {
     private const int Batch = 500;
     private static readonly TimeSpan ClaimFor = TimeSpan.FromSeconds(30);
@@ -83,7 +83,7 @@ internal sealed partial class OutboxRelay(PostgresJobLedger ledger, BrokerConnec
     /// <summary>One round: claim due rows, publish them with confirms in parallel, delete the confirmed ones.</summary>
     private async Task<int> PublishDueAsync()
     {
-        var claim = PostgresJobLedger.NewClaim();
+        var claim = OutboxClaims.New();
         var items = await ledger.TakeOutboxAsync(claim, Batch, ClaimFor, _stop.Token);
         if (items.Count == 0)
             return 0;

@@ -1,6 +1,6 @@
 using Fjord.Core.Jobs;
+using Fjord.Core.Ledger;
 using Fjord.Core.Queue;
-using Fjord.Storage.Postgres;
 
 namespace Fjord.Queue.RabbitMq;
 
@@ -13,16 +13,17 @@ namespace Fjord.Queue.RabbitMq;
 /// </summary>
 internal sealed class RabbitLease : IJobLease
 {
-    private readonly PostgresJobLedger _ledger;
+    private readonly IJobLedger _ledger;
     private readonly FunctionConsumer _consumer;
     private readonly Delivery _delivery;
     private readonly LeasedJob _job;
     private readonly Action _nudgeRelay;
-    private readonly LeaseCancelWatch _cancel;
+    private readonly ILeaseCancelWatch _cancel;
     private int _ended;
     private int _left;
+    private volatile bool _completionFailed;
 
-    public RabbitLease(PostgresJobLedger ledger, FunctionConsumer consumer, Delivery delivery, LeasedJob job, Action nudgeRelay)
+    public RabbitLease(IJobLedger ledger, FunctionConsumer consumer, Delivery delivery, LeasedJob job, Action nudgeRelay)
     {
         _ledger = ledger;
         _consumer = consumer;
@@ -44,7 +45,7 @@ internal sealed class RabbitLease : IJobLease
 
     public LeasedJob Job => _job;
 
-    /// <summary>A cancel from any node: it already recorded the attempt and fenced this lease (see PostgresStore.CancelAsync).</summary>
+    /// <summary>A cancel from any node: it already recorded the attempt and fenced this lease (the ledger's cancel).</summary>
     public CancellationToken Canceled => _cancel.Token;
 
     public Task<bool> RenewAsync(CancellationToken cancellationToken) => _ledger.RenewAsync(_job.Id, _job.LeaseToken, cancellationToken);
@@ -60,9 +61,19 @@ internal sealed class RabbitLease : IJobLease
 
     private async Task<bool> EndAsync(LedgerCompletion kind, AttemptOutcome outcome, DateTimeOffset runAt, CancellationToken cancellationToken)
     {
-        // A failure here (database down) propagates with the lease still ours: dispose then tries
-        // to hand it back, and failing that the message is requeued and the lease runs out.
-        var recorded = await _ledger.CompleteAsync(kind, _job.Id, _job.LeaseToken, outcome, runAt, cancellationToken);
+        // A failure here (database down) propagates with the lease still ours: dispose then takes
+        // it back counted (the attempt ran), and failing that the message is requeued and the
+        // lease runs out, which the reaper counts the same way.
+        bool recorded;
+        try
+        {
+            recorded = await _ledger.CompleteAsync(kind, _job.Id, _job.LeaseToken, outcome, runAt, cancellationToken);
+        }
+        catch
+        {
+            _completionFailed = true;
+            throw;
+        }
         Volatile.Write(ref _ended, 1);
         await _consumer.AckAsync(_delivery);
         Leave();
@@ -72,7 +83,11 @@ internal sealed class RabbitLease : IJobLease
         return recorded;
     }
 
-    /// <summary>Not completed: give the job back uncounted (an outbox row brings it back at once), then drop this message.</summary>
+    /// <summary>
+    /// Not completed: give the job back (an outbox row brings it back at once), then drop this
+    /// message. Uncounted when no completion was tried (the attempt never started, or the node is
+    /// stopping before it did); counted when a completion threw, because then the attempt ran.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _ended, 1) != 0)
@@ -82,7 +97,10 @@ internal sealed class RabbitLease : IJobLease
         }
         try
         {
-            await _ledger.ReleaseAsync(_job.Id, _job.LeaseToken, CancellationToken.None);
+            if (_completionFailed)
+                await _ledger.TakeBackRanAsync(_job.Id, _job.LeaseToken, CancellationToken.None);
+            else
+                await _ledger.ReleaseAsync(_job.Id, _job.LeaseToken, CancellationToken.None);
             await _consumer.AckAsync(_delivery);
             _nudgeRelay();
         }

@@ -1,16 +1,16 @@
 using System.Collections.Concurrent;
 using Fjord.Core.Jobs;
+using Fjord.Core.Ledger;
 using Fjord.Core.Queue;
 using Fjord.Core.Storage;
-using Fjord.Storage.Postgres;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Fjord.Queue.RabbitMq;
 
 /// <summary>
-/// The job queue of a many-node Fjord: PostgreSQL holds every job (the truth, via
-/// <see cref="PostgresJobLedger"/>), RabbitMQ carries one wake-up message per waiting job to
+/// The job queue of a many-node Fjord: a database holds every job (the truth, via the
+/// <see cref="IJobLedger"/> contract in Core; PostgreSQL implements it), RabbitMQ carries one wake-up message per waiting job to
 /// the workers subscribed to the function's quorum queue.
 ///
 /// How a 202 relates to the row and the message (the outbox; no dual-write gap):
@@ -18,22 +18,25 @@ namespace Fjord.Queue.RabbitMq;
 ///  2. The job row and its outbox row commit in one PostgreSQL statement.
 ///  3. Intake publishes the message itself (persistent, mandatory, confirmed) and only then
 ///     answers 202; the confirmed rows are deleted from the outbox.
-///  4. If the confirm does not come, the job is canceled (so the 503 means "will not run") —
-///     and if even that cannot be written, the outbox row survives and a relay publishes it
-///     later. Either way no job that got a 202 lacks a message, and no row is orphaned.
+///  4. If any confirm of the batch does not come, every job of the batch is canceled (so the
+///     503 means "none will run"; none can have started, since a job is not claimed while its
+///     publisher still holds its outbox row), and if even that cannot be written, the outbox
+///     rows survive and a relay publishes them later. Either way no job that got a 202 lacks a
+///     message, and no row is orphaned.
 /// </summary>
 public sealed partial class RabbitMqQueue : IJobQueue, IReadinessSource, IAsyncDisposable
 {
     private static readonly TimeSpan PauseCheck = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan HeldRecheck = TimeSpan.FromMilliseconds(250);
 
-    private readonly PostgresJobLedger _ledger;
+    private readonly IJobLedger _ledger;
     private readonly BrokerConnection _broker;
     private readonly OutboxRelay _relay;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, FunctionConsumer> _consumers = new(StringComparer.Ordinal);
     private int _disposed;
 
-    private RabbitMqQueue(RabbitMqQueueOptions options, PostgresJobLedger ledger, ILogger logger)
+    private RabbitMqQueue(RabbitMqQueueOptions options, IJobLedger ledger, ILogger logger)
     {
         _ledger = ledger;
         _logger = logger;
@@ -45,12 +48,12 @@ public sealed partial class RabbitMqQueue : IJobQueue, IReadinessSource, IAsyncD
     /// Connects (or keeps trying in the background when the broker is down: readiness says so)
     /// and starts this node's outbox relay and lease reaper.
     /// </summary>
-    public static async Task<RabbitMqQueue> StartAsync(RabbitMqQueueOptions options, PostgresStore store, CancellationToken cancellationToken)
+    public static async Task<RabbitMqQueue> StartAsync(RabbitMqQueueOptions options, IJobLedger ledger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(ledger);
         var logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<RabbitMqQueue>();
-        var queue = new RabbitMqQueue(options, store.Ledger, logger);
+        var queue = new RabbitMqQueue(options, ledger, logger);
         queue._relay.OnRound = queue.CloseIdleConsumersAsync;
         await queue._broker.StartAsync(cancellationToken);
         queue._relay.Start();
@@ -81,33 +84,37 @@ public sealed partial class RabbitMqQueue : IJobQueue, IReadinessSource, IAsyncD
 
         // 3. Publish with confirms, all in flight at once. Not cancellable by the caller: the
         //    rows are committed, and an abandoned publish would only delay them to the relay.
+        //    Until the outbox rows are cleared, no job of the batch can be claimed (ClaimStatus.Held),
+        //    even if its message was confirmed and delivered already.
         var confirmed = await Task.WhenAll(stored.PublishNow.Select(item => _broker.PublishAsync(item, CancellationToken.None)));
-        var done = new List<string>(confirmed.Length);
-        var failed = new List<string>();
-        for (var i = 0; i < confirmed.Length; i++)
-            (confirmed[i] ? done : failed).Add(stored.PublishNow[i].JobId);
-        try
+        var failed = confirmed.Count(ok => !ok);
+        if (failed == 0)
         {
-            await _ledger.OutboxDoneAsync(stored.Claim, done, CancellationToken.None);
-        }
-        catch (StoreUnavailableException ex)
-        {
-            // The rows stay and are published again by a relay: a duplicate message, dropped by its claim.
-            LogOutboxCleanupFailed(_logger, ex.Message);
-        }
-        if (failed.Count == 0)
+            try
+            {
+                await _ledger.OutboxDoneAsync(stored.Claim, stored.PublishNow.Select(p => p.JobId).ToList(), CancellationToken.None);
+            }
+            catch (StoreUnavailableException ex)
+            {
+                // The rows stay and are published again by a relay once their claim runs out: a
+                // duplicate message, dropped by its claim. The jobs wait for that hold to end.
+                LogOutboxCleanupFailed(_logger, ex.Message);
+            }
             return stored.Results;
+        }
 
-        // 4. Not confirmed: no 202. Cancel what has not started so the 503 is true.
+        // 4. Not all confirmed: no 202, and all or none, so cancel the whole batch (none of it
+        //    can have started: it is held until its rows are cleared, and they never are).
+        var ours = stored.Results.Where(r => !r.Existing).Select(r => r.Id).ToList();
         try
         {
-            await _ledger.AbandonAsync(failed, CancellationToken.None);
+            await _ledger.AbandonAsync(ours, CancellationToken.None);
         }
         catch (StoreUnavailableException ex)
         {
-            LogAbandonFailed(_logger, failed.Count, ex.Message);
+            LogAbandonFailed(_logger, ours.Count, ex.Message);
         }
-        throw new StoreUnavailableException($"the broker did not confirm {failed.Count} of {confirmed.Length} message(s)");
+        throw new StoreUnavailableException($"the broker did not confirm {failed} of {confirmed.Length} message(s)");
     }
 
     /// <summary>
@@ -158,10 +165,7 @@ public sealed partial class RabbitMqQueue : IJobQueue, IReadinessSource, IAsyncD
             ClaimResult claim;
             try
             {
-                // Not the caller's token: a claim that commits must come back to us (and be
-                // released below if the caller gave up meanwhile), never be lost in between.
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-                claim = await _ledger.ClaimAsync(delivery.JobId, node, settings?.Spec.MaxAge, timeout.Token);
+                claim = await ClaimAsync(delivery, node, settings?.Spec.MaxAge, cancellationToken);
             }
             catch
             {
@@ -180,6 +184,28 @@ public sealed partial class RabbitMqQueue : IJobQueue, IReadinessSource, IAsyncD
                 cancellationToken.ThrowIfCancellationRequested();
             }
             return lease;
+        }
+    }
+
+    /// <summary>
+    /// Claims the job a message names. A held job (its publisher has not heard all of its batch's
+    /// confirms yet) is claimed again after a short wait, keeping the message: usually the
+    /// publisher clears it within milliseconds, or cancels it, and the claim then finds it stale.
+    /// </summary>
+    private async Task<ClaimResult> ClaimAsync(Delivery delivery, string node, TimeSpan? maxAge, CancellationToken cancellationToken)
+    {
+        var wait = TimeSpan.FromMilliseconds(2);
+        while (true)
+        {
+            ClaimResult claim;
+            // Not the caller's token: a claim that commits must come back to us (and be
+            // released if the caller gave up meanwhile), never be lost in between.
+            using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15)))
+                claim = await _ledger.ClaimAsync(delivery.JobId, node, maxAge, timeout.Token);
+            if (claim.Status != ClaimStatus.Held)
+                return claim;
+            await Task.Delay(wait, cancellationToken);
+            wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, HeldRecheck.Ticks));
         }
     }
 

@@ -5,7 +5,10 @@ namespace Fjord.Queue.RabbitMq;
 /// <summary>How a node talks to the broker.</summary>
 public sealed record RabbitMqQueueOptions
 {
-    /// <summary><c>amqp://user:pass@host:port/vhost</c>.</summary>
+    /// <summary>
+    /// <c>amqp://user:pass@host:port/vhost</c>, or <c>amqps://…</c> for TLS (the certificate is
+    /// verified against the host name; <c>?cacertfile=/path/ca.pem</c> trusts a private CA, see BrokerTls).
+    /// </summary>
     public required string BrokerUri { get; init; }
 
     /// <summary>Shown in the broker's connection list: the node's name and role.</summary>

@@ -41,6 +41,7 @@ internal sealed partial class ForkRunner(FunctionSpec spec, string? functionDir,
             return new RunResult([], OctetStream, new JobError(ErrorKind.Crash, e.Message), "", 0);
         }
         _health.Started(process.Pid);
+        process.Stderr.SetTap(request.Tap);
 
         await using (process)
         {

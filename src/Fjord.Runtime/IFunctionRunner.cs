@@ -17,7 +17,19 @@ public interface IFunctionRunner : IAsyncDisposable
     Task<RunResult> RunAsync(RunRequest request, CancellationToken cancellationToken);
 }
 
-public sealed record RunRequest(string JobId, string Function, int Attempt, ReadOnlyMemory<byte> Payload, string? ContentType);
+public sealed record RunRequest(string JobId, string Function, int Attempt, ReadOnlyMemory<byte> Payload, string? ContentType)
+{
+    /// <summary>Hears the attempt's log lines as the process writes them (`logs -f`); the full log still comes back in <see cref="RunResult.Log"/>.</summary>
+    public LogTap? Tap { get; init; }
+
+    /// <summary>The attempt's W3C trace context: TRACEPARENT/TRACESTATE for exec, context.traceparent in the shims.</summary>
+    public string? TraceParent { get; init; }
+
+    public string? TraceState { get; init; }
+}
+
+/// <summary>Receives raw stderr bytes of a running attempt, whole lines at a time for warm processes. Called on the pump's thread: must not block.</summary>
+public delegate void LogTap(ReadOnlySpan<byte> bytes);
 
 /// <summary>The outcome of one attempt. <see cref="Pid"/> is the host pid of the process that ran it.</summary>
 public sealed record RunResult(byte[] Output, string ContentType, JobError? Error, string Log, int Pid)

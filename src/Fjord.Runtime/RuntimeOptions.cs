@@ -44,6 +44,8 @@ public sealed record RuntimeOptions
     /// function sees a rotated secret at its next job); null when this node has no secrets key.
     /// </summary>
     public Fjord.Core.Secrets.ISecretReader? Secrets { get; init; }
+    /// <summary>Hears how long each warm process took from start to ready (handler loaded), per function.</summary>
+    public Action<string, TimeSpan>? ColdStart { get; init; }
 
     internal Sandbox ResolvedHost => Host ?? Fjord.Runtime.Sandbox.Host;
 }

@@ -33,7 +33,9 @@ internal sealed partial class WarmRunner(FunctionSpec spec, string? functionDir,
             using var starting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, startTimeout.Token);
             try
             {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 _session = await ShimSession.StartAsync(spec, functionDir, options, request: null, once: false, starting.Token);
+                options.ColdStart?.Invoke(spec.Name, System.Diagnostics.Stopwatch.GetElapsedTime(started));
                 _health.Started(_session.Pid);
                 LogStarted(options.Logger, spec.Name, _session.Pid);
             }

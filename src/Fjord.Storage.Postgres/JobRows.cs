@@ -1,4 +1,5 @@
 using Fjord.Core.Jobs;
+using Fjord.Core.Storage;
 using Npgsql;
 
 namespace Fjord.Storage.Postgres;
@@ -9,7 +10,7 @@ internal static class JobRows
     /// <summary>Every column a record needs, none of the blobs (octet_length reads no blob content).</summary>
     public const string Columns = """
         id, function, status, attempt, max_attempts, created_at, run_at, started_at, finished_at, node,
-        callback_url, error_kind, error_message, error_exit_code, result_content_type, octet_length(result)
+        callback_url, error_kind, error_message, error_exit_code, result_content_type, octet_length(result), trace
         """;
 
     public const string AttemptColumns = "job_id, number, started_at, finished_at, node, outcome, error_kind, error_message, exit_code";
@@ -29,12 +30,14 @@ internal static class JobRows
             CreatedAt = UnixMs.To(reader.GetInt64(5)),
             RunAt = status is JobStatus.Queued or JobStatus.Scheduled ? UnixMs.To(reader.GetInt64(6)) : null,
             StartedAt = Time(reader, 7),
+            QueueWaitMs = JobRecord.QueueWait(status, reader.GetInt64(6), reader.IsDBNull(7) ? null : reader.GetInt64(7)),
             FinishedAt = Time(reader, 8),
             Node = Text(reader, 9),
             CallbackUrl = Text(reader, 10),
             Error = Error(reader, 11),
             ResultContentType = Text(reader, 14),
             ResultSize = reader.IsDBNull(15) ? null : reader.GetInt32(15),
+            Trace = Text(reader, 16),
         };
     }
 

@@ -1,3 +1,5 @@
+using Fjord.Core.Ledger;
+
 namespace Fjord.Storage.Postgres;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Fjord.Storage.Postgres;
 /// node): the cancel already recorded the attempt and fenced the lease, so the holder only has to
 /// kill the process. Dispose it when the lease ends.
 /// </summary>
-public sealed class LeaseCancelWatch : IDisposable
+public sealed class LeaseCancelWatch : ILeaseCancelWatch
 {
     private readonly IdWaiters _cancels;
     private readonly string _jobId;

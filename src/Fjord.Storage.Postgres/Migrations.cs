@@ -187,6 +187,18 @@ internal static class Migrations
             sealed bytea NOT NULL
         );
         """,
+        """
+        -- Heartbeats: one row per Fjord process, replaced every beat (Fjord.Core.Nodes), stamped
+        -- with the database clock. The report is JSON so new host figures need no schema step.
+        CREATE TABLE IF NOT EXISTS nodes (
+            id text PRIMARY KEY,
+            last_seen bigint NOT NULL,
+            report text NOT NULL
+        );
+
+        -- The job's W3C trace context from intake (Fjord.Core.Jobs.TraceContext).
+        ALTER TABLE jobs ADD COLUMN IF NOT EXISTS trace text;
+        """,
     ];
 
     public static int Latest => Steps.Length;

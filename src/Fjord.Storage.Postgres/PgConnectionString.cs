@@ -3,7 +3,9 @@ using Npgsql;
 namespace Fjord.Storage.Postgres;
 
 /// <summary>
-/// Turns a store URI into an Npgsql connection string with a timeout on everything: connecting,
+/// Turns a store URI into an Npgsql connection string (TLS as libpq spells it in a URI:
+/// <c>postgres://…/fjord?sslmode=verify-full&amp;sslrootcert=/etc/fjord/ca.pem</c>, or Npgsql's
+/// <c>SSL Mode=VerifyFull;Root Certificate=…</c>) with a timeout on everything: connecting,
 /// every command, and TCP keepalives so a silently dead link is noticed instead of hanging.
 /// </summary>
 public static class PgConnectionString
@@ -56,8 +58,23 @@ public static class PgConnectionString
         foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var eq = pair.IndexOf('=', StringComparison.Ordinal);
-            if (eq > 0)
-                builder[Uri.UnescapeDataString(pair[..eq]).Replace('_', ' ')] = Uri.UnescapeDataString(pair[(eq + 1)..]);
+            if (eq <= 0)
+                continue;
+            var key = Uri.UnescapeDataString(pair[..eq]);
+            var value = Uri.UnescapeDataString(pair[(eq + 1)..]);
+            // libpq's names, as a postgres:// URI carries them elsewhere: sslmode=verify-full, sslrootcert=…
+            switch (key)
+            {
+                case "sslmode":
+                    builder.SslMode = Enum.Parse<SslMode>(value.Replace("-", "", StringComparison.Ordinal), ignoreCase: true);
+                    break;
+                case "sslrootcert":
+                    builder.RootCertificate = value;
+                    break;
+                default:
+                    builder[key.Replace('_', ' ')] = value;
+                    break;
+            }
         }
         return builder;
     }

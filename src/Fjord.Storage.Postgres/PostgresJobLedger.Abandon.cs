@@ -1,15 +1,19 @@
+using Fjord.Core.Ledger;
+
 namespace Fjord.Storage.Postgres;
 
 public sealed partial class PostgresJobLedger
 {
     /// <summary>
-    /// Intake committed jobs but the broker did not confirm their messages, so the caller gets a
-    /// 503 and not a 202. Cancel the jobs that have not started, so a 503 means "will not run"
-    /// (a message that did reach the broker then finds the job canceled and is dropped). Returns
-    /// how many were canceled; a job already claimed from a message that got through runs.
-    /// If this write fails too, the outbox rows stay and the relay publishes them later: the job
-    /// then runs although the caller saw a 503, which is why clients retry with an Idempotency-Key.
-    /// No callback is queued: the caller was told 503, not given a job whose end it awaits.
+    /// Intake committed jobs but the broker did not confirm all of their messages, so the caller
+    /// gets a 503 and not a 202. Cancels every job of the batch (confirmed or not), so a 503
+    /// means "none will run": none can have started, because a job is not claimed while its
+    /// outbox row is still claimed by its publisher (<see cref="ClaimStatus.Held"/>), and a message
+    /// that did reach the broker then finds the job canceled and is dropped. Returns how many
+    /// were canceled. If this write fails too, the outbox rows stay and, once their claim runs out,
+    /// the relay publishes them: the jobs then run although the caller saw a 503, which is why
+    /// clients retry with an Idempotency-Key. No callback is queued: the caller was told 503,
+    /// not given a job whose end it awaits.
     /// </summary>
     public Task<long> AbandonAsync(IReadOnlyList<string> jobIds, CancellationToken cancellationToken) => PostgresStore.Guard(async () =>
     {

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Fjord.Core.Jobs;
+using Fjord.Core.Ledger;
 using Fjord.Core.Queue;
+using Fjord.Core.Storage;
 using Npgsql;
 
 namespace Fjord.Storage.Postgres;
@@ -13,13 +15,13 @@ public sealed partial class PostgresJobLedger
     // scheduled ones get an unclaimed row the relay publishes when due.
     private const string InsertSql = """
         WITH input AS (
-            SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::boolean[], $7::text[], $8::text[], $9::bytea[])
-                AS t(id, function, max_attempts, created_at, run_at, sync, content_type, callback_url, payload)),
+            SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::boolean[], $7::text[], $8::text[], $9::bytea[], $12::text[])
+                AS t(id, function, max_attempts, created_at, run_at, sync, content_type, callback_url, payload, trace)),
         ins AS (
-            INSERT INTO jobs (id, function, status, max_attempts, created_at, run_at, sync, content_type, callback_url, payload)
+            INSERT INTO jobs (id, function, status, max_attempts, created_at, run_at, sync, content_type, callback_url, payload, trace)
             SELECT id, function,
                    CASE WHEN coalesce(run_at, 0) > fjord_now_ms() THEN 1 ELSE 0 END,
-                   max_attempts, created_at, greatest(coalesce(run_at, 0), fjord_now_ms()), sync, content_type, callback_url, payload
+                   max_attempts, created_at, greatest(coalesce(run_at, 0), fjord_now_ms()), sync, content_type, callback_url, payload, trace
             FROM input
             RETURNING id, function, run_at, status)
         INSERT INTO outbox (job_id, function, due_at, claim, claimed_until)
@@ -66,7 +68,7 @@ public sealed partial class PostgresJobLedger
     /// <summary>A key and the job it names commit in one transaction, so they run alone.</summary>
     private async Task<LedgerEnqueue> EnqueueKeyedAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken)
     {
-        var claim = NewClaim();
+        var claim = OutboxClaims.New();
         var results = new EnqueuedJob[jobs.Count];
         await using var connection = await Db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -94,7 +96,7 @@ public sealed partial class PostgresJobLedger
     /// <summary>One batch of <see cref="_inserts"/>: every caller's jobs in one statement, under one outbox claim.</summary>
     private async Task<IReadOnlyList<(long Claim, IReadOnlyList<OutboxItem> Publish)>> InsertBatchAsync(IReadOnlyList<IReadOnlyList<NewJob>> batch)
     {
-        var claim = NewClaim();
+        var claim = OutboxClaims.New();
         var all = batch.Count == 1 ? batch[0] : batch.SelectMany(jobs => jobs).ToList();
         HashSet<string> due;
         await using (var connection = await Db.OpenConnectionAsync())
@@ -116,7 +118,8 @@ public sealed partial class PostgresJobLedger
             .Arg(jobs.Select(j => j.CallbackUrl).ToArray())
             .Arg(jobs.Select(j => AsArray(j.Payload)).ToArray())
             .Arg(claim)
-            .Arg((long)_store.Options.InlinePublishClaim.TotalMilliseconds);
+            .Arg((long)_store.Options.InlinePublishClaim.TotalMilliseconds)
+            .Arg(jobs.Select(j => j.Trace).ToArray());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var due = new HashSet<string>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
@@ -148,7 +151,7 @@ public sealed partial class PostgresJobLedger
         // Two requests with one key: the second waits on the first's row lock, then sees a live
         // key and takes the earlier id. Only an expired key is overwritten.
         await using (var insert = new NpgsqlCommand(KeySql, connection)
-            .Arg(job.Function).Arg(key).Arg(job.Id).Arg((long)KeyLifetime.TotalMilliseconds))
+            .Arg(job.Function).Arg(key).Arg(job.Id).Arg((long)IdempotencyKeys.Lifetime.TotalMilliseconds))
         {
             if (await insert.ExecuteScalarAsync(cancellationToken) is string)
                 return null;

@@ -1,5 +1,7 @@
 using Fjord.Core.Jobs;
+using Fjord.Core.Ledger;
 using Fjord.Core.Queue;
+using Fjord.Core.Storage;
 
 namespace Fjord.Storage.Postgres;
 
@@ -17,6 +19,9 @@ public sealed partial class PostgresJobLedger
     // jobs_waiting partial index, and with statistics lagging a fast-growing queue the planner
     // ANDed a bitmap of that whole index (every waiting job: 9,433 rows read to claim one,
     // EXPLAIN ANALYZE) into each claim. `status + 0` is not indexable, so only the key is used.
+    // A job whose message is still being published (its outbox row claimed, the claim not run
+    // out) is held: a message can be delivered before its publisher has heard every confirm of
+    // its batch, and a batch answered 503 must run none of its jobs (see Held).
     private const string ClaimSql = $"""
         WITH {Sql.NoFlush},
         j AS (
@@ -24,9 +29,20 @@ public sealed partial class PostgresJobLedger
                 lease_expires = fjord_now_ms() + $4, node = $3, started_at = fjord_now_ms()
             WHERE id = ANY($1::text[]) AND status + 0 IN (0, 1) AND run_at <= fjord_now_ms()
                 AND coalesce(requeued_at, created_at) >= ($2::bigint[])[array_position($1::text[], id)]
-            RETURNING id, function, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload, started_at),
+                AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.job_id = jobs.id AND outbox.claimed_until >= fjord_now_ms())
+            RETURNING id, function, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload, started_at, run_at, trace),
         o AS (DELETE FROM outbox WHERE job_id = ANY($1::text[]) AND job_id IN (SELECT id FROM j))
-        SELECT id, function, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload, started_at FROM j, no_flush
+        SELECT id, function, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload, started_at, run_at, trace FROM j, no_flush
+        """;
+
+    // Held: waiting and due, and either its publisher still holds its outbox row, or it is young
+    // enough to claim (the hold ended between the claim and this look: claim again, never drop
+    // the message of a job that has no other).
+    private const string HeldSql = """
+        SELECT true FROM jobs j
+        WHERE j.id = $1 AND j.status IN (0, 1) AND j.run_at <= fjord_now_ms()
+            AND (coalesce(j.requeued_at, j.created_at) >= $2
+                 OR EXISTS (SELECT 1 FROM outbox o WHERE o.job_id = j.id AND o.claimed_until >= fjord_now_ms()))
         """;
 
     private static readonly string ExpireSql = $"""
@@ -54,6 +70,13 @@ public sealed partial class PostgresJobLedger
             // Claims of every slot waiting meanwhile share one statement (see Coalescer).
             if (await _claims.RunAsync((jobId, cutoff, node)) is { } job)
                 return new ClaimResult(ClaimStatus.Claimed, job);
+            // Not claimed: rare (a duplicate or stale message, or one that beat its publisher's
+            // confirms), so this second look costs nothing on the usual path.
+            await using (var held = Db.CreateCommand(HeldSql).Arg(jobId).Arg(cutoff))
+            {
+                if (await held.ExecuteScalarAsync(cancellationToken) is true)
+                    return new ClaimResult(ClaimStatus.Held, null);
+            }
             if (maxAge is null)
                 return new ClaimResult(ClaimStatus.Stale, null);
             await using var expire = Db.CreateCommand(ExpireSql).Arg(jobId).Arg(cutoff);
@@ -89,6 +112,8 @@ public sealed partial class PostgresJobLedger
                     CallbackUrl = reader.IsDBNull(8) ? null : reader.GetString(8),
                     Payload = reader.GetFieldValue<byte[]>(9),
                     StartedAt = UnixMs.To(reader.GetInt64(10)),
+                    ReadyAt = UnixMs.To(reader.GetInt64(11)),
+                    Trace = reader.IsDBNull(12) ? null : reader.GetString(12),
                 };
                 claimed[job.Id] = job;
             }
@@ -101,7 +126,7 @@ public sealed partial class PostgresJobLedger
     /// Start it right after the claim: a cancel that commits before the watch exists is not
     /// missed for long, because the lease's next renewal is refused (the job is no longer running).
     /// </summary>
-    public LeaseCancelWatch WatchCancel(string jobId) => new(_store.Listener.Cancels, jobId);
+    public ILeaseCancelWatch WatchCancel(string jobId) => new LeaseCancelWatch(_store.Listener.Cancels, jobId);
 
     /// <summary>Extends a running job's lease on the database clock. False when fenced.</summary>
     public Task<bool> RenewAsync(string jobId, long token, CancellationToken cancellationToken) => PostgresStore.Guard(async () =>

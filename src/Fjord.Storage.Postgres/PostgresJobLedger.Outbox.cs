@@ -1,3 +1,6 @@
+using Fjord.Core.Jobs;
+using Fjord.Core.Ledger;
+
 namespace Fjord.Storage.Postgres;
 
 public sealed partial class PostgresJobLedger
@@ -76,28 +79,49 @@ public sealed partial class PostgresJobLedger
     /// </summary>
     public Task<long> ReapExpiredAsync(CancellationToken cancellationToken) => PostgresStore.Guard(async () =>
     {
-        await using var command = Db.CreateCommand($"""
-            WITH picked AS (
-                SELECT id FROM jobs WHERE status = 2 AND lease_expires < fjord_now_ms()
-                ORDER BY lease_expires LIMIT 500 FOR UPDATE SKIP LOCKED),
-            taken AS (
-                UPDATE jobs SET
-                    status = CASE WHEN attempt >= max_attempts THEN 4 ELSE 0 END,
-                    finished_at = CASE WHEN attempt >= max_attempts THEN fjord_now_ms() END,
-                    run_at = CASE WHEN attempt >= max_attempts THEN run_at ELSE least(run_at, fjord_now_ms()) END,
-                    lease_expires = NULL, error_kind = 'crash', error_message = 'lease expired', error_exit_code = NULL
-                FROM picked WHERE jobs.id = picked.id
-                RETURNING jobs.id, jobs.function, jobs.started_at, jobs.node, jobs.run_at, jobs.callback_url, jobs.status, jobs.attempt,
-                    jobs.error_kind, jobs.error_message, jobs.error_exit_code),
-            cb AS ({CallbackSql.Queue("taken")}),
-            a AS (INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, error_kind, error_message)
-                  SELECT id, attempt, coalesce(started_at, fjord_now_ms()), fjord_now_ms(), node, 'lost', 'crash', 'lease expired' FROM taken),
-            o AS (INSERT INTO outbox (job_id, function, due_at) SELECT id, function, run_at FROM taken WHERE status = 0
-                  ON CONFLICT (job_id) DO UPDATE SET due_at = excluded.due_at, claim = NULL, claimed_until = 0),
-            c AS ({CounterSql.Add("taken", "0", "count(*)", "status = 4")}),
-            n AS (SELECT pg_notify('fjord_job_end', id) FROM taken WHERE status = 4)
-            SELECT (SELECT count(*) FROM taken) + 0 * (SELECT count(*) FROM n)
-            """);
+        await using var command = Db.CreateCommand(ReapSql);
         return (long)(await command.ExecuteScalarAsync(cancellationToken) ?? 0L);
     });
+
+    /// <summary>
+    /// Takes back one attempt that ran but whose completion could not be written: counted, with a
+    /// lost attempt recorded, exactly as if its lease had run out (the embedded store's
+    /// TakeBackRanOp). Never handed back uncounted: a job whose every completion fails would
+    /// otherwise run forever. False when fenced (the job is no longer this lease's).
+    /// </summary>
+    public Task<bool> TakeBackRanAsync(string jobId, long token, CancellationToken cancellationToken) => PostgresStore.Guard(async () =>
+    {
+        await using var command = Db.CreateCommand(TakeBackRanSql).Arg(jobId).Arg(token);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken) ?? 0L) > 0;
+    });
+
+    private static readonly string ReapSql = TakeBackSql(
+        "SELECT id FROM jobs WHERE status = 2 AND lease_expires < fjord_now_ms() ORDER BY lease_expires LIMIT 500 FOR UPDATE SKIP LOCKED",
+        TakeBackReasons.LeaseExpired);
+
+    private static readonly string TakeBackRanSql = TakeBackSql(
+        "SELECT id FROM jobs WHERE id = $1 AND lease_token = $2 AND status = 2 FOR UPDATE",
+        TakeBackReasons.OutcomeNotRecorded);
+
+    /// <summary>One statement that takes back the running jobs <paramref name="picked"/> selects, recording <paramref name="reason"/> (a constant, never input).</summary>
+    private static string TakeBackSql(string picked, string reason) => $"""
+        WITH picked AS ({picked}),
+        taken AS (
+            UPDATE jobs SET
+                status = CASE WHEN attempt >= max_attempts THEN 4 ELSE 0 END,
+                finished_at = CASE WHEN attempt >= max_attempts THEN fjord_now_ms() END,
+                run_at = CASE WHEN attempt >= max_attempts THEN run_at ELSE least(run_at, fjord_now_ms()) END,
+                lease_expires = NULL, error_kind = 'crash', error_message = '{reason}', error_exit_code = NULL
+            FROM picked WHERE jobs.id = picked.id
+            RETURNING jobs.id, jobs.function, jobs.started_at, jobs.node, jobs.run_at, jobs.callback_url, jobs.status, jobs.attempt,
+                jobs.error_kind, jobs.error_message, jobs.error_exit_code),
+        cb AS ({CallbackSql.Queue("taken")}),
+        a AS (INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, error_kind, error_message)
+              SELECT id, attempt, coalesce(started_at, fjord_now_ms()), fjord_now_ms(), node, 'lost', 'crash', '{reason}' FROM taken),
+        o AS (INSERT INTO outbox (job_id, function, due_at) SELECT id, function, run_at FROM taken WHERE status = 0
+              ON CONFLICT (job_id) DO UPDATE SET due_at = excluded.due_at, claim = NULL, claimed_until = 0),
+        c AS ({CounterSql.Add("taken", "0", "count(*)", "status = 4")}),
+        n AS (SELECT pg_notify('fjord_job_end', id) FROM taken WHERE status = 4)
+        SELECT (SELECT count(*) FROM taken) + 0 * (SELECT count(*) FROM n)
+        """;
 }

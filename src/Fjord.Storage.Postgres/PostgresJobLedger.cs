@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Fjord.Core.Jobs;
+using Fjord.Core.Ledger;
 using Fjord.Core.Queue;
 using Npgsql;
 
@@ -20,9 +21,8 @@ namespace Fjord.Storage.Postgres;
 /// Every write that ends a job (ack, dead letter, expiry, reaper, cancel) also queues its
 /// callback in the same statement when the job has a callback URL (<see cref="CallbackSql"/>).
 /// </summary>
-public sealed partial class PostgresJobLedger
+public sealed partial class PostgresJobLedger : IJobLedger
 {
-    private static readonly TimeSpan KeyLifetime = TimeSpan.FromHours(24);
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
 
     private readonly PostgresStore _store;
@@ -71,7 +71,6 @@ public sealed partial class PostgresJobLedger
         return settings;
     }
 
-    public static long NewClaim() => Random.Shared.NextInt64(1, long.MaxValue);
 
     private sealed class DepthEntry
     {

@@ -6,7 +6,8 @@ public sealed partial class PostgresStore
 {
     /// <summary>
     /// Per function: ready, scheduled and running from the job rows (waiting and running rows
-    /// only, through partial indexes), totals from the counters kept in the completing writes.
+    /// only, through partial indexes), totals from the counters kept in the completing writes;
+    /// the oldest ready job's age from the same walk, running by node from the running rows.
     /// </summary>
     public async Task<IReadOnlyList<QueueStats>> GetQueuesAsync(CancellationToken cancellationToken)
     {
@@ -14,11 +15,12 @@ public sealed partial class PostgresStore
         QueueStats Row(string name) => rows.TryGetValue(name, out var row) ? row : rows[name] = new QueueStats(name, 0, 0, 0, 0, 0, false);
 
         await using var command = _dataSource.CreateCommand("""
-            SELECT function, count(*) FILTER (WHERE run_at <= fjord_now_ms()), count(*) FILTER (WHERE run_at > fjord_now_ms()), 0::bigint, 0::bigint, 0::bigint, false, 0
+            SELECT function, count(*) FILTER (WHERE run_at <= fjord_now_ms()), count(*) FILTER (WHERE run_at > fjord_now_ms()), 0::bigint, 0::bigint, 0::bigint, false, 0,
+                    coalesce(fjord_now_ms() - min(run_at) FILTER (WHERE run_at <= fjord_now_ms()), 0)::bigint, NULL::text
                 FROM jobs WHERE status IN (0, 1) GROUP BY function
-            UNION ALL SELECT function, 0, 0, count(*), 0, 0, false, 1 FROM jobs WHERE status = 2 GROUP BY function
-            UNION ALL SELECT function, 0, 0, 0, sum(succeeded)::bigint, sum(failed)::bigint, false, 2 FROM counters GROUP BY function
-            UNION ALL SELECT name, 0, 0, 0, 0, 0, paused, 3 FROM functions
+            UNION ALL SELECT function, 0, 0, count(*), 0, 0, false, 1, 0, node FROM jobs WHERE status = 2 GROUP BY function, node
+            UNION ALL SELECT function, 0, 0, 0, sum(succeeded)::bigint, sum(failed)::bigint, false, 2, 0, NULL FROM counters GROUP BY function
+            UNION ALL SELECT name, 0, 0, 0, 0, 0, paused, 3, 0, NULL FROM functions
             """);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -26,8 +28,8 @@ public sealed partial class PostgresStore
             var row = Row(reader.GetString(0));
             rows[row.Name] = reader.GetInt32(7) switch
             {
-                0 => row with { Ready = reader.GetInt64(1), Scheduled = reader.GetInt64(2) },
-                1 => row with { Running = reader.GetInt64(3) },
+                0 => row with { Ready = reader.GetInt64(1), Scheduled = reader.GetInt64(2), OldestReadyAgeMs = Math.Max(0, reader.GetInt64(8)) },
+                1 => QueueStatsRows.AddRunning(row, reader.IsDBNull(9) ? "" : reader.GetString(9), reader.GetInt64(3)),
                 2 => row with { Succeeded = reader.GetInt64(4), Failed = reader.GetInt64(5) },
                 _ => row with { Paused = reader.GetBoolean(6) },
             };

@@ -35,6 +35,7 @@ internal static class Schema
             error_exit_code INTEGER,
             result_content_type TEXT,
             requeued_at INTEGER,
+            trace TEXT,
             payload BLOB NOT NULL,
             result BLOB
         );
@@ -148,6 +149,14 @@ internal static class Schema
             sealed BLOB NOT NULL
         );
 
+        -- Heartbeats: one row per Fjord process, replaced every beat (Fjord.Core.Nodes); the
+        -- report is JSON so new host figures need no schema step.
+        CREATE TABLE IF NOT EXISTS nodes (
+            id TEXT NOT NULL PRIMARY KEY,
+            last_seen INTEGER NOT NULL,
+            report TEXT NOT NULL
+        );
+
         CREATE TABLE IF NOT EXISTS meta (
             key TEXT NOT NULL PRIMARY KEY,
             value INTEGER NOT NULL
@@ -195,9 +204,13 @@ internal static class Schema
     /// retried the job by hand; maxAge counts from it, so a retried expired job can run.
     /// </summary>
     private static string AddedColumns(SqliteConnection connection) =>
-        Scalar(connection, "SELECT count(*) FROM pragma_table_info('jobs') WHERE name = 'requeued_at'") == 0
+        Added(connection, "requeued_at", "INTEGER") + Added(connection, "trace", "TEXT");
+
+    /// <summary>trace: the job's W3C trace context from intake (Fjord.Core.Jobs.TraceContext).</summary>
+    private static string Added(SqliteConnection connection, string column, string type) =>
+        Scalar(connection, $"SELECT count(*) FROM pragma_table_info('jobs') WHERE name = '{column}'") == 0
             && Scalar(connection, "SELECT count(*) FROM pragma_table_info('jobs')") > 0
-            ? "ALTER TABLE jobs ADD COLUMN requeued_at INTEGER;"
+            ? $"ALTER TABLE jobs ADD COLUMN {column} {type};"
             : "";
 
     /// <summary>The key columns of issue 10 (name, rate limit, expiry, last use), for files made before them.</summary>

@@ -1,5 +1,6 @@
 using Fjord.Core.Jobs;
 using Fjord.Core.Queue;
+using Fjord.Core.Storage;
 using Fjord.Storage.Sqlite.Writer;
 
 namespace Fjord.Storage.Sqlite;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Fjord.Core.Functions;
+using Fjord.Core.Storage;
 using Fjord.Storage.Sqlite.Writer;
 using Microsoft.Data.Sqlite;
 

@@ -49,12 +49,23 @@ internal sealed partial class JobProcessor(WorkerOptions options, ILogger logger
         using var attemptToken = CancellationTokenSource.CreateLinkedTokenSource(stopping, fenced.Token, lease.Canceled);
         await using var keeper = new LeaseKeeper(lease, options.RenewInterval, options.Time, fenced, logger);
 
+        var metrics = options.Metrics?.For(job.Function);
+        metrics?.QueueWait.Observe(Math.Max(0, (job.StartedAt - (job.ReadyAt ?? job.CreatedAt)).TotalSeconds));
+        var runStart = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var live = options.LiveLogs?.Open(job.Id, job.Attempt);
+        using var span = AttemptTrace.Start(job, options.Node);
+
         // 3. Run. The runner enforces the function's timeout itself and kills the whole tree.
         RunResult result;
         try
         {
             result = await runner.RunAsync(
-                new RunRequest(job.Id, job.Function, job.Attempt, job.Payload, job.ContentType),
+                new RunRequest(job.Id, job.Function, job.Attempt, job.Payload, job.ContentType)
+                {
+                    Tap = live is null ? null : live.Write,
+                    TraceParent = span.TraceParent,
+                    TraceState = span.TraceState,
+                },
                 attemptToken.Token);
         }
         catch (OperationCanceledException) when (lease.Canceled.IsCancellationRequested)
@@ -82,6 +93,7 @@ internal sealed partial class JobProcessor(WorkerOptions options, ILogger logger
             return;
         }
         await keeper.StopAsync();
+        metrics?.Run.Observe(System.Diagnostics.Stopwatch.GetElapsedTime(runStart).TotalSeconds);
         ran(result.Error);
 
         var now = options.Time.GetUtcNow();
@@ -112,6 +124,12 @@ internal sealed partial class JobProcessor(WorkerOptions options, ILogger logger
             }
         }
 
+        span.Outcome(result.Error, recorded);
+        if (recorded && metrics is not null && (result.Succeeded || job.Attempt >= job.MaxAttempts))
+        {
+            metrics.EndToEnd.Observe(Math.Max(0, (now - job.CreatedAt).TotalSeconds));
+            options.Metrics!.Ended(job.Function, result.Succeeded ? JobStatus.Succeeded : JobStatus.Failed, result.Error);
+        }
         if (!recorded && lease.Canceled.IsCancellationRequested)
             LogCanceled(logger, job.Id, job.Attempt);
         else if (!recorded)

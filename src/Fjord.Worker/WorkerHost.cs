@@ -141,6 +141,7 @@ public sealed partial class WorkerHost : IHostedService, IWorkerStatus, IAsyncDi
                 retired.Add(_pools[name].Pool);
                 _pools.Remove(name);
             }
+            _options.Metrics?.Forget(name);
             LogPoolStopped(_logger, name);
         }
 

@@ -41,4 +41,10 @@ public sealed record WorkerOptions
     /// that changed is replaced at the next reconcile, so its warm processes restart with the new value.
     /// </summary>
     public ISecretStore? Secrets { get; init; }
+
+    /// <summary>Where the latency histograms are observed; null observes nothing.</summary>
+    public Metrics.JobMetrics? Metrics { get; init; }
+
+    /// <summary>Where running attempts' logs are published as written (`logs -f`); null publishes nothing.</summary>
+    public Fjord.Core.Jobs.LiveLogs? LiveLogs { get; init; }
 }

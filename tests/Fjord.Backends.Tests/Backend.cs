@@ -25,7 +25,20 @@ public abstract class Backend : IAsyncDisposable
     /// <summary>Every byte the backend keeps for <paramref name="secret"/>'s row, as an attacker with a copy of the store would read it.</summary>
     public abstract Task<byte[]> RawStoredBytesAsync(string secret);
 
+    /// <summary>
+    /// Makes every write that ends an attempt fail as the store's own failure would (the
+    /// embedded file full, the database refusing with disk_full) until the returned handle is
+    /// disposed. Completions must then carry a result of <see cref="Jobs.LargeResult"/> bytes.
+    /// </summary>
+    public abstract Task<IAsyncDisposable> FailCompletionsAsync();
+
     public abstract ValueTask DisposeAsync();
+}
+
+/// <summary>Undoes a fault when disposed.</summary>
+internal sealed class Undo(Func<Task> undo) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync() => await undo();
 }
 
 internal sealed class SqliteBackend : Backend
@@ -51,6 +64,8 @@ internal sealed class SqliteBackend : Backend
         return new SqliteBackend(folder, store);
     }
 
+    public string DatabasePath => Path.Combine(_folder, "fjord.db");
+
     public override IJobQueue Queue => _store;
     public override IJobStore Jobs => _store;
     public override IFunctionStore Functions => _store;
@@ -70,6 +85,14 @@ internal sealed class SqliteBackend : Backend
             await stream.CopyToAsync(all);
         }
         return all.ToArray();
+    }
+
+    /// <summary>The file may not grow: a completion carrying a large result cannot be written (SQLITE_FULL).</summary>
+    public override async Task<IAsyncDisposable> FailCompletionsAsync()
+    {
+        var pages = await _store.RunWriterPragmaAsync("PRAGMA page_count");
+        await _store.RunWriterPragmaAsync($"PRAGMA max_page_count = {pages}");
+        return new Undo(() => _store.RunWriterPragmaAsync("PRAGMA max_page_count = 1073741823"));
     }
 
     public override async ValueTask DisposeAsync()
@@ -114,7 +137,7 @@ internal sealed class RabbitPostgresBackend : Backend
             BrokerUri = brokerUri ?? Services.BrokerUri,
             RelayInterval = TimeSpan.FromMilliseconds(200),
             Heartbeat = TimeSpan.FromSeconds(2),
-        }, store, CancellationToken.None);
+        }, store.Ledger, CancellationToken.None);
         return new RabbitPostgresBackend(database, connectionString, store, queue);
     }
 
@@ -142,6 +165,25 @@ internal sealed class RabbitPostgresBackend : Backend
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
         return [.. System.Text.Encoding.UTF8.GetBytes(reader.GetString(0)), .. (byte[])reader.GetValue(1)];
+    }
+
+    /// <summary>A trigger refuses every attempt record with SQLSTATE disk_full, as a full data volume would.</summary>
+    public override async Task<IAsyncDisposable> FailCompletionsAsync()
+    {
+        await ExecuteAsync("""
+            CREATE FUNCTION test_disk_full() RETURNS trigger LANGUAGE plpgsql AS
+                $$ BEGIN RAISE EXCEPTION 'could not extend file' USING ERRCODE = 'disk_full'; END $$;
+            CREATE TRIGGER test_disk_full BEFORE INSERT ON attempts FOR EACH ROW EXECUTE FUNCTION test_disk_full();
+            """);
+        return new Undo(() => ExecuteAsync("DROP TRIGGER test_disk_full ON attempts; DROP FUNCTION test_disk_full();"));
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     public override async ValueTask DisposeAsync()

@@ -35,6 +35,9 @@ internal static class Jobs
     public static AttemptOutcome Ok(string result = "done") =>
         AttemptOutcome.Success(Encoding.UTF8.GetBytes(result), "text/plain", "log line", DateTimeOffset.UtcNow);
 
+    /// <summary>Larger than any free space a store file keeps: its write must grow the file.</summary>
+    public const int LargeResult = 2 * 1024 * 1024;
+
     public static AttemptOutcome Failed(string message = "boom") =>
         AttemptOutcome.Failure(new JobError(ErrorKind.Exit, message, 1), "failing log", DateTimeOffset.UtcNow);
 

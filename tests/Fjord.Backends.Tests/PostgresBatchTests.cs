@@ -16,7 +16,7 @@ public sealed class PostgresBatchTests
         var fn = Jobs.NewFunction();
         var job = Jobs.New(fn);
         var other = Jobs.New(fn);
-        await b.Store.Ledger.EnqueueAsync([job, other], default);
+        await Published(b, [job, other]);
 
         var leases = await b.Store.Ledger.ClaimBatchAsync([(job.Id, long.MinValue, "node-a"), (other.Id, long.MinValue, "node-a"), (job.Id, long.MinValue, "node-a")]);
 
@@ -32,7 +32,7 @@ public sealed class PostgresBatchTests
         await using var b = await RabbitPostgresBackend.CreateAsync();
         var fn = Jobs.NewFunction();
         var job = Jobs.New(fn);
-        await b.Store.Ledger.EnqueueAsync([job], default);
+        await Published(b, [job]);
         var lease = (await b.Store.Ledger.ClaimBatchAsync([(job.Id, long.MinValue, "node-a")]))[0]!;
 
         var acked = await b.Store.Ledger.AckBatchAsync([
@@ -45,5 +45,12 @@ public sealed class PostgresBatchTests
         Assert.Equal(JobStatus.Succeeded, record!.Status);
         Assert.Equal("current", System.Text.Encoding.UTF8.GetString((await b.Jobs.GetResultAsync(job.Id, default))!.Body));
         Assert.Single(record.Attempts);
+    }
+
+    /// <summary>Stores the jobs as intake does, then clears their outbox rows as intake does once the broker confirmed them (until then a claim holds off).</summary>
+    private static async Task Published(RabbitPostgresBackend b, NewJob[] jobs)
+    {
+        var stored = await b.Store.Ledger.EnqueueAsync(jobs, default);
+        await b.Store.Ledger.OutboxDoneAsync(stored.Claim, stored.PublishNow.Select(p => p.JobId).ToList(), default);
     }
 }

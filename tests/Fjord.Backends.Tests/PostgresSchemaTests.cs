@@ -13,7 +13,7 @@ public sealed class PostgresSchemaTests
         var fn = Jobs.NewFunction();
         await b.Functions.PutFunctionAsync(Jobs.Spec(fn), default);
 
-        // Back to the schema before the shard step: one totals row per function, with history.
+        // Back to the schema before the shard step (step 3; later steps are idempotent and run again): one totals row per function, with history.
         await using (var connection = new NpgsqlConnection(b.ConnectionString))
         {
             await connection.OpenAsync();

@@ -133,6 +133,31 @@ public abstract class QueueContract
     }
 
     [Fact]
+    public async Task Dispose_AfterACompletionThatCouldNotBeWritten_HandsTheJobBackCounted()
+    {
+        await using var b = await CreateAsync();
+        var fn = Jobs.NewFunction();
+        var job = Jobs.New(fn);
+        await b.Queue.EnqueueAsync([job], default);
+        var lease = await b.Queue.FetchAsync(fn);
+        var fault = await b.FailCompletionsAsync();
+        var big = AttemptOutcome.Success(new byte[Jobs.LargeResult], "application/octet-stream", "log", DateTimeOffset.UtcNow);
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => lease.AckAsync(big, default));
+        await fault.DisposeAsync();
+        await lease.DisposeAsync();
+
+        // The attempt ran: the next lease is attempt 2, at once (not after the lease ran out),
+        // and the history says why the first one ended.
+        await using var again = await b.Queue.FetchAsync(fn, "node-b", seconds: 1.5);
+        Assert.Equal(job.Id, again.Job.Id);
+        Assert.Equal(2, again.Job.Attempt);
+        Assert.True(await again.AckAsync(Jobs.Ok(), default));
+        var record = await b.Jobs.GetJobAsync(job.Id, default);
+        Assert.Equal(["lost", "succeeded"], record!.Attempts.Select(a => a.Outcome));
+        Assert.Equal(TakeBackReasons.OutcomeNotRecorded, record.Attempts[0].Error!.Message);
+    }
+
+    [Fact]
     public async Task ExpiredLease_JobRunsAgainElsewhere_AndTheStaleOwnerIsFenced()
     {
         await using var b = await CreateAsync();

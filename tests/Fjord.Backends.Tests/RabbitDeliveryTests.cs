@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using Fjord.Core.Jobs;
 using Fjord.Core.Queue;
+using Fjord.Queue.RabbitMq;
 using Fjord.Storage.Postgres;
+using Fjord.Tests.Shared;
 using Npgsql;
 
 namespace Fjord.Backends.Tests;
@@ -26,6 +28,55 @@ public sealed class RabbitDeliveryTests
         await Assert.ThrowsAsync<StoreUnavailableException>(() => b.Queue.EnqueueAsync([job], default));
         Assert.Null(await b.Jobs.GetJobAsync(job.Id, default));
         Assert.Equal(0, await b.Store.Ledger.OutboxCountAsync(default));
+    }
+
+    [Fact]
+    public async Task Enqueue_BrokerRefusesPartOfABatch_Answers503AndRunsNoneOfIt()
+    {
+        await using var b = await RabbitPostgresBackend.CreateAsync();
+        var open = Jobs.NewFunction();
+        var full = Jobs.NewFunction();
+        await b.Functions.PutFunctionAsync(Jobs.Spec(open, concurrency: 1), default);
+        // The broker refuses publishes to `full` once it holds one ready message (a real nack,
+        // as a queue past its length limit or a failing replica gives): a batch for both
+        // functions then has its `open` part confirmed, and delivered, and its `full` part refused.
+        var policy = "test-" + full;
+        Services.RabbitCtl("set_policy", "-p", "fjord", "--apply-to", "queues", policy,
+            $"^{QueueNames.For(full).Replace(".", "\\.", StringComparison.Ordinal)}$", """{"max-length":1,"overflow":"reject-publish"}""");
+        try
+        {
+            await b.Queue.EnqueueAsync([Jobs.New(full)], default);
+            // The queue tells publishers it is full a moment after it is: wait until it refuses.
+            for (var i = 0; ; i++)
+            {
+                try
+                {
+                    await b.Queue.EnqueueAsync([Jobs.New(full)], default);
+                }
+                catch (StoreUnavailableException)
+                {
+                    break;
+                }
+                Assert.True(i < 50, "the broker never refused a publish to the full queue");
+                await Task.Delay(100);
+            }
+
+            // A worker waits on `open` throughout, as a live cluster's would.
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            var fetch = b.Queue.FetchAsync(open, "node-a", stop.Token);
+            await Task.Delay(500);
+            var batch = Enumerable.Range(0, 6).Select(i => Jobs.New(open, $"p{i}")).Append(Jobs.New(full)).ToArray();
+            await Assert.ThrowsAsync<StoreUnavailableException>(() => b.Queue.EnqueueAsync(batch, default));
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fetch);
+            foreach (var job in batch)
+                Assert.Equal(JobStatus.Canceled, (await b.Jobs.GetJobAsync(job.Id, default))!.Status);
+        }
+        finally
+        {
+            Services.RabbitCtl("clear_policy", "-p", "fjord", policy);
+        }
+        Assert.True(await b.Queue.NothingWithinAsync(open, 1.5));
     }
 
     [Fact]
@@ -104,7 +155,7 @@ public sealed class RabbitDeliveryTests
         {
             BrokerUri = Fjord.Tests.Shared.Services.BrokerUri,
             RelayInterval = TimeSpan.FromMilliseconds(200),
-        }, b.Store, default);
+        }, b.Store.Ledger, default);
         for (var i = 0; i < 2; i++)
         {
             await using var lease = await other.FetchAsync(fn, "node-b", seconds: 20);

@@ -58,8 +58,8 @@ internal sealed class Cluster : IAsyncDisposable
         return new Uri($"http://127.0.0.1:{port}");
     }
 
-    public Task<NodeProcess> StartWorkerAsync(string node, string brokerUri, IReadOnlyDictionary<string, string>? env = null) =>
-        StartNodeAsync(node, env ?? new Dictionary<string, string>(), "worker", "--broker", brokerUri, "--store", StoreConnection, "--node", node);
+    public Task<NodeProcess> StartWorkerAsync(string node, string brokerUri, IReadOnlyDictionary<string, string>? env = null, params string[] extraArgs) =>
+        StartNodeAsync(node, env ?? new Dictionary<string, string>(), ["worker", "--broker", brokerUri, "--store", StoreConnection, "--node", node, .. extraArgs]);
 
     private async Task<NodeProcess> StartNodeAsync(string name, IReadOnlyDictionary<string, string> env, params string[] args)
     {

@@ -21,7 +21,7 @@ internal sealed class TestWorker : IAsyncDisposable
     /// <summary>Every attempt that reached a runner: job id, attempt number, local start time.</summary>
     public ConcurrentQueue<(string JobId, int Attempt, DateTimeOffset At)> Runs { get; } = new();
 
-    public static async Task<TestWorker> StartAsync(TestGateway gw, Func<RunRequest, CancellationToken, Task<RunResult>> script, TimeSpan? renewInterval = null)
+    public static async Task<TestWorker> StartAsync(TestGateway gw, Func<RunRequest, CancellationToken, Task<RunResult>> script, TimeSpan? renewInterval = null, Fjord.Worker.Metrics.JobMetrics? metrics = null, LiveLogs? liveLogs = null)
     {
         TestWorker? worker = null;
         var host = new WorkerHost(gw.Store, gw.Store, new WorkerOptions
@@ -32,6 +32,8 @@ internal sealed class TestWorker : IAsyncDisposable
             RenewInterval = renewInterval ?? TimeSpan.FromMilliseconds(500),
             ReconcileInterval = TimeSpan.FromMilliseconds(100),
             DrainGrace = TimeSpan.FromSeconds(2),
+            Metrics = metrics,
+            LiveLogs = liveLogs,
         }, NullLogger<WorkerHost>.Instance);
         worker = new TestWorker(host);
         await host.StartAsync(CancellationToken.None);

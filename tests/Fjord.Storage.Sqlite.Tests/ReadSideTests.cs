@@ -23,7 +23,11 @@ public sealed class ReadSideTests
         var queues = await h.Store.GetQueuesAsync(default);
 
         Assert.Equal(["f", "g"], queues.Select(q => q.Name));
-        Assert.Equal(new QueueStats("f", Ready: 1, Scheduled: 1, Running: 1, Succeeded: 1, Failed: 1, Paused: false), queues[0]);
+        Assert.Equal(new QueueStats("f", Ready: 1, Scheduled: 1, Running: 1, Succeeded: 1, Failed: 1, Paused: false)
+        {
+            // The ready job is due at the harness's (manual) now: it has not waited yet.
+            RunningByNode = new Dictionary<string, long> { ["node-a"] = 1 },
+        }, queues[0]);
         Assert.Equal(new QueueStats("g", 0, 0, 0, 0, 0, Paused: true), queues[1]);
     }
 

@@ -16,11 +16,20 @@ internal sealed class WorkerFixture : IAsyncDisposable
 
     public ScriptedRunner.Gauge Gauge { get; } = new();
 
-    public static async Task<WorkerFixture> CreateAsync()
+    /// <summary>The one clock of store and worker, as `fjord up` shares one.</summary>
+    public TimeProvider Time { get; private set; } = TimeProvider.System;
+
+    public static async Task<WorkerFixture> CreateAsync(TimeProvider? time = null, TimeSpan? lease = null)
     {
-        var f = new WorkerFixture();
+        var f = new WorkerFixture { Time = time ?? TimeProvider.System };
         Directory.CreateDirectory(f._dir);
-        f.Store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = Path.Combine(f._dir, "fjord.db") }, CancellationToken.None);
+        f.Store = await SqliteStore.OpenAsync(new SqliteStoreOptions
+        {
+            Path = Path.Combine(f._dir, "fjord.db"),
+            Time = f.Time,
+            LeaseDuration = lease ?? TimeSpan.FromSeconds(30),
+            ReapInterval = lease is null ? TimeSpan.FromSeconds(1) : TimeSpan.FromMilliseconds(200),
+        }, CancellationToken.None);
         return f;
     }
 
@@ -43,6 +52,7 @@ internal sealed class WorkerFixture : IAsyncDisposable
         _host = new WorkerHost(Store, Store, new WorkerOptions
         {
             Node = "test-node",
+            Time = Time,
             BundleDir = Path.Combine(_dir, "bundles"),
             CreateRunner = (_, _) => new ScriptedRunner(Gauge, script),
             DrainGrace = drainGrace ?? TimeSpan.FromSeconds(10),

@@ -170,7 +170,7 @@ internal sealed class FjordNode : IAsyncDisposable
         Http.Dispose();
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

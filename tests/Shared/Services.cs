@@ -16,6 +16,12 @@ internal static class Services
 
     public static string StoreUri => Env.Value["FJORD_TEST_STORE"];
 
+    /// <summary>The same broker's TLS listener: <c>amqps://…@localhost:PORT/fjord</c>.</summary>
+    public static string BrokerTlsUri => Env.Value["FJORD_TEST_BROKER_TLS"];
+
+    /// <summary>The CA that signed both servers' TLS certificate (made by services.sh with openssl).</summary>
+    public static string TlsCa => Env.Value["FJORD_TEST_TLS_CA"];
+
     public static string RabbitNode => Env.Value["FJORD_TEST_RABBIT_NODE"];
 
     public static string Dir => Env.Value["FJORD_TEST_SERVICES_DIR"];
@@ -50,10 +56,13 @@ internal static class Services
         return env;
     }
 
-    public static string Run(string command, string dir)
+    /// <summary>rabbitmqctl with <paramref name="args"/> against the private broker node.</summary>
+    public static string RabbitCtl(params string[] args) => Run("ctl", Dir, args);
+
+    public static string Run(string command, string dir, params string[] args)
     {
         var script = Path.Combine(RepoRoot, "scripts", "services.sh");
-        using var process = Process.Start(new ProcessStartInfo("bash", [script, command, dir])
+        using var process = Process.Start(new ProcessStartInfo("bash", [script, command, dir, .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

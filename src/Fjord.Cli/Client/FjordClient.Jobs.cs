@@ -82,6 +82,50 @@ internal sealed partial class FjordClient
         return await response.Content.ReadAsStringAsync(ct);
     }
 
+    /// <summary>One attempt's log (<c>?attempt=N</c>).</summary>
+    public async Task<string> GetAttemptLogAsync(string id, int attempt, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"v1/jobs/{Esc(id)}/logs?attempt={attempt}");
+        using var response = await SendAsync(request, ControlTimeout, ct);
+        return await response.Content.ReadAsStringAsync(ct);
+    }
+
+    /// <summary>
+    /// Follows the job's log (<c>?follow=true</c>, server-sent events) until the job ends: each
+    /// log line to <paramref name="line"/>, each attempt's start to <paramref name="attempt"/>.
+    /// Returns the job's final status.
+    /// </summary>
+    public async Task<string> FollowLogsAsync(string id, Func<string, Task> line, Func<string, Task> attempt, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"v1/jobs/{Esc(id)}/logs?follow=true");
+        using var response = await SendAsync(request, null, ct);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+        string? type = null, data = null;
+        while (await reader.ReadLineAsync(ct) is { } text)
+        {
+            if (text.StartsWith("event: ", StringComparison.Ordinal))
+                type = text[7..];
+            else if (text.StartsWith("data: ", StringComparison.Ordinal))
+                data = text[6..];
+            else if (text.Length == 0 && type is not null)
+            {
+                switch (type)
+                {
+                    case "log":
+                        await line(data ?? "");
+                        break;
+                    case "attempt":
+                        await attempt(data ?? "");
+                        break;
+                    case "end":
+                        return data ?? "";
+                }
+                type = data = null;
+            }
+        }
+        throw new FjordApiException(ExitCodes.Unreachable, "the gateway closed the log stream before the job ended");
+    }
+
     public async Task<IReadOnlyList<QueueRow>> GetQueuesAsync(CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "v1/queues");

@@ -16,7 +16,7 @@ internal static class RoleCommands
         var keyRate = KeyRateLimitOption();
         var command = new Command("gateway", "Gateway role only: HTTP intake and the API, over RabbitMQ and PostgreSQL") { broker, store, port, host, data, callbackAllow, maxBundleUnpacked, keyRate };
         command.SetAction((r, ct) => GatewayRole.RunAsync(
-            new RoleArguments(Required(r, broker), Required(r, store), r.GetValue(port), null, null, console.ResolvePath(r.GetValue(data)!), r.GetValue(host)!)
+            new RoleArguments(Broker(r, broker, console), Store(r, store, console), r.GetValue(port), null, null, console.ResolvePath(r.GetValue(data)!), r.GetValue(host)!)
             {
                 Surface = SurfaceOptions.Read(r, callbackAllow, maxBundleUnpacked),
                 KeyRateLimit = KeyRateText.Parse(r.GetValue(keyRate), "--key-rate-limit"),
@@ -29,14 +29,25 @@ internal static class RoleCommands
         var (broker, store, data) = Common();
         var functions = new Option<string?>("--functions") { Description = "Comma-separated functions to run here (default: every deployed function)" };
         var node = new Option<string?>("--node") { Description = "This node's name in job records (default: host name plus a short suffix)" };
+        var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve this worker's /metrics and /healthz on this port (default: none)" };
+        metricsPort.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is { } p && (p < 1 || p > 65535))
+                r.AddError($"--metrics-port {p} is not a port (1-65535)");
+        });
+        var metricsHost = new Option<string>("--metrics-host") { Description = "Address the metrics port listens on (default 127.0.0.1)", DefaultValueFactory = _ => "127.0.0.1" };
         var maxBundleUnpacked = SurfaceOptions.MaxBundleUnpacked();
-        var command = new Command("worker", "Worker role only: runs function pools on this node") { broker, store, functions, node, data, maxBundleUnpacked };
+        var command = new Command("worker", "Worker role only: runs function pools on this node") { broker, store, functions, node, data, maxBundleUnpacked, metricsPort, metricsHost };
         command.SetAction((r, ct) =>
         {
             var only = r.GetValue(functions)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+            if (!System.Net.IPAddress.TryParse(r.GetValue(metricsHost), out _))
+                throw CliException.Usage($"--metrics-host '{r.GetValue(metricsHost)}' is not an IP address");
             return WorkerRole.RunAsync(
-                new RoleArguments(Required(r, broker), Required(r, store), 0, r.GetValue(node), only is { Count: > 0 } ? only : null, console.ResolvePath(r.GetValue(data)!))
+                new RoleArguments(Broker(r, broker, console), Store(r, store, console), 0, r.GetValue(node), only is { Count: > 0 } ? only : null, console.ResolvePath(r.GetValue(data)!))
                 {
+                    MetricsPort = r.GetValue(metricsPort),
+                    MetricsHost = r.GetValue(metricsHost)!,
                     Surface = SurfaceOptions.Read(r, null, maxBundleUnpacked),
                 }, ct);
         });
@@ -44,9 +55,15 @@ internal static class RoleCommands
     }
 
     private static (Option<string?> Broker, Option<string?> Store, Option<string> Data) Common() => (
-        new Option<string?>("--broker") { Description = "RabbitMQ URI: amqp://user:pass@host:5672/vhost" },
-        new Option<string?>("--store") { Description = "PostgreSQL: postgres://user:pass@host:5432/db or Host=…;Username=…" },
+        new Option<string?>("--broker") { Description = "RabbitMQ URI: amqp[s]://user:pass@host:5672/vhost (better: $FJORD_BROKER or $FJORD_BROKER_FILE, not shown by ps)" },
+        new Option<string?>("--store") { Description = "PostgreSQL: postgres://user:pass@host:5432/db or Host=…;Username=… (better: $FJORD_STORE or $FJORD_STORE_FILE)" },
         new Option<string>("--data") { Description = $"Local folder for the admin key, bundles and temp files (default {Defaults.DataDir})", DefaultValueFactory = _ => Defaults.DataDir });
+
+    private static string Broker(ParseResult result, Option<string?> option, CliConsole console) =>
+        ConnectionSetting.Resolve(result.GetValue(option), option.Name, "FJORD_BROKER", console.GetEnvironment);
+
+    private static string Store(ParseResult result, Option<string?> option, CliConsole console) =>
+        ConnectionSetting.Resolve(result.GetValue(option), option.Name, "FJORD_STORE", console.GetEnvironment);
 
     /// <summary>`--key-rate-limit` of `fjord up` and `fjord gateway`: the limit of keys created without one. Off by default.</summary>
     internal static Option<string?> KeyRateLimitOption()
@@ -59,7 +76,4 @@ internal static class RoleCommands
         });
         return option;
     }
-
-    private static string Required(ParseResult result, Option<string?> option) =>
-        result.GetValue(option) is { Length: > 0 } value ? value : throw CliException.Usage($"{option.Name} is required");
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Fjord.Cli.Client;
 using Fjord.Core.Functions;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 using static Fjord.Cli.Commands.CommandHelpers;
 
 namespace Fjord.Cli.Commands;
@@ -22,7 +23,7 @@ internal static class TopCommand
             if (!Quantity.TryParseDuration(r.GetValueOrDefault<string>(), out var span) || span < TimeSpan.FromMilliseconds(100))
                 r.AddError($"--interval '{r.GetValueOrDefault<string>()}' is not a duration of at least 100ms");
         });
-        var command = new Command("top", "Live view of every function's queue: ready, scheduled, running, done/s, failed, workers") { once, interval };
+        var command = new Command("top", "Live view of every function's queue (ready, scheduled, running, done/s, failed, workers) and every node (busy, steal, memory)") { once, interval };
         command.SetAction(async (result, ct) =>
         {
             Quantity.TryParseDuration(result.GetValue(interval), out var period);
@@ -31,7 +32,7 @@ internal static class TopCommand
             var ansi = Ansi(console);
             if (result.GetValue(once))
             {
-                ansi.Write(Render(await client.GetQueuesAsync(ct), rates, client.Url));
+                ansi.Write(await RenderAllAsync(client, rates, ct));
                 return ExitCodes.Success;
             }
             try
@@ -52,13 +53,13 @@ internal static class TopCommand
 
     private static async Task LiveAsync(IAnsiConsole ansi, FjordClient client, QueueRates rates, TimeSpan period, CancellationToken ct)
     {
-        var first = Render(await client.GetQueuesAsync(ct), rates, client.Url);
+        var first = await RenderAllAsync(client, rates, ct);
         await ansi.Live(first).StartAsync(async live =>
         {
             while (true)
             {
                 await Task.Delay(period, ct);
-                live.UpdateTarget(Render(await client.GetQueuesAsync(ct), rates, client.Url));
+                live.UpdateTarget(await RenderAllAsync(client, rates, ct));
             }
         });
     }
@@ -68,9 +69,26 @@ internal static class TopCommand
     {
         while (true)
         {
-            ansi.Write(Render(await client.GetQueuesAsync(ct), rates, client.Url));
+            ansi.Write(await RenderAllAsync(client, rates, ct));
             await Task.Delay(period, ct);
         }
+    }
+
+    /// <summary>The queues, and below them the nodes pane with each node's steal (the figure that says a host is oversold).</summary>
+    private static async Task<IRenderable> RenderAllAsync(FjordClient client, QueueRates rates, CancellationToken ct)
+    {
+        var queues = Render(await client.GetQueuesAsync(ct), rates, client.Url);
+        IReadOnlyList<NodeRow> nodes;
+        try
+        {
+            nodes = await client.GetNodesAsync(ct);
+        }
+        catch (FjordApiException)
+        {
+            // An older gateway without /v1/nodes, or a key that may not read it: the queues alone.
+            return queues;
+        }
+        return new Rows(queues, NodesCommand.Render(nodes));
     }
 
     internal static Table Render(IReadOnlyList<QueueRow> rows, QueueRates rates, Uri url)

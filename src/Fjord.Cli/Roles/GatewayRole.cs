@@ -18,6 +18,8 @@ internal static class GatewayRole
         var dataDir = Path.GetFullPath(args.DataDir);
         PrivateFiles.CreateFolder(dataDir);
         using var loggerFactory = RoleServices.CreateLoggerFactory();
+        var node = Up.NodeName.Default();
+        using var tracing = Tracing.StartIfConfigured("gateway", node);
         await using var services = await RoleServices.OpenAsync(args, $"fjord-gateway@{Environment.MachineName}", loggerFactory, cancellationToken);
 
         var secretsKey = GatewayHost.SecretsKey(keyFile: null);
@@ -34,6 +36,7 @@ internal static class GatewayRole
         await using var app = builder.Build();
         app.MapFjordGateway();
         await app.StartAsync(cancellationToken);
+        await using var heartbeat = NodeReporting.Start(services.Store, node, "gateway", dataDir, null, loggerFactory);
 
         if (AdminKeyBootstrap.StartupLine(adminKey, gatewayOptions.AdminKeyFromEnvironment is { Length: > 0 }) is { } keyLine)
             Console.Out.WriteLine(keyLine);

@@ -6,6 +6,7 @@ namespace Fjord.Cli.Roles;
 /// or an Npgsql <c>Host=…</c> string. Port is the gateway's HTTP port (unused by a worker).
 /// Node and Functions apply to a worker. DataDir holds the admin key (gateway) or unpacked
 /// bundles and function temp folders (worker). Host is the address the gateway listens on.
+/// MetricsPort/MetricsHost: a worker's own /metrics and /healthz.
 /// </summary>
 internal sealed record RoleArguments(
     string Broker,
@@ -16,6 +17,12 @@ internal sealed record RoleArguments(
     string DataDir,
     string Host = "0.0.0.0")
 {
+    /// <summary>A worker's /metrics and /healthz port (--metrics-port); null serves none.</summary>
+    public int? MetricsPort { get; init; }
+
+    /// <summary>The address the worker's metrics port listens on (--metrics-host, default 127.0.0.1).</summary>
+    public string MetricsHost { get; init; } = "127.0.0.1";
+
     /// <summary>Callback allowlist (gateway) and bundle unpack limit (both).</summary>
     public Commands.SurfaceSettings Surface { get; init; } = Commands.SurfaceSettings.Default;
 

@@ -39,7 +39,7 @@ internal sealed class RoleServices : IAsyncDisposable
                 ClientName = clientName,
                 Heartbeat = Heartbeat,
                 LoggerFactory = loggerFactory,
-            }, store, cancellationToken);
+            }, store.Ledger, cancellationToken);
             return new RoleServices(store, queue);
         }
         catch

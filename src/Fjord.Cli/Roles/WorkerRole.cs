@@ -3,6 +3,7 @@ using Fjord.Core.Queue;
 using Fjord.Core.Storage;
 using Fjord.Runtime;
 using Fjord.Worker;
+using Fjord.Worker.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -23,10 +24,13 @@ internal static class WorkerRole
         var dataDir = Path.GetFullPath(args.DataDir);
         PrivateFiles.CreateFolder(dataDir);
         var node = string.IsNullOrWhiteSpace(args.Node) ? NodeName.Default() : args.Node;
+        using var tracing = Tracing.StartIfConfigured("worker", node);
         using var loggerFactory = RoleServices.CreateLoggerFactory();
         await using var services = await RoleServices.OpenAsync(args, $"fjord-worker@{node}", loggerFactory, cancellationToken);
 
         var secrets = await GatewayHost.OpenSecretsAsync(services.Store, GatewayHost.SecretsKey(keyFile: null), cancellationToken);
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var jobMetrics = new JobMetrics(registry);
         var sandbox = Sandbox.Detect();
         var runtimeOptions = new RuntimeOptions
         {
@@ -34,6 +38,7 @@ internal static class WorkerRole
             TempRoot = Path.Combine(dataDir, "tmp"),
             Logger = loggerFactory.CreateLogger("Fjord.Runtime"),
             Secrets = secrets,
+            ColdStart = jobMetrics.ColdStart,
         };
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
@@ -51,6 +56,7 @@ internal static class WorkerRole
             RenewInterval = Tuning.LeaseDuration / 3,
             DrainGrace = Tuning.DrainGrace,
             Secrets = services.Store,
+            Metrics = jobMetrics,
         });
         builder.Services.AddSingleton<WorkerHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerHost>());
@@ -59,6 +65,10 @@ internal static class WorkerRole
         if (sandbox.Status.Warning is { } warning)
             loggerFactory.CreateLogger("fjord").LogWarning("Function processes are not fully contained: {Reason}", warning);
         await host.StartAsync(cancellationToken);
+        await using var heartbeat = NodeReporting.Start(services.Store, node, "worker", dataDir, host.Services.GetRequiredService<WorkerHost>(), loggerFactory);
+        await using var metrics = args.MetricsPort is { } metricsPort
+            ? await WorkerMetricsServer.StartAsync(args.MetricsHost, metricsPort, registry, heartbeat, loggerFactory, cancellationToken)
+            : null;
         var only = args.Functions is { Count: > 0 } set ? string.Join(",", set) : "all functions";
         Console.Out.WriteLine($"fjord worker {node} is up ({only})");
 

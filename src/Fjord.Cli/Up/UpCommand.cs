@@ -1,3 +1,4 @@
+using Fjord.Core;
 using Fjord.Core.Secrets;
 using Fjord.Core.Storage;
 using Fjord.Gateway;
@@ -5,6 +6,7 @@ using Fjord.Gateway.Functions;
 using Fjord.Runtime;
 using Fjord.Storage.Sqlite;
 using Fjord.Worker;
+using Fjord.Worker.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -27,6 +29,7 @@ internal static class UpCommand
         var dataDir = Path.GetFullPath(args.DataDir);
         PrivateFiles.CreateFolder(dataDir);
         var node = NodeName.Default();
+        using var tracing = Roles.Tracing.StartIfConfigured("up", node);
 
         using var loggerFactory = LoggerFactory.Create(b => b
             .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
@@ -34,9 +37,13 @@ internal static class UpCommand
             .AddFilter("Microsoft", LogLevel.Warning)
             .AddFilter("System", LogLevel.Warning));
 
+        // One clock for the store, the worker and the gateway, immune to steps of the wall clock
+        // (see SteadyClock): a step must neither expire running leases nor strand retries.
+        var time = new SteadyClock(TimeProvider.System);
         await using var store = await SqliteStore.OpenAsync(
             new SqliteStoreOptions
             {
+                Time = time,
                 Path = Path.Combine(dataDir, "fjord.db"),
                 Node = node,
                 LoggerFactory = loggerFactory,
@@ -46,6 +53,11 @@ internal static class UpCommand
 
         var secretsKey = GatewayHost.SecretsKey(Path.Combine(dataDir, SecretKey.FileName));
         var secrets = await GatewayHost.OpenSecretsAsync(store, secretsKey, cancellationToken);
+        // One registry for the gateway's /metrics and the worker's latency histograms.
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var jobMetrics = new JobMetrics(registry);
+        // Running attempts' logs as written, for `logs -f` (the gateway and the workers share this process).
+        var liveLogs = new Fjord.Core.Jobs.LiveLogs();
         var sandbox = Sandbox.Detect();
         var runtimeOptions = new RuntimeOptions
         {
@@ -53,6 +65,7 @@ internal static class UpCommand
             TempRoot = Path.Combine(dataDir, "tmp"),
             Logger = loggerFactory.CreateLogger("Fjord.Runtime"),
             Secrets = secrets,
+            ColdStart = jobMetrics.ColdStart,
         };
 
         var surface = args.Surface ?? Commands.SurfaceSettings.Default;
@@ -61,8 +74,10 @@ internal static class UpCommand
 
         var builder = GatewayHost.CreateBuilder<SqliteStore>(loggerFactory, args.Host, args.Port, store, store);
         builder.Services.AddSingleton<IReadinessSource>(new SandboxReadiness(sandbox));
+        builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddSingleton(new WorkerOptions
         {
+            Time = time,
             Node = node,
             BundleDir = Path.Combine(dataDir, "bundles"),
             MaxBundleUnpackedBytes = surface.MaxBundleUnpackedBytes,
@@ -70,7 +85,11 @@ internal static class UpCommand
             RenewInterval = Tuning.LeaseDuration / 3,
             DrainGrace = Tuning.DrainGrace,
             Secrets = store,
+            Metrics = jobMetrics,
+            LiveLogs = liveLogs,
         });
+        builder.Services.AddSingleton(registry);
+        builder.Services.AddSingleton(liveLogs);
         builder.Services.AddSingleton<WorkerHost>();
         builder.Services.AddSingleton<IWorkerStatus>(sp => sp.GetRequiredService<WorkerHost>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerHost>());
@@ -84,6 +103,7 @@ internal static class UpCommand
             UpLog.SandboxUnavailable(logger, warning);
 
         await app.StartAsync(cancellationToken);
+        await using var heartbeat = Roles.NodeReporting.Start(store, node, "up", dataDir, app.Services.GetRequiredService<WorkerHost>(), loggerFactory);
         var url = $"http://{args.Host}:{args.Port}";
         if (AdminKeyBootstrap.StartupLine(adminKey, gatewayOptions.AdminKeyFromEnvironment is { Length: > 0 }) is { } keyLine)
             Console.Out.WriteLine(keyLine);

@@ -17,12 +17,22 @@ public sealed record JobRecord
     public string? ResultContentType { get; init; }
     public string? Node { get; init; }
     public string? CallbackUrl { get; init; }
+
+    /// <summary>The job's stored trace context (<see cref="TraceContext.Pack"/>); null for jobs stored before tracing.</summary>
+    public string? Trace { get; init; }
     public IReadOnlyList<AttemptRecord> Attempts { get; init; } = [];
 
     /// <summary>Delivery tries of the job's callback, oldest first (empty without X-Callback-Url, or before the job ended).</summary>
     public IReadOnlyList<CallbackRecord> Callbacks { get; init; } = [];
 
     public long? DurationMs => StartedAt is { } s && FinishedAt is { } f ? (long)(f - s).TotalMilliseconds : null;
+
+    /// <summary>The latest attempt's wait in the queue, from due (run_at) to started; null while the job waits or if it never started.</summary>
+    public long? QueueWaitMs { get; init; }
+
+    /// <summary>For the stores' row readers: run_at keeps the latest attempt's due time until the job waits again.</summary>
+    public static long? QueueWait(JobStatus status, long runAtMs, long? startedAtMs) =>
+        status is JobStatus.Queued or JobStatus.Scheduled || startedAtMs is not { } started || started < runAtMs ? null : started - runAtMs;
 }
 
 /// <summary>One run of a job: when, where, and how it ended.</summary>

@@ -15,6 +15,9 @@ public sealed record NewJob
     public string? IdempotencyKey { get; init; }
     public string? CallbackUrl { get; init; }
 
+    /// <summary>The trace context from intake (<see cref="TraceContext.Pack"/>): the caller's traceparent or a new trace.</summary>
+    public string? Trace { get; init; }
+
     /// <summary>
     /// Sync invocations: the caller waits on the open request, so no 202 promise is made and the
     /// write need not be fsynced before the job may start.

@@ -46,7 +46,13 @@ public sealed record LeasedJob
     public string? ContentType { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>When the job became due for this attempt (its run_at): the start of its wait in the queue, for the latency histograms.</summary>
+    public DateTimeOffset? ReadyAt { get; init; }
     public required long LeaseToken { get; init; }
     public string? CallbackUrl { get; init; }
     public bool Sync { get; init; }
+
+    /// <summary>The job's trace context from intake (<see cref="Jobs.TraceContext.Pack"/>), for the attempt's span and the function's TRACEPARENT.</summary>
+    public string? Trace { get; init; }
 }

@@ -45,6 +45,8 @@ internal sealed class InvokeEndpoints(
         }
 
         var id = JobId.New();
+        using var trace = IntakeTrace.Start(context, name);
+        trace.Job(id);
         var job = new NewJob
         {
             Id = id,
@@ -54,6 +56,7 @@ internal sealed class InvokeEndpoints(
             MaxAttempts = 1,
             CreatedAt = time.GetUtcNow(),
             Sync = true,
+            Trace = trace.Packed,
         };
         // Watch before enqueueing: the end cannot slip by unseen, and it arrives with the result.
         using var watch = jobs.WatchEnd(id);

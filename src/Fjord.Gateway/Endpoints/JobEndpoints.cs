@@ -11,7 +11,7 @@ namespace Fjord.Gateway.Endpoints;
 /// <c>/v1/jobs/{id}</c>: the record, its result and its log. A job is loaded before the namespace
 /// check because only the record says which function (hence namespace) it belongs to.
 /// </summary>
-internal sealed partial class JobEndpoints(IJobStore jobs, Microsoft.Extensions.Logging.ILogger<JobEndpoints> logger)
+internal sealed partial class JobEndpoints(IJobStore jobs, JobLogs logs, Microsoft.Extensions.Logging.ILogger<JobEndpoints> logger)
 {
     public async Task GetAsync(HttpContext context)
     {
@@ -48,6 +48,8 @@ internal sealed partial class JobEndpoints(IJobStore jobs, Microsoft.Extensions.
     public async Task LogsAsync(HttpContext context)
     {
         if (await LoadAsync(context, Scope.Read) is not { } job)
+            return;
+        if (await logs.TryServeAsync(context, job))
             return;
         var log = await jobs.GetLogAsync(job.Id, context.RequestAborted) ?? "";
         ResultHeaders.Apply(context.Response);

@@ -59,6 +59,7 @@ internal sealed partial class JobIntakeEndpoints
         }
 
         var scheduled = headers.IsScheduled(now);
+        using var trace = IntakeTrace.Start(context, name);
         var jobs = new NewJob[payloads.Count];
         for (var i = 0; i < jobs.Length; i++)
         {
@@ -72,6 +73,7 @@ internal sealed partial class JobIntakeEndpoints
                 CreatedAt = now,
                 RunAt = scheduled ? headers.RunAt : null,
                 CallbackUrl = headers.CallbackUrl,
+                Trace = trace.Packed,
             };
         }
 

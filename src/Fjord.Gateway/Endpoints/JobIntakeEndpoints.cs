@@ -58,6 +58,7 @@ internal sealed partial class JobIntakeEndpoints(
         }
 
         var scheduled = headers.IsScheduled(now);
+        using var trace = IntakeTrace.Start(context, name);
         var job = new NewJob
         {
             Id = JobId.New(),
@@ -69,7 +70,9 @@ internal sealed partial class JobIntakeEndpoints(
             RunAt = scheduled ? headers.RunAt : null,
             IdempotencyKey = headers.IdempotencyKey,
             CallbackUrl = headers.CallbackUrl,
+            Trace = trace.Packed,
         };
+        trace.Job(job.Id);
 
         IReadOnlyList<EnqueuedJob> stored;
         try

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 namespace Fjord.Gateway.Endpoints;
 
 /// <summary><c>GET /v1/queues</c>: the read side (<see cref="IJobMonitor"/>), never the dispatcher's tables' hot path.</summary>
-internal sealed class QueueEndpoints(IJobMonitor monitor, FunctionViews views)
+internal sealed class QueueEndpoints(IJobMonitor monitor, LiveWorkers live)
 {
     public async Task ListAsync(HttpContext context)
     {
@@ -18,6 +18,7 @@ internal sealed class QueueEndpoints(IJobMonitor monitor, FunctionViews views)
         }
         var grant = Access.Grant(context)!;
         var queues = await monitor.GetQueuesAsync(context.RequestAborted);
+        var workers = await live.PerFunctionAsync(context.RequestAborted);
         var items = new List<QueueView>(queues.Count);
         foreach (var q in queues)
         {
@@ -31,8 +32,10 @@ internal sealed class QueueEndpoints(IJobMonitor monitor, FunctionViews views)
                 Running = q.Running,
                 Succeeded = q.Succeeded,
                 Failed = q.Failed,
-                Workers = views.WorkersOf(q.Name),
+                Workers = workers.GetValueOrDefault(q.Name),
                 Paused = q.Paused,
+                OldestReadyAgeMs = q.OldestReadyAgeMs,
+                RunningByNode = q.RunningByNode,
             });
         }
         await context.Response.WriteJsonAsync(new QueuesView { Functions = items }, GatewayJsonContext.Default.QueuesView, cancellationToken: context.RequestAborted);

@@ -31,7 +31,4 @@ internal sealed class FunctionViews(IWorkerStatus? workers)
             Problem = pool?.Problem,
         };
     }
-
-    public int WorkersOf(string function) =>
-        workers is not null && workers.Pools.TryGetValue(function, out var p) ? p.Workers : 0;
 }

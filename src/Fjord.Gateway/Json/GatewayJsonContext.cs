@@ -22,6 +22,7 @@ namespace Fjord.Gateway.Json;
 [JsonSerializable(typeof(FunctionList))]
 [JsonSerializable(typeof(BundleAnswer))]
 [JsonSerializable(typeof(QueuesView))]
+[JsonSerializable(typeof(NodesView))]
 [JsonSerializable(typeof(ReadyView))]
 [JsonSerializable(typeof(DeadLetterFilterBody))]
 [JsonSerializable(typeof(DeadLetterAnswer))]

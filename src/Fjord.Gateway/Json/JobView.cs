@@ -19,10 +19,16 @@ internal sealed class JobView
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public DateTimeOffset? StartedAt { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public DateTimeOffset? FinishedAt { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public long? DurationMs { get; init; }
+
+    /// <summary>The latest attempt's wait in the queue: from due (run_at) to started; null before it started.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public long? QueueWaitMs { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public ErrorView? Error { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public long? ResultSize { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? ResultContentType { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Node { get; init; }
+
+    /// <summary>The W3C trace id the job belongs to (the caller's traceparent, or the trace intake started).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? TraceId { get; init; }
     public required IReadOnlyList<AttemptView> Attempts { get; init; }
 
     /// <summary>Delivery tries of the job's callback (only on <c>GET /v1/jobs/{id}</c>; empty in listings).</summary>
@@ -48,10 +54,12 @@ internal sealed class JobView
             StartedAt = job.StartedAt,
             FinishedAt = job.FinishedAt,
             DurationMs = job.DurationMs,
+            QueueWaitMs = job.QueueWaitMs,
             Error = ErrorView.From(job.Error),
             ResultSize = job.ResultSize,
             ResultContentType = job.ResultContentType,
             Node = job.Node,
+            TraceId = TraceContext.TraceId(job.Trace),
             Attempts = attempts,
             Callbacks = callbacks,
         };

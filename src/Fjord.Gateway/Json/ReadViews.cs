@@ -15,6 +15,12 @@ internal sealed class QueueView
     public long Failed { get; init; }
     public int Workers { get; init; }
     public bool Paused { get; init; }
+
+    /// <summary>How long the oldest job that could run now has waited; 0 when none waits.</summary>
+    public long OldestReadyAgeMs { get; init; }
+
+    /// <summary>Running jobs by the node that holds them.</summary>
+    public required IReadOnlyDictionary<string, long> RunningByNode { get; init; }
 }
 
 internal sealed class ReadyView

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Fjord.Core.Nodes;
 using Fjord.Core.Storage;
 using Prometheus;
 
@@ -17,9 +18,10 @@ internal sealed class GatewayMetrics
     private readonly Counter _rejected;
     private readonly ConcurrentDictionary<string, Counter.Child> _acceptedByFunction = new(StringComparer.Ordinal);
 
-    public GatewayMetrics(IJobMonitor monitor, IWorkerStatus? workers)
+    /// <param name="registry">Shared with a worker in the same process (`fjord up`), whose latency histograms then appear here; null makes one.</param>
+    public GatewayMetrics(IJobMonitor monitor, IWorkerStatus? workers, INodeStore? nodes = null, CollectorRegistry? registry = null)
     {
-        Registry = Prometheus.Metrics.NewCustomRegistry();
+        Registry = registry ?? Prometheus.Metrics.NewCustomRegistry();
         var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
         _accepted = factory.CreateCounter("fjord_jobs_accepted_total", "Jobs stored durably by intake (answered 202).", "function");
         _rejected = factory.CreateCounter("fjord_intake_rejected_total", "Intake requests refused, by reason.", "function", "reason");
@@ -29,6 +31,15 @@ internal sealed class GatewayMetrics
             await queues.RefreshAsync(ct);
             Prune(queues.Known);
         });
+        if (nodes is not null)
+        {
+            var gauges = new NodeGauges(Registry);
+            Registry.AddBeforeCollectCallback(async ct =>
+            {
+                var live = await nodes.ListNodesAsync(NodeHeartbeat.SilentAfter(NodeHeartbeat.DefaultInterval), ct);
+                gauges.Set(live.Where(n => n.Alive).Select(n => n.Report));
+            });
+        }
     }
 
     public CollectorRegistry Registry { get; }

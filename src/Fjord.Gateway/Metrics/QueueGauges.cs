@@ -20,6 +20,7 @@ internal sealed class QueueGauges
     private readonly Gauge _workerCount;
     private readonly Gauge _healthy;
     private readonly Gauge _paused;
+    private readonly Gauge _oldest;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private HashSet<string> _known = new(StringComparer.Ordinal);
 
@@ -35,6 +36,7 @@ internal sealed class QueueGauges
         _workerCount = factory.CreateGauge("fjord_workers", "Function processes up on this node.", ["function"]);
         _healthy = factory.CreateGauge("fjord_function_healthy", "1 when the function's pool on this node is healthy.", ["function"]);
         _paused = factory.CreateGauge("fjord_function_paused", "1 when dispatch of the function is paused.", ["function"]);
+        _oldest = factory.CreateGauge("fjord_queue_oldest_ready_age_seconds", "How long the oldest job that could run now has waited (0 when none): the pool is too small when it grows.", ["function"]);
     }
 
     /// <summary>The functions of the latest refresh: deployed, or with jobs or totals in the store.</summary>
@@ -58,6 +60,7 @@ internal sealed class QueueGauges
                 _succeeded.WithLabels(q.Name).IncTo(q.Succeeded);
                 _failed.WithLabels(q.Name).IncTo(q.Failed);
                 _paused.WithLabels(q.Name).Set(q.Paused ? 1 : 0);
+                _oldest.WithLabels(q.Name).Set(q.OldestReadyAgeMs / 1000.0);
                 var pool = pools is not null && pools.TryGetValue(q.Name, out var p) ? p : null;
                 _workerCount.WithLabels(q.Name).Set(pool?.Workers ?? 0);
                 _healthy.WithLabels(q.Name).Set(pool is null || pool.Healthy ? 1 : 0);
@@ -85,5 +88,6 @@ internal sealed class QueueGauges
         _workerCount.RemoveLabelled(function);
         _healthy.RemoveLabelled(function);
         _paused.RemoveLabelled(function);
+        _oldest.RemoveLabelled(function);
     }
 }

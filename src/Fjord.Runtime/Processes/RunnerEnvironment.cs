@@ -26,6 +26,10 @@ internal static class RunnerEnvironment
         {
             env["FJORD_JOB_ID"] = request.JobId;
             env["FJORD_ATTEMPT"] = request.Attempt.ToString(CultureInfo.InvariantCulture);
+            if (request.TraceParent is { } traceparent)
+                env["TRACEPARENT"] = traceparent;
+            if (request.TraceState is { } tracestate)
+                env["TRACESTATE"] = tracestate;
         }
         // The function's own env last: it may set PATH or LANG, never FJORD_* (the spec refuses those).
         foreach (var (key, value) in spec.Env)

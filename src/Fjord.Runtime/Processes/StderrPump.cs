@@ -28,6 +28,15 @@ internal sealed class StderrPump
         Completion = Task.Run(PumpAsync);
     }
 
+    private LogTap? _tap;
+
+    /// <summary>Sends what the process writes from now on also to <paramref name="tap"/> (null stops); set per attempt.</summary>
+    public void SetTap(LogTap? tap)
+    {
+        lock (_gate)
+            _tap = tap;
+    }
+
     /// <summary>Completes at end of stream (the process and every holder of its stderr are gone).</summary>
     public Task Completion { get; }
 
@@ -57,6 +66,7 @@ internal sealed class StderrPump
         if (_markerPrefix is null)
         {
             _tail.Append(data);
+            _tap?.Invoke(data);
             return;
         }
         while (data.Length > 0)
@@ -76,7 +86,10 @@ internal sealed class StderrPump
             var line = _pending.ToArray();
             _pending.Clear();
             if (!TryEndJob(line))
+            {
                 _tail.Append(line);
+                _tap?.Invoke(line);
+            }
         }
     }
 
@@ -91,6 +104,7 @@ internal sealed class StderrPump
         if (at < 0 || !long.TryParse(span[(at + _markerPrefix!.Length)..], out var seq))
             return false;
         _tail.Append(span[..at]);
+        _tap?.Invoke(span[..at]);
         var log = _tail.Take();
         if (_waiters.Remove(seq, out var waiter))
             waiter.TrySetResult(log);

@@ -89,6 +89,19 @@ internal sealed class ShimSession : IAsyncDisposable
     /// <summary>Runs one job. Cancellation (timeout or caller) propagates; the caller then kills and disposes the session.</summary>
     public async Task<RunResult> RunAsync(RunRequest request, CancellationToken cancellationToken)
     {
+        _process.Stderr.SetTap(request.Tap);
+        try
+        {
+            return await RunJobAsync(request, cancellationToken);
+        }
+        finally
+        {
+            _process.Stderr.SetTap(null);
+        }
+    }
+
+    private async Task<RunResult> RunJobAsync(RunRequest request, CancellationToken cancellationToken)
+    {
         var seq = ++_seq;
         JobsRun++;
         Broken = true; // until this job ends cleanly
@@ -101,6 +114,8 @@ internal sealed class ShimSession : IAsyncDisposable
             ["attempt"] = request.Attempt,
             ["contentType"] = request.ContentType,
             ["maxSize"] = _options.MaxOutputBytes,
+            ["traceparent"] = request.TraceParent,
+            ["tracestate"] = request.TraceState,
         };
         ShimFrame? frame;
         try

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Fjord.Core.Jobs;
 using Fjord.Core.Queue;
+using Fjord.Core.Storage;
 
 namespace Fjord.Storage.Sqlite.Writer;
 
@@ -11,11 +12,10 @@ namespace Fjord.Storage.Sqlite.Writer;
 /// </summary>
 internal sealed class EnqueueOp(IReadOnlyList<NewJob> jobs) : WriteOp<IReadOnlyList<EnqueuedJob>>
 {
-    public static readonly TimeSpan KeyLifetime = TimeSpan.FromHours(24);
 
     private static readonly SqlText Insert = new("""
-        INSERT INTO jobs (id, function, status, max_attempts, created_at, run_at, sync, content_type, callback_url, payload)
-        VALUES ($id, $function, $status, $max, $created, $run, $sync, $type, $callback, $payload)
+        INSERT INTO jobs (id, function, status, max_attempts, created_at, run_at, sync, content_type, callback_url, trace, payload)
+        VALUES ($id, $function, $status, $max, $created, $run, $sync, $type, $callback, $trace, $payload)
         """);
 
     private static readonly SqlText FindKey = new(
@@ -78,6 +78,7 @@ internal sealed class EnqueueOp(IReadOnlyList<NewJob> jobs) : WriteOp<IReadOnlyL
             .Set("$sync", job.Sync ? 1 : 0)
             .Set("$type", job.ContentType)
             .Set("$callback", job.CallbackUrl)
+            .Set("$trace", job.Trace)
             .Set("$payload", AsArray(job.Payload))
             .Run();
         JobWrites.Waiting(context, job.Function, runAt);
@@ -91,7 +92,7 @@ internal sealed class EnqueueOp(IReadOnlyList<NewJob> jobs) : WriteOp<IReadOnlyL
             return null;
         var createdAt = reader.GetInt64(1);
         // Expired keys are simply overwritten by the caller.
-        return createdAt + (long)KeyLifetime.TotalMilliseconds > context.Now ? reader.GetString(0) : null;
+        return createdAt + (long)IdempotencyKeys.Lifetime.TotalMilliseconds > context.Now ? reader.GetString(0) : null;
     }
 
     /// <summary>SQLite binds arrays; avoid a copy when the payload already is one whole array.</summary>

@@ -1,4 +1,5 @@
 using Fjord.Core.Jobs;
+using Fjord.Core.Storage;
 
 namespace Fjord.Storage.Sqlite.Writer;
 

@@ -1,4 +1,5 @@
 using Fjord.Core.Jobs;
+using Fjord.Core.Storage;
 
 namespace Fjord.Storage.Sqlite.Writer;
 
@@ -11,10 +12,6 @@ namespace Fjord.Storage.Sqlite.Writer;
 /// </summary>
 internal static class Reaper
 {
-    public const string LeaseExpired = "lease expired";
-    public const string NodeStopped = "node stopped while the job ran";
-    public const string OutcomeNotRecorded = "the attempt ran but its outcome could not be recorded";
-
     private const string Take = """
         UPDATE jobs SET
             status = CASE WHEN attempt >= max_attempts THEN 4 ELSE 0 END,
@@ -38,21 +35,21 @@ internal static class Reaper
         """);
 
     /// <summary>Running jobs whose lease ran out. Returns the ids taken back.</summary>
-    public static List<string> ReapExpired(WriteContext context) => TakeBack(context, context.Sql[Expired], LeaseExpired);
+    public static List<string> ReapExpired(WriteContext context) => TakeBack(context, context.Sql[Expired], TakeBackReasons.LeaseExpired);
 
     /// <summary>At open, in a process that owns the file alone: every running job was orphaned by a crash.</summary>
-    public static List<string> RecoverAll(WriteContext context) => TakeBack(context, context.Sql[Running], NodeStopped);
+    public static List<string> RecoverAll(WriteContext context) => TakeBack(context, context.Sql[Running], TakeBackReasons.NodeStopped);
 
     /// <summary>
     /// One attempt that ran but whose ack, retry or dead letter failed (disk full): taken back at
     /// once and counted, exactly as if its lease had run out, never handed back as if unstarted.
     /// </summary>
     public static bool TakeBackRan(WriteContext context, string jobId, long token) =>
-        TakeBack(context, context.Sql[One].Set("$id", jobId).Set("$token", token), OutcomeNotRecorded).Count == 1;
+        TakeBack(context, context.Sql[One].Set("$id", jobId).Set("$token", token), TakeBackReasons.OutcomeNotRecorded).Count == 1;
 
     /// <summary>Idempotency keys older than their 24 h are dead weight; drop a bounded number per tick.</summary>
     public static void SweepIdempotencyKeys(WriteContext context) =>
-        context.Sql[SweepKeys].Set("$cutoff", context.Now - (long)EnqueueOp.KeyLifetime.TotalMilliseconds).Run();
+        context.Sql[SweepKeys].Set("$cutoff", context.Now - (long)IdempotencyKeys.Lifetime.TotalMilliseconds).Run();
 
     private static List<string> TakeBack(WriteContext context, Statement sql, string message)
     {

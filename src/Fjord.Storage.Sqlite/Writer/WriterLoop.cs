@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Fjord.Core.Queue;
+using Fjord.Core.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Fjord.Storage.Sqlite.Writer;

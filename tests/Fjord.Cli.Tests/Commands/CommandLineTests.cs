@@ -58,7 +58,7 @@ public sealed class CommandLineTests : IDisposable
         var run = await CliRun.RunAsync(["gateway", "--store", "Host=x"], temp.Path);
 
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
-        run.AssertOneErrorLine("--broker is required");
+        run.AssertOneErrorLine("--broker, $FJORD_BROKER or $FJORD_BROKER_FILE is required");
     }
 
     [Fact]

@@ -107,9 +107,50 @@ public sealed class ReadCommandsTests : IDisposable
         var run = await CliRun.RunAsync(["top", "--once"], temp.Path, gateway.Env());
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
-        Assert.Single(gateway.Requests);
+        // One poll: the queues, then the nodes pane (this gateway has none: the queues alone are shown).
+        Assert.Equal(["/v1/queues", "/v1/nodes"], gateway.Requests.Select(r => r.PathAndQuery));
         var hello = Assert.Single(run.Out.Split('\n'), l => l.Contains("hello", StringComparison.Ordinal));
         Assert.Equal(["hello", "12", "3", "4", "-", "1000", "7", "4", "no"], hello.Split(' ', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains(run.Out.Split('\n'), l => l.Contains("resize", StringComparison.Ordinal) && l.TrimEnd().EndsWith("yes", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task NodesLs_AndTheNodesPaneOfTop_ShowStealPerNode()
+    {
+        await using var gateway = await TestGateway.StartAsync(app =>
+        {
+            app.MapGet("/v1/queues", () => Results.Json(new { functions = Array.Empty<object>() }));
+            app.MapGet("/v1/nodes", () => Results.Json(new
+            {
+                nodes = new object[]
+                {
+                    new
+                    {
+                        id = "worker-a", role = "worker", version = "1.0.0", alive = true, warnings = new[] { "cpu steal 12% over the last minute" },
+                        host = new { cpus = 4, cpuBusy = 0.5, cpuSteal = 0.125, load1 = 2.5, memTotalBytes = 8L << 30, memAvailableBytes = 6L << 30, diskFreeBytes = 50L << 30 },
+                        process = new { rssBytes = 80L << 20 },
+                        slots = new[] { new { function = "hello", busy = 1, total = 4 } },
+                    },
+                    new
+                    {
+                        id = "worker-b", role = "worker", version = "1.0.0", alive = false, warnings = Array.Empty<string>(),
+                        host = new { cpus = 4, cpuBusy = 0.0, cpuSteal = 0.0, load1 = 0.0, memTotalBytes = 8L << 30, memAvailableBytes = 6L << 30, diskFreeBytes = 50L << 30 },
+                        process = new { rssBytes = 80L << 20 },
+                        slots = Array.Empty<object>(),
+                    },
+                },
+            }));
+        });
+
+        foreach (var args in new[] { new[] { "nodes", "ls" }, ["top", "--once"] })
+        {
+            var run = await CliRun.RunAsync(args, temp.Path, gateway.Env());
+            Assert.Equal(ExitCodes.Success, run.ExitCode);
+            var a = Assert.Single(run.Out.Split('\n'), l => l.Contains("worker-a", StringComparison.Ordinal));
+            Assert.Contains("12.5%", a, StringComparison.Ordinal);
+            Assert.Contains("1/4", a, StringComparison.Ordinal);
+            Assert.Contains("cpu steal 12% over the last minute", a, StringComparison.Ordinal);
+            Assert.Contains("no (silent)", Assert.Single(run.Out.Split('\n'), l => l.Contains("worker-b", StringComparison.Ordinal)), StringComparison.Ordinal);
+        }
     }
 }

@@ -1,7 +1,10 @@
-namespace Fjord.Storage.Sqlite;
+namespace Fjord.Core.Storage;
 
-/// <summary>Times are stored as Unix milliseconds (UTC): compact, ordered, and cheap to compare in SQL.</summary>
-internal static class UnixMs
+/// <summary>
+/// Times are stored as Unix milliseconds (a 64-bit integer) on every backend: compact, ordered,
+/// cheap to compare in SQL, and the same numbers whichever store wrote them.
+/// </summary>
+public static class UnixMs
 {
     public static long From(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
 

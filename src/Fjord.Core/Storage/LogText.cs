@@ -1,7 +1,10 @@
-namespace Fjord.Storage.Sqlite;
+namespace Fjord.Core.Storage;
 
-/// <summary>Job logs are capped per attempt; the end of a log says why it failed, so the tail is kept.</summary>
-internal static class LogText
+/// <summary>
+/// Job logs are capped per attempt, the same on every backend; the end of a log says why it
+/// failed, so the tail is kept.
+/// </summary>
+public static class LogText
 {
     public const int MaxChars = 64 * 1024;
     private const string Marker = "[log truncated: earlier output dropped]\n";
@@ -10,6 +13,10 @@ internal static class LogText
     {
         if (string.IsNullOrEmpty(log))
             return "";
+        // PostgreSQL text cannot hold NUL characters, and a function may print them: replaced
+        // on every backend, so a log reads the same wherever it was stored.
+        if (log.Contains('\0', StringComparison.Ordinal))
+            log = log.Replace('\0', '\uFFFD');
         if (log.Length <= MaxChars)
             return log;
         var start = log.Length - MaxChars;
