@@ -1,6 +1,4 @@
-using System.Text;
 using Fjord.Gateway.Tests;
-using Fjord.Runtime;
 using Microsoft.Playwright;
 
 namespace Fjord.Dashboard.Tests;
@@ -13,8 +11,7 @@ public sealed class FunctionsTests(Browser browser)
     {
         await using var gw = await TestGateway.StartAsync();
         await gw.CreateFunctionAsync("resize");
-        await using var worker = await TestWorker.StartAsync(gw, (r, _) =>
-            Task.FromResult(new RunResult(Encoding.UTF8.GetBytes("ok"), "text/plain", null, "", 1)));
+        await using var worker = await Session.SucceedingWorkerAsync(gw);
         var page = await Session.NewPageAsync(browser, gw);
         await Session.SignInAsync(page, gw.AdminKey);
         await page.GotoAsync("/functions");

@@ -1,6 +1,4 @@
-using System.Text;
 using Fjord.Gateway.Tests;
-using Fjord.Runtime;
 
 namespace Fjord.Dashboard.Tests;
 
@@ -12,8 +10,7 @@ public sealed class OverviewTests(Browser browser)
     {
         await using var gw = await TestGateway.StartAsync();
         await gw.CreateFunctionAsync("resize");
-        await using var worker = await TestWorker.StartAsync(gw, (r, _) =>
-            Task.FromResult(new RunResult(Encoding.UTF8.GetBytes("ok"), "text/plain", null, "", 1)));
+        await using var worker = await Session.SucceedingWorkerAsync(gw);
         var page = await Session.NewPageAsync(browser, gw);
         await Session.SignInAsync(page, gw.AdminKey);
         await page.WaitForURLAsync(gw.Address.ToString());

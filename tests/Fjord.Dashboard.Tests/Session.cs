@@ -1,4 +1,6 @@
+using System.Text;
 using Fjord.Gateway.Tests;
+using Fjord.Runtime;
 using Microsoft.Playwright;
 
 namespace Fjord.Dashboard.Tests;
@@ -24,4 +26,8 @@ internal static class Session
         await page.GetByLabel("API key").FillAsync(key);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
     }
+
+    /// <summary>The real worker host over the gateway's store; every job succeeds with "ok".</summary>
+    public static Task<TestWorker> SucceedingWorkerAsync(TestGateway gw) =>
+        TestWorker.StartAsync(gw, (_, _) => Task.FromResult(new RunResult(Encoding.UTF8.GetBytes("ok"), "text/plain", null, "", 1)));
 }
