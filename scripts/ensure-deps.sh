@@ -2,7 +2,9 @@
 # Installs the host packages Fjord and its tests use, when missing: bubblewrap (the function
 # sandbox), libseccomp2 (its seccomp filter), slirp4netns and iproute2 (the network of
 # `network: true` functions), util-linux (setpriv, setsid, nsenter), ImageMagick (the thumbnail
-# example) and Python/Node (function runtimes). Safe to run again; does nothing when everything is there. Needs root (or sudo) only when something is missing.
+# example), Python/Node (function runtimes), npm (the dashboard's front-end libraries, installed
+# from their lockfile at build time) and Chromium (the dashboard's browser tests). Safe to run
+# again; does nothing when everything is there. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
 need=()
@@ -16,6 +18,8 @@ command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
 command -v slirp4netns >/dev/null 2>&1 || need+=(slirp4netns)
 command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || need+=(iproute2)
 ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2' || need+=(libseccomp2)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "installing: ${need[*]}" >&2

@@ -1,4 +1,5 @@
 using Fjord.Gateway.Auth;
+using Fjord.Gateway.Dashboard;
 using Fjord.Gateway.Endpoints;
 using Fjord.Gateway.Problems;
 using Microsoft.AspNetCore.Builder;
@@ -21,8 +22,11 @@ public static class GatewayEndpointRouteBuilderExtensions
         var errors = sp.GetRequiredService<ErrorBoundary>();
         var guard = sp.GetRequiredService<RequestGuard>();
         var auth = sp.GetRequiredService<KeyAuthentication>();
+        var dashboard = sp.GetRequiredService<DashboardGate>();
         app.Use(next => context => errors.InvokeAsync(context, next));
         app.Use(next => context => guard.InvokeAsync(context, next));
+        // The dashboard's paths are authenticated by session cookie and never reach the bearer-key check.
+        app.Use(next => context => dashboard.InvokeAsync(context, next));
         app.Use(next => context => auth.InvokeAsync(context, next));
 
         var intake = sp.GetRequiredService<JobIntakeEndpoints>();
@@ -74,7 +78,7 @@ public static class GatewayEndpointRouteBuilderExtensions
         app.MapGet("/healthz", (RequestDelegate)HealthEndpoints.LiveAsync);
         app.MapGet("/readyz", (RequestDelegate)health.ReadyAsync);
         app.MapGet("/metrics", (RequestDelegate)metrics.ScrapeAsync);
-        app.MapGet("/", (RequestDelegate)DashboardEndpoints.PageAsync);
+        DashboardRoutes.Map(app);
         return app;
     }
 }

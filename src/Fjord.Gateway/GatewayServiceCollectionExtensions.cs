@@ -2,6 +2,7 @@ using Fjord.Core.Nodes;
 using Fjord.Core.Storage;
 using Fjord.Gateway.Auth;
 using Fjord.Gateway.Callbacks;
+using Fjord.Gateway.Dashboard;
 using Fjord.Gateway.Endpoints;
 using Fjord.Gateway.Functions;
 using Fjord.Gateway.Metrics;
@@ -58,6 +59,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<QueueEndpoints>();
         services.AddSingleton<HealthEndpoints>();
         services.AddSingleton<MetricsEndpoints>();
+        services.AddFjordDashboard();
         services.AddSingleton(sp => new DeadLetterEndpoints(
             sp.GetService<IDeadLetters>() ?? sp.GetService<IJobStore>() as IDeadLetters,
             sp.GetRequiredService<TimeProvider>(),

@@ -31,10 +31,17 @@ internal sealed partial class FunctionEndpoints
         if (await Route.AuthorizedFunctionAsync(context, Scope.Deploy) is not { } name)
             return;
         var ct = context.RequestAborted;
+        var found = await SetPausedAsync(name, paused, ct);
+        await WriteStateAsync(context, name, found ? await store.GetFunctionAsync(name, ct) : null);
+    }
+
+    /// <summary>Pauses or resumes after the caller checked the deploy scope (the API above, the dashboard's function page).</summary>
+    internal async Task<bool> SetPausedAsync(string name, bool paused, CancellationToken ct)
+    {
         var found = await store.SetPausedAsync(name, paused, ct);
         cache.Invalidate(name);
         if (found)
             GatewayLog.FunctionChanged(logger, name, paused ? "paused" : "resumed");
-        await WriteStateAsync(context, name, found ? await store.GetFunctionAsync(name, ct) : null);
+        return found;
     }
 }
