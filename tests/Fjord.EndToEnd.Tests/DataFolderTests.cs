@@ -49,7 +49,7 @@ public sealed class DataFolderTests
             Assert.Equal("HEJ", await invoked.Content.ReadAsStringAsync());
 
             Assert.Equal(OwnerOnlyFolder, File.GetUnixFileMode(data));
-            foreach (var file in new[] { "fjord.db", "fjord.db-wal", "fjord.db-shm", "admin.key" })
+            foreach (var file in new[] { "fjord.db", "fjord.db-wal", "fjord.db-shm", "admin.key", "secrets.key", "sandbox.lock" })
                 Assert.Equal(OwnerOnlyFile, File.GetUnixFileMode(Path.Combine(data, file)));
             Assert.Contains($"admin key written to {Path.Combine(data, "admin.key")}", first.Output, StringComparison.Ordinal);
             Assert.DoesNotContain(key, first.Output, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using Fjord.Core.Storage;
 using Fjord.Gateway.Functions;
 using Fjord.Runtime;
 using Microsoft.Extensions.Logging;
@@ -45,7 +46,13 @@ internal static class NodeSandbox
     {
         try
         {
-            _lock ??= new FileStream(Path.Combine(dataDir, "sandbox.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            if (_lock is null)
+            {
+                // Created 0600 like every other file of the data folder (docs/security.md).
+                var path = Path.Combine(dataDir, "sandbox.lock");
+                PrivateFiles.EnsureFile(path);
+                _lock = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            }
             return true;
         }
         catch (IOException)
