@@ -42,10 +42,20 @@ public sealed partial class SqliteStore
             // A literal, not a parameter: only then can SQLite use the partial index for dead letters.
             sql.Append(CultureInfo.InvariantCulture, $" AND status = {(int)status}");
         }
+        if (query.ErrorKind is { } kind)
+        {
+            sql.Append(" AND error_kind = $kind");
+            command.Parameters.AddWithValue("$kind", kind.ToString().ToLowerInvariant());
+        }
         if (query.Cursor is { } after)
         {
             sql.Append(" AND id < $cursor");
             command.Parameters.AddWithValue("$cursor", after);
+        }
+        if (query.Since is { } since)
+        {
+            sql.Append(" AND id >= $floor");
+            command.Parameters.AddWithValue("$floor", JobId.Floor(since));
         }
         sql.Append(" ORDER BY id DESC LIMIT $limit");
         command.Parameters.AddWithValue("$limit", limit + 1);

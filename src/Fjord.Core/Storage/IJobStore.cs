@@ -38,7 +38,18 @@ public interface IJobStore
     IJobEndWatch WatchEnd(string id) => new ReadingEndWatch(this, id);
 }
 
-public sealed record JobQuery(string? Function = null, JobStatus? Status = null, int Limit = 50, string? Cursor = null);
+/// <summary>
+/// A listing's filters. <paramref name="ErrorKind"/> matches the job's latest error;
+/// <paramref name="Since"/> keeps jobs created at or after it (a bound on the UUIDv7 id, so it
+/// narrows the same index range the cursor walks instead of adding a scan).
+/// </summary>
+public sealed record JobQuery(
+    string? Function = null,
+    JobStatus? Status = null,
+    int Limit = 50,
+    string? Cursor = null,
+    ErrorKind? ErrorKind = null,
+    DateTimeOffset? Since = null);
 
 public sealed record JobPage(IReadOnlyList<JobRecord> Items, string? Next);
 
