@@ -21,6 +21,11 @@ public sealed partial class SqliteStore
     /// <summary>
     /// Newest first. Ids are UUIDv7 hex, ordered by creation, so the cursor is simply the last id
     /// of the page: <c>id &lt; cursor ORDER BY id DESC</c> is stable while new jobs arrive.
+    /// Function, cursor and since narrow an index range (jobs_function or the id index); failed
+    /// uses the dead-letter index and running the lease index (both partial, so small). Any other
+    /// status or an error kind is checked on at most <see cref="SqliteStoreOptions.ListScanBound"/> jobs of that range per
+    /// page: a page may then hold fewer matches than asked and still have a next cursor (the last
+    /// job examined), so the answer time stays bounded on a store of millions.
     /// </summary>
     public async Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken)
     {
@@ -31,35 +36,38 @@ public sealed partial class SqliteStore
 
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        var sql = new StringBuilder($"SELECT {JobRows.Columns} FROM jobs WHERE 1 = 1");
+        // Status values are literals, not parameters: only then can SQLite use the partial indexes.
+        var range = new StringBuilder(query.Status == JobStatus.Running ? "FROM jobs INDEXED BY jobs_lease WHERE 1 = 1" : "FROM jobs WHERE 1 = 1");
+        var rest = new StringBuilder();
         if (query.Function is { } function)
         {
-            sql.Append(" AND function = $function");
+            range.Append(" AND function = $function");
             command.Parameters.AddWithValue("$function", function);
         }
         if (query.Status is { } status)
-        {
-            // A literal, not a parameter: only then can SQLite use the partial index for dead letters.
-            sql.Append(CultureInfo.InvariantCulture, $" AND status = {(int)status}");
-        }
+            (status is JobStatus.Failed or JobStatus.Running ? range : rest).Append(CultureInfo.InvariantCulture, $" AND status = {(int)status}");
         if (query.ErrorKind is { } kind)
         {
-            sql.Append(" AND error_kind = $kind");
+            rest.Append(" AND error_kind = $kind");
             command.Parameters.AddWithValue("$kind", kind.ToString().ToLowerInvariant());
         }
         if (query.Cursor is { } after)
         {
-            sql.Append(" AND id < $cursor");
+            range.Append(" AND id < $cursor");
             command.Parameters.AddWithValue("$cursor", after);
         }
         if (query.Since is { } since)
         {
-            sql.Append(" AND id >= $floor");
+            range.Append(" AND id >= $floor");
             command.Parameters.AddWithValue("$floor", JobId.Floor(since));
         }
-        sql.Append(" ORDER BY id DESC LIMIT $limit");
+        // Without the bound, such a filter walks every job of the function (or the store) when it matches few or none.
+        var bounded = rest.Length > 0;
+        var bound = _options.ListScanBound;
+        command.CommandText = bounded
+            ? $"SELECT {JobRows.Columns} FROM jobs WHERE rowid IN (SELECT rowid {range} ORDER BY id DESC LIMIT {bound}){rest} ORDER BY id DESC LIMIT $limit"
+            : $"SELECT {JobRows.Columns} {range} ORDER BY id DESC LIMIT $limit";
         command.Parameters.AddWithValue("$limit", limit + 1);
-        command.CommandText = sql.ToString();
 
         var jobs = new List<JobRecord>(Math.Min(limit + 1, 64));
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
@@ -72,6 +80,12 @@ public sealed partial class SqliteStore
         {
             jobs.RemoveAt(limit);
             next = jobs[^1].Id;
+        }
+        else if (bounded)
+        {
+            // A short page: the search goes on after the last job examined, if the bound cut it.
+            command.CommandText = $"SELECT id {range} ORDER BY id DESC LIMIT 1 OFFSET {bound - 1}";
+            next = await command.ExecuteScalarAsync(cancellationToken) as string;
         }
         return new JobPage(WithAttempts(connection, jobs), next);
     }

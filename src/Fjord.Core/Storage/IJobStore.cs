@@ -7,7 +7,12 @@ public interface IJobStore
 {
     Task<JobRecord?> GetJobAsync(string id, CancellationToken cancellationToken);
 
-    /// <summary>Newest first. The cursor is opaque to callers: the <see cref="JobPage.Next"/> of the previous page.</summary>
+    /// <summary>
+    /// Newest first. The cursor is opaque to callers: the <see cref="JobPage.Next"/> of the previous page.
+    /// A backend may bound how many jobs one page examines for filters its indexes do not serve:
+    /// such a page can hold fewer items than the limit (even none) and still have a next cursor.
+    /// Only a null <see cref="JobPage.Next"/> means the end.
+    /// </summary>
     Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken);
 
     Task<JobResult?> GetResultAsync(string id, CancellationToken cancellationToken);

@@ -74,7 +74,9 @@ internal sealed class JobsPage(IJobStore jobs, IFunctionStore functions, TimePro
                 body.Append(Row(job));
             body.Append("</tbody></table></div>");
             if (page.Items.Count == 0)
-                body.Append("""<p class="hint" id="jobs-empty">No jobs match.</p>""");
+                body.Append($"""<p class="hint" id="jobs-empty">{(page.Next is null ? "No jobs match." : "None among the jobs searched so far.")}</p>""");
+            if (page.Items.Count < query.Limit && page.Next is not null)
+                body.Append("""<p class="hint" id="jobs-searched">This filter is checked on a bounded number of jobs per page, so the page stays fast on a big store: Older searches on.</p>""");
             body.Append(Pager(context, query, page.Next));
         }
         await WritePageAsync(context, "Jobs", body.ToString(), status);
