@@ -17,7 +17,8 @@ namespace Fjord.Bench;
 internal static partial class DashboardGroup
 {
     private const string Key = "fjk_bench_dashboard";
-    private const int Port = 18090;
+    // A free port chosen at start: other benches (and other worktrees' runs) use fixed ones.
+    private static readonly int Port = FreePort();
     private static readonly string[] Functions = ["resize", "thumbnail", "email", "report"];
 
     public static async Task<List<(LoadResult, string)>> RunAsync(string root, string fjordDll, int scale)
@@ -244,6 +245,15 @@ internal static partial class DashboardGroup
         using var command = db.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
+    }
+
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 
     private static void Delete(string dir)

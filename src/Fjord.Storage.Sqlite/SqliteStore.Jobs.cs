@@ -61,12 +61,21 @@ public sealed partial class SqliteStore
             range.Append(" AND id >= $floor");
             command.Parameters.AddWithValue("$floor", JobId.Floor(since));
         }
-        // Without the bound, such a filter walks every job of the function (or the store) when it matches few or none.
-        var bounded = rest.Length > 0;
-        var bound = _options.ListScanBound;
-        command.CommandText = bounded
-            ? $"SELECT {JobRows.Columns} FROM jobs WHERE rowid IN (SELECT rowid {range} ORDER BY id DESC LIMIT {bound}){rest} ORDER BY id DESC LIMIT $limit"
-            : $"SELECT {JobRows.Columns} {range} ORDER BY id DESC LIMIT $limit";
+        // Without the bound, such a filter walks every job of the function (or the store) when it
+        // matches few or none. The bound is an id floor: the bound-th id of the range, found on the
+        // index alone; the page's query then stops at the limit or at the floor, whichever comes first.
+        string? floor = null;
+        if (rest.Length > 0)
+        {
+            command.CommandText = $"SELECT id {range} ORDER BY id DESC LIMIT 1 OFFSET {_options.ListScanBound - 1}";
+            floor = await command.ExecuteScalarAsync(cancellationToken) as string;
+            if (floor is not null)
+            {
+                range.Append(" AND id >= $floor_scan");
+                command.Parameters.AddWithValue("$floor_scan", floor);
+            }
+        }
+        command.CommandText = $"SELECT {JobRows.Columns} {range}{rest} ORDER BY id DESC LIMIT $limit";
         command.Parameters.AddWithValue("$limit", limit + 1);
 
         var jobs = new List<JobRecord>(Math.Min(limit + 1, 64));
@@ -75,17 +84,12 @@ public sealed partial class SqliteStore
             while (await reader.ReadAsync(cancellationToken))
                 jobs.Add(JobRows.Read(reader));
         }
-        string? next = null;
+        // A short page whose search the floor cut goes on below the floor (the last job examined).
+        var next = floor;
         if (jobs.Count > limit)
         {
             jobs.RemoveAt(limit);
             next = jobs[^1].Id;
-        }
-        else if (bounded)
-        {
-            // A short page: the search goes on after the last job examined, if the bound cut it.
-            command.CommandText = $"SELECT id {range} ORDER BY id DESC LIMIT 1 OFFSET {bound - 1}";
-            next = await command.ExecuteScalarAsync(cancellationToken) as string;
         }
         return new JobPage(WithAttempts(connection, jobs), next);
     }

@@ -88,6 +88,14 @@ public sealed partial class JobsTests(Browser browser)
         await page.GetByLabel("Job id").FillAsync("not-an-id");
         await page.GetByLabel("Job id").PressAsync("Enter");
         Assert.Contains("32 hex digits", await page.Locator("#jump-error").TextContentAsync(), StringComparison.Ordinal);
+
+        // At phone width nothing spills sideways but the table's own scroller, and the dark theme follows the system.
+        await page.SetViewportSizeAsync(390, 844);
+        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
+        await page.GotoAsync("/jobs");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+        Assert.Equal("rgb(17, 20, 24)", await page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor"));
+        await Browser.ScreenshotAsync(page, "jobs-phone-dark");
     }
 
     [Fact]
