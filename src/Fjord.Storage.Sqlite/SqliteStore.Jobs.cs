@@ -12,6 +12,9 @@ public sealed partial class SqliteStore
 {
     public const int MaxListLimit = 1000;
 
+    /// <summary>How many jobs a bounded listing page examines before it widens to <see cref="SqliteStoreOptions.ListScanBound"/>.</summary>
+    private const int FirstScan = 1000;
+
     public async Task<JobRecord?> GetJobAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
@@ -61,28 +64,33 @@ public sealed partial class SqliteStore
             range.Append(" AND id >= $floor");
             command.Parameters.AddWithValue("$floor", JobId.Floor(since));
         }
-        // Without the bound, such a filter walks every job of the function (or the store) when it
-        // matches few or none. The bound is an id floor: the bound-th id of the range, found on the
-        // index alone; the page's query then stops at the limit or at the floor, whichever comes first.
-        string? floor = null;
-        if (rest.Length > 0)
-        {
-            command.CommandText = $"SELECT id {range} ORDER BY id DESC LIMIT 1 OFFSET {_options.ListScanBound - 1}";
-            floor = await command.ExecuteScalarAsync(cancellationToken) as string;
-            if (floor is not null)
-            {
-                range.Append(" AND id >= $floor_scan");
-                command.Parameters.AddWithValue("$floor_scan", floor);
-            }
-        }
-        command.CommandText = $"SELECT {JobRows.Columns} {range}{rest} ORDER BY id DESC LIMIT $limit";
+        // Without a bound, such a filter walks every job of the function (or the store) when it
+        // matches few or none. The bound is an id floor: the n-th id of the range, found on the index
+        // alone; the page's query stops at the limit or at the floor, whichever comes first. A near
+        // floor first, so a filter that matches often costs little more than an unfiltered page.
         command.Parameters.AddWithValue("$limit", limit + 1);
-
         var jobs = new List<JobRecord>(Math.Min(limit + 1, 64));
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        string? floor = null;
+        var bound = rest.Length == 0 ? 0 : Math.Min(FirstScan, _options.ListScanBound);
+        while (true)
         {
-            while (await reader.ReadAsync(cancellationToken))
-                jobs.Add(JobRows.Read(reader));
+            if (bound > 0)
+            {
+                command.CommandText = $"SELECT id {range} ORDER BY id DESC LIMIT 1 OFFSET {bound - 1}";
+                floor = await command.ExecuteScalarAsync(cancellationToken) as string;
+                command.Parameters.AddWithValue("$scan_floor", floor ?? "");
+            }
+            command.CommandText = $"SELECT {JobRows.Columns} {range}{rest}{(floor is null ? "" : " AND id >= $scan_floor")} ORDER BY id DESC LIMIT $limit";
+            jobs.Clear();
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                    jobs.Add(JobRows.Read(reader));
+            }
+            if (jobs.Count > limit || floor is null || bound >= _options.ListScanBound)
+                break;
+            command.Parameters.RemoveAt("$scan_floor");
+            bound = _options.ListScanBound;
         }
         // A short page whose search the floor cut goes on below the floor (the last job examined).
         var next = floor;
