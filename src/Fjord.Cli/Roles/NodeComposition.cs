@@ -76,6 +76,8 @@ internal sealed class NodeComposition : IDisposable
             HostNetwork = sandboxArgs.AllowHostNetwork,
             CpuCores = sandboxArgs.DefaultCpu,
             TempRoot = Path.Combine(DataDir, "tmp"),
+            // A single-file binary carries the shims inside and writes them out here.
+            RuntimesDir = Fjord.Runtime.Shims.EmbeddedShims.Locate(Path.Combine(DataDir, "runtimes")),
             Logger = LoggerFactory.CreateLogger("Fjord.Runtime"),
             Secrets = secrets,
             ColdStart = jobMetrics.ColdStart,
