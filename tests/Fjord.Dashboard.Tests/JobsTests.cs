@@ -118,6 +118,7 @@ public sealed partial class JobsTests(Browser browser)
         await page.GotoAsync("/jobs/" + id);
 
         Assert.Equal("succeeded", await page.Locator("#status").TextContentAsync());
+        Assert.Equal("http", await page.Locator("#trigger").TextContentAsync());
         Assert.Contains("\"<script>alert(1)</script>\"", await page.Locator("#result-text").TextContentAsync(), StringComparison.Ordinal);
         Assert.Contains("\"name\"", await page.Locator("#payload-text").TextContentAsync(), StringComparison.Ordinal);
         Assert.Equal(0, await page.Locator("#job script, #job b, #job i").CountAsync());

@@ -37,6 +37,7 @@ internal sealed class JobDetailPage(IJobStore jobs, JobEndpoints commands)
               <dt>Status</dt><dd><span id="status" class="status status-{{H(job.Status.ToWire())}}">{{H(job.Status.ToWire())}}</span></dd>
               <dt>Id</dt><dd><code id="job-id">{{H(job.Id)}}</code></dd>
               <dt>Function</dt><dd><a href="{{DashboardRoutes.Functions}}/{{H(job.Function)}}">{{H(job.Function)}}</a></dd>
+              <dt>Trigger</dt><dd id="trigger">{{H(job.Trigger.Kind + (job.Trigger.Name is { } t ? " " + t : ""))}}</dd>
               <dt>Attempt</dt><dd>{{H(job.Attempt)}} of {{H(job.MaxAttempts)}}</dd>
               <dt>Duration</dt><dd>{{(job.DurationMs is { } d ? H(JobText.Duration(d)) : "")}}</dd>
               <dt>Queue wait</dt><dd>{{(job.QueueWaitMs is { } w ? H(JobText.Duration(w)) : "")}}</dd>
