@@ -60,6 +60,9 @@ internal static class WorkerRole
             DrainGrace = Tuning.DrainGrace,
             Secrets = services.Store,
             Metrics = jobMetrics,
+            Backlog = services.Queue,
+            MaxProcesses = sandboxArgs.MaxProcesses,
+            MaxMemoryBytes = sandboxArgs.MaxMemoryBytes,
         });
         builder.Services.AddSingleton<WorkerHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerHost>());

@@ -91,6 +91,9 @@ internal static class UpCommand
             Secrets = store,
             Metrics = jobMetrics,
             LiveLogs = liveLogs,
+            Backlog = store,
+            MaxProcesses = sandboxArgs.MaxProcesses,
+            MaxMemoryBytes = sandboxArgs.MaxMemoryBytes,
         });
         builder.Services.AddSingleton(registry);
         builder.Services.AddSingleton(liveLogs);
