@@ -38,6 +38,7 @@ internal sealed partial class FunctionPool : IAsyncDisposable
     private readonly CancellationTokenSource _kill = new();
     private readonly List<Slot> _slots = [];
     private int _busy;
+    private int _waiting;
     private int _peakBusy;
     private int _crashStreak;
     private long _ranJobs;
@@ -93,18 +94,36 @@ internal sealed partial class FunctionPool : IAsyncDisposable
         }
     }
 
-    /// <summary>The figures of the tick that ends now: the busy peak and the run times since the previous call are taken.</summary>
+    /// <summary>Slots whose process may still be up: the live ones and retiring ones still finishing their job.</summary>
+    public int Held
+    {
+        get
+        {
+            lock (_slots)
+                return _slots.Count(s => !s.Loop.IsCompleted);
+        }
+    }
+
+    /// <summary>Slots whose fetch is waiting for work now: while one is, the function has no ready backlog.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+
+    /// <summary>
+    /// The figures of the tick that ends now: the busy peak and the run times since the previous
+    /// call are taken. A slot still starting its process counts as needed, not as idle.
+    /// </summary>
     public PoolSignals TakeSignals(Backlog backlog)
     {
         var busy = Volatile.Read(ref _busy);
-        var peak = Math.Max(busy, Interlocked.Exchange(ref _peakBusy, busy));
+        var live = Live;
+        var engaged = Math.Max(busy, live - Waiting);
+        var peak = Math.Max(engaged, Interlocked.Exchange(ref _peakBusy, busy));
         TimeSpan? mean = null;
         var jobs = Interlocked.Exchange(ref _ranJobs, 0);
         var ticks = Interlocked.Exchange(ref _ranTicks, 0);
         if (jobs > 0)
             _meanRun = _meanRun is { } old ? TimeSpan.FromTicks((old.Ticks + ticks / jobs) / 2) : TimeSpan.FromTicks(ticks / jobs);
         mean = _meanRun;
-        return new PoolSignals(Live, busy, peak, backlog, mean);
+        return new PoolSignals(live, busy, peak, backlog, mean);
     }
 
     private TimeSpan? _meanRun;
@@ -117,7 +136,7 @@ internal sealed partial class FunctionPool : IAsyncDisposable
     {
         var live = Live;
         var waited = Volatile.Read(ref _lastWaitMs);
-        return live > 0 && Volatile.Read(ref _busy) >= live && waited > 0
+        return live > 0 && Waiting == 0 && waited > 0
             ? new Backlog(1, TimeSpan.FromMilliseconds(waited))
             : Backlog.None;
     }
@@ -232,6 +251,19 @@ internal sealed partial class FunctionPool : IAsyncDisposable
     /// process) and the slot starts a new process at once.
     /// </summary>
     private async Task<IJobLease> FetchAsync(IFunctionRunner runner, CancellationToken stop)
+    {
+        Interlocked.Increment(ref _waiting);
+        try
+        {
+            return await FetchOrReplaceAsync(runner, stop);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
+    }
+
+    private async Task<IJobLease> FetchOrReplaceAsync(IFunctionRunner runner, CancellationToken stop)
     {
         var gone = runner.ProcessGone;
         if (gone == RunnerTasks.Never)

@@ -8,8 +8,8 @@ namespace Fjord.Worker.Scaling;
 /// <summary>
 /// The node's scaling loop. Every <see cref="WorkerOptions.ScaleInterval"/> (and at once when the
 /// queue says a pool at zero got work) it reads each pool's own figures (busy, peak, run times:
-/// counters the slots keep), asks the backlog source about the pools that could be short (every
-/// slot busy, or none at all), lets each pool's <see cref="ScalingPolicy"/> decide, shares the
+/// counters the slots keep), asks the backlog source about the elastic pools (one capped,
+/// indexed look each; a pool at zero only when work was announced, or once a second), lets each pool's <see cref="ScalingPolicy"/> decide, shares the
 /// node's limits among them (<see cref="Allocation"/>) and resizes the pools. Nothing here runs
 /// per job: the slots' fetch path is the same as without it.
 /// </summary>
@@ -120,8 +120,11 @@ internal sealed partial class PoolScaler : IAsyncDisposable
                     ask.Add(name);
                 }
             }
-            else if (pool.Status.Busy >= live)
+            else
             {
+                // One indexed look per elastic pool and tick (capped count, head of the due
+                // index), not per job. A slot waiting in its fetch is no proof that nothing is
+                // ready: under load the fetch itself takes a while.
                 ask.Add(name);
             }
         }
@@ -141,17 +144,24 @@ internal sealed partial class PoolScaler : IAsyncDisposable
             if (b.Ready > 0 && local.OldestAge > b.OldestAge)
                 b = b with { OldestAge = local.OldestAge };
             decisions[i] = pool.Policy.Decide(pool.TakeSignals(b), now);
-            claims.Add(new PoolClaim(pool.Spec.Name, pool.Spec.MinConcurrency, decisions[i].Desired, pool.Spec.MemoryBytes, b.OldestAge));
+            claims.Add(new PoolClaim(pool.Spec.Name, pool.Spec.MinConcurrency, decisions[i].Desired, pool.Spec.MemoryBytes, b.OldestAge) { Current = pool.Target });
         }
 
         var grants = _options.MaxProcesses is null && _options.MaxMemoryBytes is null
             ? null
             : Allocation.Share(claims, _options.MaxProcesses, _options.MaxMemoryBytes);
+        var targets = new int[pools.Count];
         for (var i = 0; i < pools.Count; i++)
+            targets[i] = grants is null ? decisions[i].Desired : Math.Min(decisions[i].Desired, grants[pools[i].Spec.Name]);
+        if (grants is not null)
+            HoldToLimits(pools, targets);
+
+        // Shrinks first, so what they free is counted before anything grows into it.
+        foreach (var i in Enumerable.Range(0, pools.Count).OrderBy(i => targets[i] - pools[i].Target))
         {
             var pool = pools[i];
             var desired = decisions[i].Desired;
-            var target = grants is null ? desired : Math.Min(desired, grants[pool.Spec.Name]);
+            var target = targets[i];
             var before = pool.Target;
             if (target != before)
             {
@@ -162,6 +172,37 @@ internal sealed partial class PoolScaler : IAsyncDisposable
                     LogScaled(_logger, pool.Spec.Name, before, target, decisions[i].Reason);
             }
             _options.Metrics?.Pool(pool.Spec.Name, pool.Live, desired, target - before);
+        }
+    }
+
+    /// <summary>
+    /// A pool may only grow into processes that are actually free: a slot retiring from another
+    /// pool still holds its process until its job ends, so growth waits for that (the node's
+    /// limits hold at every moment, not only on average).
+    /// </summary>
+    private void HoldToLimits(IReadOnlyList<FunctionPool> pools, int[] targets)
+    {
+        long processes = 0, memory = 0;
+        for (var i = 0; i < pools.Count; i++)
+        {
+            var held = Math.Max(pools[i].Held, Math.Min(targets[i], pools[i].Target));
+            processes += held;
+            memory += held * pools[i].Spec.MemoryBytes;
+        }
+        for (var i = 0; i < pools.Count; i++)
+        {
+            var pool = pools[i];
+            var current = Math.Max(pool.Held, Math.Min(targets[i], pool.Target));
+            if (targets[i] <= pool.Target || targets[i] <= current)
+                continue;
+            var room = targets[i] - current;
+            if (_options.MaxProcesses is { } maxProcesses)
+                room = (int)Math.Min(room, Math.Max(0, maxProcesses - processes));
+            if (_options.MaxMemoryBytes is { } maxMemory)
+                room = (int)Math.Min(room, Math.Max(0, (maxMemory - memory) / Math.Max(1, pool.Spec.MemoryBytes)));
+            targets[i] = Math.Max(pool.Target, current + room);
+            processes += room;
+            memory += room * pool.Spec.MemoryBytes;
         }
     }
 
