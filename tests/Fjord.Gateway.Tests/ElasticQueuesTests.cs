@@ -6,25 +6,13 @@ namespace Fjord.Gateway.Tests;
 /// <summary>Elastic pools as the API and Prometheus show them: workers, desiredWorkers and the last scaling reason.</summary>
 public sealed class ElasticQueuesTests
 {
-    private static NodeReport Report(string id, params SlotFigures[] slots) => new()
-    {
-        Id = id,
-        Role = "worker",
-        Version = "9.9.9",
-        StartedAt = DateTimeOffset.UtcNow.AddMinutes(-1),
-        LastSeenAt = DateTimeOffset.UtcNow,
-        Host = new HostFigures(2, 0.5, 0, 1, 4L << 30, 2L << 30, 10L << 30),
-        Process = new ProcessFigures(60L << 20),
-        Slots = slots,
-    };
-
     [Fact]
     public async Task Queues_ShowWorkersDesiredWorkersAndTheScalingReason_FromTheNodesHeartbeats()
     {
         await using var gw = await TestGateway.StartAsync();
         await gw.CreateFunctionAsync("fn");
-        await gw.Store.BeatAsync(Report("w1", new SlotFigures("fn", 2, 2) { Desired = 5, Reason = "grow to 5: oldest ready waited 1500ms > targetWait 1000ms" }), default);
-        await gw.Store.BeatAsync(Report("w2", new SlotFigures("fn", 0, 1) { Desired = 1 }), default);
+        await gw.Store.BeatAsync(ObservabilityTests.Report("w1", new SlotFigures("fn", 2, 2) { Desired = 5, Reason = "grow to 5: oldest ready waited 1500ms > targetWait 1000ms" }), default);
+        await gw.Store.BeatAsync(ObservabilityTests.Report("w2", new SlotFigures("fn", 0, 1) { Desired = 1 }), default);
 
         using var response = await gw.Client.GetAsync(new Uri("/v1/queues", UriKind.Relative));
         var fn = (await TestGateway.JsonAsync(response)).GetProperty("functions")[0];
