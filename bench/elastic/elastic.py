@@ -100,7 +100,7 @@ def burst(node, fn, count, seconds):
     before = node.queue(fn)["succeeded"]
     start = time.time()
     for i in range(0, count, 500):
-        node.call("POST", f"/v1/functions/{fn}/jobs:batch", [seconds] * min(500, count - i))
+        node.call("POST", f"/v1/functions/{fn}/jobs:batch", [float(seconds)] * min(500, count - i))
     until(lambda: node.queue(fn)["succeeded"] - before >= count, 600, f"{fn} burst")
     return time.time() - start
 
