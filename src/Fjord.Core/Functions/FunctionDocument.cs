@@ -12,7 +12,14 @@ public sealed class FunctionDocument
     public string? Handler { get; set; }
     public List<string>? Command { get; set; }
     public string? Mode { get; set; }
-    public int? Concurrency { get; set; }
+    /// <summary>A number (fixed pool) or <c>{min, max}</c> (elastic pool).</summary>
+    public ConcurrencyDocument? Concurrency { get; set; }
+
+    /// <summary>Elastic pools: how long a process may go without work before the pool shrinks by one (default 5m).</summary>
+    public string? IdleTimeout { get; set; }
+
+    /// <summary>Elastic pools: the pool grows while ready jobs wait longer than this (default 1s).</summary>
+    public string? TargetWait { get; set; }
     public string? Timeout { get; set; }
     public string? Memory { get; set; }
 

@@ -68,9 +68,7 @@ public sealed partial record FunctionSpec
         if (doc.Handler is { } h && (h.StartsWith('/') || h.Split('/').Contains("..")))
             errors.Add("handler must be a relative path inside the function's folder");
 
-        var concurrency = doc.Concurrency ?? 1;
-        if (concurrency is < 1 or > 1024)
-            errors.Add("concurrency must be between 1 and 1024");
+        var pool = ParsePool(doc, errors);
 
         var timeout = TimeSpan.FromSeconds(60);
         if (doc.Timeout is not null && (!Quantity.TryParseDuration(doc.Timeout, out timeout) || timeout <= TimeSpan.Zero))
@@ -139,7 +137,11 @@ public sealed partial record FunctionSpec
             Handler = doc.Handler,
             Command = command.ToArray(),
             Mode = mode,
-            Concurrency = concurrency,
+            Concurrency = pool.Max,
+            MinConcurrency = pool.Min,
+            Elastic = pool.Elastic,
+            IdleTimeout = pool.IdleTimeout,
+            TargetWait = pool.TargetWait,
             Timeout = timeout,
             MemoryBytes = memory,
             CpuCores = doc.Cpu,
@@ -160,7 +162,9 @@ public sealed partial record FunctionSpec
         Handler = Handler,
         Command = Command.Count == 0 ? null : [.. Command],
         Mode = Mode.ToString().ToLowerInvariant(),
-        Concurrency = Concurrency,
+        Concurrency = Elastic ? new ConcurrencyDocument { Min = MinConcurrency, Max = Concurrency } : ConcurrencyDocument.FromInt32(Concurrency),
+        IdleTimeout = Elastic ? Quantity.FormatDuration(IdleTimeout) : null,
+        TargetWait = Elastic ? Quantity.FormatDuration(TargetWait) : null,
         Timeout = Quantity.FormatDuration(Timeout),
         Memory = Quantity.FormatBytes(MemoryBytes),
         Cpu = CpuCores,
