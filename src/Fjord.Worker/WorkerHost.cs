@@ -114,7 +114,8 @@ public sealed partial class WorkerHost : IHostedService, IWorkerStatus, IAsyncDi
         List<FunctionPool> retired = [];
         foreach (var (name, spec) in wanted)
         {
-            var fingerprint = JsonSerializer.Serialize(spec.ToDocument()) + SecretFingerprint(spec, secretVersions);
+            // Triggers are the gateways' business: changing one does not restart the function's processes.
+            var fingerprint = JsonSerializer.Serialize((spec with { Triggers = [] }).ToDocument()) + SecretFingerprint(spec, secretVersions);
             if (_pools.TryGetValue(name, out var existing) && existing.Fingerprint == fingerprint)
                 continue;
 

@@ -130,6 +130,7 @@ internal sealed class ProjectFile
         MaxQueueDepth = d.MaxQueueDepth,
         MaxAge = d.MaxAge,
         Secrets = d.Secrets is null ? null : [.. d.Secrets],
+        Triggers = d.Triggers,
         Bundle = d.Bundle,
     };
 }

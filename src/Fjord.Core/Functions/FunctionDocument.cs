@@ -35,6 +35,9 @@ public sealed class FunctionDocument
     /// <summary>Names of the secrets the function may read, as files under /run/secrets.</summary>
     public List<string>? Secrets { get; set; }
 
+    /// <summary>Queue triggers: <c>[{ amqp: { url, queue, declare, prefetch, name } }]</c>.</summary>
+    public List<TriggerDocument>? Triggers { get; set; }
+
     /// <summary>Content hash of the uploaded bundle; set by the server, ignored on input.</summary>
     public string? Bundle { get; set; }
 }

@@ -28,6 +28,9 @@ public sealed partial record FunctionSpec
     /// <summary>Secrets the function may read, each as /run/secrets/NAME in its sandbox; never in its environment.</summary>
     public IReadOnlyList<string> Secrets { get; init; } = [];
 
+    /// <summary>RabbitMQ queues whose messages become jobs of this function (consumed by every gateway).</summary>
+    public IReadOnlyList<AmqpTrigger> Triggers { get; init; } = [];
+
     /// <summary>Content hash (sha256 hex) of the function's folder, or null for a host program.</summary>
     public string? Bundle { get; init; }
 
@@ -127,6 +130,8 @@ public sealed partial record FunctionSpec
         if (secrets.Distinct(StringComparer.Ordinal).Count() != secrets.Count)
             errors.Add("secrets must not name a secret twice");
 
+        var triggers = AmqpTrigger.Parse(doc.Triggers, errors);
+
         if (errors.Count > 0)
             return null;
 
@@ -152,6 +157,7 @@ public sealed partial record FunctionSpec
             MaxQueueDepth = depth,
             MaxAge = maxAge,
             Secrets = secrets.ToArray(),
+            Triggers = triggers,
             Bundle = doc.Bundle,
         };
     }
@@ -175,6 +181,7 @@ public sealed partial record FunctionSpec
         MaxQueueDepth = MaxQueueDepth,
         MaxAge = MaxAge is { } age ? Quantity.FormatDuration(age) : null,
         Secrets = Secrets.Count == 0 ? null : [.. Secrets],
+        Triggers = Triggers.Count == 0 ? null : [.. Triggers.Select(t => t.ToDocument())],
         Bundle = Bundle,
     };
 }
