@@ -45,9 +45,9 @@ public sealed partial record FunctionSpec
 
         var runtime = FunctionRuntime.Exec;
         if (doc.Runtime is not null && !Enum.TryParse(doc.Runtime, ignoreCase: true, out runtime))
-            errors.Add($"runtime '{doc.Runtime}' must be python, node or exec");
+            errors.Add($"runtime '{doc.Runtime}' must be python, node, php or exec");
         else if (doc.Runtime is null)
-            errors.Add("runtime is required (python, node or exec)");
+            errors.Add("runtime is required (python, node, php or exec)");
 
         var mode = runtime == FunctionRuntime.Exec ? RunMode.Fork : RunMode.Warm;
         if (doc.Mode is not null && !Enum.TryParse(doc.Mode, ignoreCase: true, out mode))
