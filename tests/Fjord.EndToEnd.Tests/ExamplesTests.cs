@@ -87,6 +87,18 @@ public sealed class ExamplesTests(ExamplesNode fixture) : IClassFixture<Examples
     }
 
     [Fact]
+    public async Task Ago_NodeWithAnNpmDependency_BuiltIntoItsBundle_Answers()
+    {
+        using var response = await _node.Http.PostAsync("/v1/functions/ago/invoke", new StringContent("2 days"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        using var doc = JsonDocument.Parse(text);
+        Assert.Equal(172_800_000, doc.RootElement.GetProperty("ms").GetInt64());
+        Assert.Equal("2d", doc.RootElement.GetProperty("short").GetString());
+        Assert.Equal("2 days", doc.RootElement.GetProperty("long").GetString());
+    }
+
+    [Fact]
     public async Task Cli_InvokeAsyncThenJobsGetAndLogs_Work()
     {
         var sync = await CliAsync(null, "invoke", "wordcount", "-d", "a b c d");
@@ -109,7 +121,7 @@ public sealed class ExamplesTests(ExamplesNode fixture) : IClassFixture<Examples
 
         var ls = await CliAsync(null, "functions", "ls");
         Assert.Equal(0, ls.ExitCode);
-        foreach (var name in new[] { "wordcount", "thumbnail", "hello", "greet", "slugify" })
+        foreach (var name in new[] { "wordcount", "thumbnail", "hello", "greet", "slugify", "ago" })
             Assert.Contains(name, ls.Stdout, StringComparison.Ordinal);
     }
 

@@ -128,6 +128,7 @@ internal sealed class ProjectFile
         MaxAge = d.MaxAge,
         Secrets = d.Secrets is null ? null : [.. d.Secrets],
         Bundle = d.Bundle,
+        RuntimeVersion = d.RuntimeVersion,
     };
 }
 

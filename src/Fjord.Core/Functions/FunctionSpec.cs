@@ -28,8 +28,14 @@ public sealed partial record FunctionSpec
     /// <summary>Secrets the function may read, each as /run/secrets/NAME in its sandbox; never in its environment.</summary>
     public IReadOnlyList<string> Secrets { get; init; } = [];
 
+    /// <summary>The python/node/php version the function declares (<c>3.11</c>); null when it declares none.</summary>
+    public string? RuntimeVersion { get; init; }
+
     /// <summary>Content hash (sha256 hex) of the function's folder, or null for a host program.</summary>
     public string? Bundle { get; init; }
+
+    [GeneratedRegex(@"^[0-9]{1,4}(\.[0-9]{1,4}){0,2}$")]
+    private static partial Regex VersionRegex();
 
     [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
     private static partial Regex NameRegex();
@@ -129,6 +135,9 @@ public sealed partial record FunctionSpec
         if (secrets.Distinct(StringComparer.Ordinal).Count() != secrets.Count)
             errors.Add("secrets must not name a secret twice");
 
+        if (doc.RuntimeVersion is { } version && (runtime == FunctionRuntime.Exec || !VersionRegex().IsMatch(version)))
+            errors.Add(runtime == FunctionRuntime.Exec ? "runtimeVersion is for python, node and php functions" : $"runtimeVersion '{version}' is not a version like 3.11 or 20");
+
         if (errors.Count > 0)
             return null;
 
@@ -151,6 +160,7 @@ public sealed partial record FunctionSpec
             MaxAge = maxAge,
             Secrets = secrets.ToArray(),
             Bundle = doc.Bundle,
+            RuntimeVersion = doc.RuntimeVersion,
         };
     }
 
@@ -172,5 +182,6 @@ public sealed partial record FunctionSpec
         MaxAge = MaxAge is { } age ? Quantity.FormatDuration(age) : null,
         Secrets = Secrets.Count == 0 ? null : [.. Secrets],
         Bundle = Bundle,
+        RuntimeVersion = RuntimeVersion,
     };
 }
