@@ -17,9 +17,7 @@ public sealed class DependencyDeployTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var empty = _dir.Combine("empty.yml");
-        await File.WriteAllTextAsync(empty, "functions:\n  noop:\n    runtime: exec\n    command: [/bin/cat]\n");
-        _node = await FjordNode.StartAsync(_dir.Combine("data"), empty, arguments: ["--max-bundle-unpacked", "2Mi"]);
+        _node = await BareNode.StartAsync(_dir, ["--max-bundle-unpacked", "2Mi"]);
     }
 
     public async Task DisposeAsync()
