@@ -147,6 +147,8 @@ function fjord_run_job(callable $handle, array $header, string $body): void
         'contentType' => $header['contentType'] ?? null,
         'traceparent' => $header['traceparent'] ?? null,
         'tracestate' => $header['tracestate'] ?? null,
+        // What made the job (http, schedule, amqp), as the python and node shims give it.
+        'trigger' => $header['trigger'] ?? ['kind' => 'http'],
     ];
     $seq = (int)($header['seq'] ?? 0);
     $out = '';

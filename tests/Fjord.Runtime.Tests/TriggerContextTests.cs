@@ -4,7 +4,7 @@ using Fjord.Core.Jobs;
 
 namespace Fjord.Runtime.Tests;
 
-/// <summary>A function learns what made its job: <c>context.trigger</c> in python and node, FJORD_TRIGGER for exec.</summary>
+/// <summary>A function learns what made its job: <c>context.trigger</c> in python and node (<c>$context['trigger']</c> in php), FJORD_TRIGGER for exec.</summary>
 public sealed class TriggerContextTests
 {
     private static readonly JobTrigger FromQueue = new()
@@ -17,6 +17,7 @@ public sealed class TriggerContextTests
     [Theory]
     [InlineData(FunctionRuntime.Python, "handler.py", "import json\ndef handle(payload, context):\n    return context.trigger\n")]
     [InlineData(FunctionRuntime.Node, "handler.js", "exports.handle = async (payload, context) => context.trigger;\n")]
+    [InlineData(FunctionRuntime.Php, "handler.php", "<?php\nfunction handle(string $payload, array $context) { return $context['trigger']; }\n")]
     public async Task Shims_GiveTheHandlerTheTrigger_AndHttpWhenThereIsNone(FunctionRuntime runtime, string handler, string code)
     {
         using var folder = new TempFolder();
