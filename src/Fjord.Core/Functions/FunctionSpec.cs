@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Fjord.Core.Schedules;
 
 namespace Fjord.Core.Functions;
 
@@ -30,6 +31,9 @@ public sealed partial record FunctionSpec
 
     /// <summary>Content hash (sha256 hex) of the function's folder, or null for a host program.</summary>
     public string? Bundle { get; init; }
+
+    /// <summary>Cron schedules that make jobs of this function (every gateway runs them, each fire time once).</summary>
+    public IReadOnlyList<ScheduleSpec> Schedules { get; init; } = [];
 
     [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
     private static partial Regex NameRegex();
@@ -129,6 +133,8 @@ public sealed partial record FunctionSpec
         if (secrets.Distinct(StringComparer.Ordinal).Count() != secrets.Count)
             errors.Add("secrets must not name a secret twice");
 
+        var schedules = ScheduleSpec.ParseAll(doc.Schedules, errors);
+
         if (errors.Count > 0)
             return null;
 
@@ -151,6 +157,7 @@ public sealed partial record FunctionSpec
             MaxAge = maxAge,
             Secrets = secrets.ToArray(),
             Bundle = doc.Bundle,
+            Schedules = schedules,
         };
     }
 
@@ -172,5 +179,6 @@ public sealed partial record FunctionSpec
         MaxAge = MaxAge is { } age ? Quantity.FormatDuration(age) : null,
         Secrets = Secrets.Count == 0 ? null : [.. Secrets],
         Bundle = Bundle,
+        Schedules = Schedules.Count == 0 ? null : [.. Schedules.Select(s => s.ToDocument())],
     };
 }
