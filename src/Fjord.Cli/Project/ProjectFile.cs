@@ -128,6 +128,15 @@ internal sealed class ProjectFile
         MaxAge = d.MaxAge,
         Secrets = d.Secrets is null ? null : [.. d.Secrets],
         Bundle = d.Bundle,
+        Schedules = d.Schedules?.Select(s => s is null ? null : new Core.Schedules.ScheduleDocument
+        {
+            Name = s.Name,
+            Cron = s.Cron,
+            Timezone = s.Timezone,
+            Payload = s.Payload,
+            Overlap = s.Overlap,
+            CatchUp = s.CatchUp,
+        }).ToList(),
     };
 }
 
