@@ -49,6 +49,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<Problems.ErrorBoundary>();
         services.AddSingleton<Problems.RequestGuard>();
         services.AddSingleton(new CallbackTargets(options.Callbacks));
+        services.AddSingleton<Intake.JobIntake>();
         services.AddSingleton<JobIntakeEndpoints>();
         services.AddSingleton<InvokeEndpoints>();
         services.AddSingleton<FunctionEndpoints>();
@@ -82,6 +83,7 @@ public static class GatewayServiceCollectionExtensions
         // Both stores keep schedule state; a test may register its own.
         services.TryAddSingleton<IScheduleStore>(sp => sp.GetRequiredService<IJobStore>() as IScheduleStore
             ?? throw new InvalidOperationException("the store keeps no schedule state"));
+        services.AddSingleton<Schedules.IScheduleIntake, Schedules.ScheduleJobs>();
         services.AddSingleton<Schedules.ScheduleMetrics>();
         services.AddSingleton<Schedules.ScheduleBook>();
         services.AddSingleton<ScheduleEndpoints>();

@@ -200,6 +200,10 @@ internal static class Migrations
         ALTER TABLE jobs ADD COLUMN IF NOT EXISTS trace text;
         """,
         """
+        -- What made the job (Fjord.Core.Jobs.JobTrigger.Pack: kind, name, context as JSON); null for HTTP.
+        ALTER TABLE jobs ADD COLUMN IF NOT EXISTS trigger_info text;
+        """,
+        """
         -- Schedules (Fjord.Core.Storage.IScheduleStore): how far each got (cursor_at, the latest
         -- fire time handled), its last run and skips, and whether it is paused. A fire time's job
         -- is deduplicated by its idempotency key, not here.

@@ -22,8 +22,8 @@ internal sealed class ScheduleBook(
     IScheduleStore states,
     ScheduleMetrics metrics,
     TimeProvider time,
-    ILogger<ScheduleBook> logger,
-    IScheduleIntake? intake = null)
+    IScheduleIntake intake,
+    ILogger<ScheduleBook> logger)
 {
     /// <summary>Every schedule of the functions <paramref name="visible"/> lets through, with its state.</summary>
     public async Task<IReadOnlyList<ScheduleView>> ListAsync(Func<string, bool> visible, CancellationToken ct)
@@ -53,8 +53,6 @@ internal sealed class ScheduleBook(
     {
         if (await FindAsync(function, name, ct) is not { } schedule)
             return (ScheduleCommandResult.UnknownSchedule, default);
-        if (intake is null)
-            return (ScheduleCommandResult.Refused, new ScheduleSubmit(null, false, true, "this gateway has no intake for schedules"));
         var submit = await intake.SubmitAsync(function, schedule, fireAt: null, ct);
         if (submit.JobId is not { } jobId)
             return (ScheduleCommandResult.Refused, submit);

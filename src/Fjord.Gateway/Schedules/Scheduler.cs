@@ -28,8 +28,8 @@ internal sealed class Scheduler(
     IJobStore jobs,
     ScheduleMetrics metrics,
     TimeProvider time,
-    ILogger<Scheduler> logger,
-    IScheduleIntake? intake = null) : BackgroundService
+    IScheduleIntake intake,
+    ILogger<Scheduler> logger) : BackgroundService
 {
     /// <summary>How often specs are read again (deploys on other gateways, pauses) and the longest sleep.</summary>
     public TimeSpan Refresh { get; init; } = TimeSpan.FromSeconds(5);
@@ -45,8 +45,6 @@ internal sealed class Scheduler(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (intake is null)
-            return;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -132,7 +130,7 @@ internal sealed class Scheduler(
             return next;
         }
 
-        var submit = await intake!.SubmitAsync(name, schedule, fireAt, ct);
+        var submit = await intake.SubmitAsync(name, schedule, fireAt, ct);
         if (submit is { JobId: { } jobId })
         {
             await states.RecordScheduleFireAsync(name, schedule.Name, fireAt, jobId, ct);
