@@ -85,6 +85,19 @@ public sealed class ScheduleEndpointsTests
         Assert.Empty((await gw.Store.ListJobsAsync(new Core.Storage.JobQuery("report"), default)).Items);
     }
 
+    [Fact]
+    public async Task IdempotencyKey_OfAFireTime_CannotBeSentOverHttp()
+    {
+        await using var gw = await TestGateway.StartAsync();
+        await gw.CreateFunctionAsync("report", Yearly);
+        var key = Core.Schedules.ScheduleKeys.IdempotencyKey("yearly", new DateTimeOffset(2031, 1, 1, 0, 0, 0, TimeSpan.FromHours(1)));
+
+        var status = await RawHttp.StatusAsync(gw.Address, "POST", "/v1/functions/report/jobs", gw.AdminKey, extraHeaders: $"Idempotency-Key: {key}\r\n");
+
+        Assert.Equal(400, status);
+        Assert.Empty((await gw.Store.ListJobsAsync(new Core.Storage.JobQuery("report"), default)).Items);
+    }
+
     private static async Task<System.Text.Json.JsonElement> GetAsync(TestGateway gw, string path)
     {
         using var response = await gw.Client.GetAsync(new Uri(path, UriKind.Relative));

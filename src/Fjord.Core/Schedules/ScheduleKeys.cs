@@ -14,8 +14,8 @@ namespace Fjord.Core.Schedules;
 public static class ScheduleKeys
 {
     /// <summary>
-    /// A control character no HTTP header can carry: a client sending <c>Idempotency-Key</c> cannot
-    /// claim a fire time's key ahead of the schedule.
+    /// A control character, which intake refuses in an <c>Idempotency-Key</c> header: a client
+    /// cannot claim a fire time's key ahead of the schedule.
     /// </summary>
     public const string Prefix = "\u001Fschedule:";
 
