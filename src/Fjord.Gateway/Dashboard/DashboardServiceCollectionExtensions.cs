@@ -14,6 +14,8 @@ internal static class DashboardServiceCollectionExtensions
         services.AddSingleton<OverviewPage>();
         services.AddSingleton<FunctionsPage>();
         services.AddSingleton<SchedulesPage>();
+        services.AddSingleton<JobsPage>();
+        services.AddSingleton<JobDetailPage>();
         return services;
     }
 }
