@@ -42,6 +42,7 @@ public static class GatewayEndpointRouteBuilderExtensions
         var secrets = sp.GetRequiredService<SecretEndpoints>();
         var nodes = sp.GetRequiredService<NodeEndpoints>();
         var keys = sp.GetRequiredService<KeyEndpoints>();
+        var schedules = sp.GetRequiredService<ScheduleEndpoints>();
 
         app.MapPost("/v1/functions/{name}/jobs", (RequestDelegate)intake.AcceptAsync);
         app.MapPost("/v1/functions/{name}/jobs:batch", (RequestDelegate)intake.AcceptBatchAsync);
@@ -72,6 +73,11 @@ public static class GatewayEndpointRouteBuilderExtensions
         app.MapGet("/v1/keys/{id}", (RequestDelegate)keys.GetAsync);
         app.MapDelete("/v1/keys/{id}", (RequestDelegate)keys.DeleteAsync);
         app.MapPost("/v1/keys:rotate", (RequestDelegate)keys.RotateAsync);
+
+        app.MapGet("/v1/schedules", (RequestDelegate)schedules.ListAsync);
+        app.MapPost("/v1/schedules/{name}/{schedule}/trigger", (RequestDelegate)schedules.TriggerAsync);
+        app.MapPost("/v1/schedules/{name}/{schedule}/pause", (RequestDelegate)schedules.PauseAsync);
+        app.MapPost("/v1/schedules/{name}/{schedule}/resume", (RequestDelegate)schedules.ResumeAsync);
 
         app.MapGet("/v1/queues", (RequestDelegate)queues.ListAsync);
         app.MapGet("/v1/nodes", (RequestDelegate)nodes.ListAsync);

@@ -35,7 +35,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(sp => new FunctionDeployer(
             sp.GetRequiredService<IFunctionStore>(), sp.GetRequiredService<FunctionCache>(), sp.GetRequiredService<ILogger<FunctionDeployer>>(),
             options.MaxBundleUnpackedBytes, SecretStore(sp))
-        { Caps = options.Caps });
+        { Caps = options.Caps, Schedules = sp.GetRequiredService<IJobStore>() as IScheduleStore });
         // Both stores keep secrets; a backend without them answers the secret routes 501.
         services.AddSingleton(sp => new SecretEndpoints(
             SecretStore(sp) is { } secrets ? new Fjord.Core.Secrets.SecretVault(secrets, options.SecretsKey) : null,
@@ -83,7 +83,22 @@ public static class GatewayServiceCollectionExtensions
             options,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<CallbackDispatcher>>()));
+        AddSchedules(services);
         return services;
+    }
+
+    /// <summary>Every gateway runs the schedules (each fire time once however many gateways share the store).</summary>
+    private static void AddSchedules(IServiceCollection services)
+    {
+        // Both stores keep schedule state; a test may register its own.
+        services.TryAddSingleton<IScheduleStore>(sp => sp.GetRequiredService<IJobStore>() as IScheduleStore
+            ?? throw new InvalidOperationException("the store keeps no schedule state"));
+        services.AddSingleton<Schedules.IScheduleIntake, Schedules.ScheduleJobs>();
+        services.AddSingleton<Schedules.ScheduleMetrics>();
+        services.AddSingleton<Schedules.ScheduleBook>();
+        services.AddSingleton<ScheduleEndpoints>();
+        services.AddSingleton<Schedules.Scheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<Schedules.Scheduler>());
     }
 
     private static ISecretStore? SecretStore(IServiceProvider sp) =>

@@ -203,6 +203,22 @@ internal static class Migrations
         -- What made the job (Fjord.Core.Jobs.JobTrigger.Pack: kind, name, context as JSON); null for HTTP.
         ALTER TABLE jobs ADD COLUMN IF NOT EXISTS trigger_info text;
         """,
+        """
+        -- Schedules (Fjord.Core.Storage.IScheduleStore): how far each got (cursor_at, the latest
+        -- fire time handled), its last run and skips, and whether it is paused. A fire time's job
+        -- is deduplicated by its idempotency key, not here.
+        CREATE TABLE IF NOT EXISTS schedules (
+            function text NOT NULL,
+            name text NOT NULL,
+            signature text NOT NULL,
+            paused boolean NOT NULL DEFAULT false,
+            cursor_at bigint NOT NULL,
+            last_fire_at bigint,
+            last_job_id text,
+            skipped bigint NOT NULL DEFAULT 0,
+            PRIMARY KEY (function, name)
+        );
+        """,
     ];
 
     public static int Latest => Steps.Length;

@@ -33,7 +33,7 @@ public sealed partial class PostgresJobLedger
         """;
 
     private const string KeySql = """
-        INSERT INTO idempotency (function, key, job_id, created_at) VALUES ($1, $2, $3, fjord_now_ms())
+        INSERT INTO idempotency (function, key, job_id, created_at) VALUES ($1, $2, $3, fjord_now_ms() + $5)
         ON CONFLICT (function, key) DO UPDATE SET job_id = excluded.job_id, created_at = excluded.created_at
             WHERE idempotency.created_at < fjord_now_ms() - $4
         RETURNING job_id
@@ -152,7 +152,8 @@ public sealed partial class PostgresJobLedger
         // Two requests with one key: the second waits on the first's row lock, then sees a live
         // key and takes the earlier id. Only an expired key is overwritten.
         await using (var insert = new NpgsqlCommand(KeySql, connection)
-            .Arg(job.Function).Arg(key).Arg(job.Id).Arg((long)IdempotencyKeys.Lifetime.TotalMilliseconds))
+            .Arg(job.Function).Arg(key).Arg(job.Id).Arg((long)IdempotencyKeys.Lifetime.TotalMilliseconds)
+            .Arg(IdempotencyKeys.ExtraMilliseconds(job.IdempotencyLifetime)))
         {
             if (await insert.ExecuteScalarAsync(cancellationToken) is string)
                 return null;

@@ -158,6 +158,21 @@ internal static class Schema
             report TEXT NOT NULL
         );
 
+        -- Schedules (Fjord.Core.Storage.IScheduleStore): how far each got (cursor_at, the latest
+        -- fire time handled), its last run and skips, and whether it is paused. A fire time's job
+        -- is deduplicated by its idempotency key, not here.
+        CREATE TABLE IF NOT EXISTS schedules (
+            function TEXT NOT NULL,
+            name TEXT NOT NULL,
+            signature TEXT NOT NULL,
+            paused INTEGER NOT NULL DEFAULT 0,
+            cursor_at INTEGER NOT NULL,
+            last_fire_at INTEGER,
+            last_job_id TEXT,
+            skipped INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (function, name)
+        ) WITHOUT ROWID;
+
         CREATE TABLE IF NOT EXISTS meta (
             key TEXT NOT NULL PRIMARY KEY,
             value INTEGER NOT NULL

@@ -21,6 +21,10 @@ public abstract class Backend : IAsyncDisposable
     public abstract IDeadLetters DeadLetters { get; }
     public abstract ICallbackOutbox Callbacks { get; }
     public abstract ISecretStore Secrets { get; }
+    public abstract IScheduleStore Schedules { get; }
+
+    /// <summary>Moves every idempotency key's stamp back by <paramref name="by"/>, as if that much time had passed.</summary>
+    public abstract Task AgeIdempotencyKeysAsync(TimeSpan by);
 
     /// <summary>Every byte the backend keeps for <paramref name="secret"/>'s row, as an attacker with a copy of the store would read it.</summary>
     public abstract Task<byte[]> RawStoredBytesAsync(string secret);
@@ -74,6 +78,18 @@ internal sealed class SqliteBackend : Backend
     public override IDeadLetters DeadLetters => _store;
     public override ICallbackOutbox Callbacks => _store;
     public override ISecretStore Secrets => _store;
+    public override IScheduleStore Schedules => _store;
+
+    /// <summary>A second connection to the file: SQLite (WAL) lets it write beside the store's writer.</summary>
+    public override async Task AgeIdempotencyKeysAsync(TimeSpan by)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=false");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE idempotency SET created_at = created_at - $by";
+        command.Parameters.AddWithValue("$by", (long)by.TotalMilliseconds);
+        await command.ExecuteNonQueryAsync();
+    }
 
     /// <summary>The whole SQLite file and its WAL: a sealed value must not be readable anywhere in them.</summary>
     public override async Task<byte[]> RawStoredBytesAsync(string secret)
@@ -155,6 +171,10 @@ internal sealed class RabbitPostgresBackend : Backend
     public override IDeadLetters DeadLetters => _store;
     public override ICallbackOutbox Callbacks => _store;
     public override ISecretStore Secrets => _store;
+    public override IScheduleStore Schedules => _store;
+
+    public override Task AgeIdempotencyKeysAsync(TimeSpan by) =>
+        ExecuteAsync($"UPDATE idempotency SET created_at = created_at - {(long)by.TotalMilliseconds}");
 
     /// <summary>The row as a dump would hold it (every column, as text).</summary>
     public override async Task<byte[]> RawStoredBytesAsync(string secret)

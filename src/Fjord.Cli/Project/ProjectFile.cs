@@ -133,6 +133,15 @@ internal sealed class ProjectFile
         Triggers = d.Triggers,
         Bundle = d.Bundle,
         RuntimeVersion = d.RuntimeVersion,
+        Schedules = d.Schedules?.Select(s => s is null ? null : new Core.Schedules.ScheduleDocument
+        {
+            Name = s.Name,
+            Cron = s.Cron,
+            Timezone = s.Timezone,
+            Payload = s.Payload,
+            Overlap = s.Overlap,
+            CatchUp = s.CatchUp,
+        }).ToList(),
     };
 }
 

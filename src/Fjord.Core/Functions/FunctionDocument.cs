@@ -1,3 +1,5 @@
+using Fjord.Core.Schedules;
+
 namespace Fjord.Core.Functions;
 
 /// <summary>
@@ -43,6 +45,9 @@ public sealed class FunctionDocument
 
     /// <summary>Content hash of the uploaded bundle; set by the server, ignored on input.</summary>
     public string? Bundle { get; set; }
+
+    /// <summary>Cron schedules (name, cron, timezone, payload, overlap, catchUp).</summary>
+    public List<ScheduleDocument?>? Schedules { get; set; }
 }
 
 public sealed class BackoffDocument

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Fjord.Core.Schedules;
 
 namespace Fjord.Core.Functions;
 
@@ -36,6 +37,9 @@ public sealed partial record FunctionSpec
 
     /// <summary>Content hash (sha256 hex) of the function's folder, or null for a host program.</summary>
     public string? Bundle { get; init; }
+
+    /// <summary>Cron schedules that make jobs of this function (every gateway runs them, each fire time once).</summary>
+    public IReadOnlyList<ScheduleSpec> Schedules { get; init; } = [];
 
     [GeneratedRegex(@"^[0-9]{1,4}(\.[0-9]{1,4}){0,2}$")]
     private static partial Regex VersionRegex();
@@ -136,6 +140,7 @@ public sealed partial record FunctionSpec
         if (secrets.Distinct(StringComparer.Ordinal).Count() != secrets.Count)
             errors.Add("secrets must not name a secret twice");
 
+        var schedules = ScheduleSpec.ParseAll(doc.Schedules, errors);
         var triggers = AmqpTrigger.Parse(doc.Triggers, errors);
         if (doc.RuntimeVersion is { } version && (runtime == FunctionRuntime.Exec || !VersionRegex().IsMatch(version)))
             errors.Add(runtime == FunctionRuntime.Exec ? "runtimeVersion is for python, node and php functions" : $"runtimeVersion '{version}' is not a version like 3.11 or 20");
@@ -168,6 +173,7 @@ public sealed partial record FunctionSpec
             Triggers = triggers,
             Bundle = doc.Bundle,
             RuntimeVersion = doc.RuntimeVersion,
+            Schedules = schedules,
         };
     }
 
@@ -193,5 +199,6 @@ public sealed partial record FunctionSpec
         Triggers = Triggers.Count == 0 ? null : [.. Triggers.Select(t => t.ToDocument())],
         Bundle = Bundle,
         RuntimeVersion = RuntimeVersion,
+        Schedules = Schedules.Count == 0 ? null : [.. Schedules.Select(s => s.ToDocument())],
     };
 }

@@ -13,6 +13,12 @@ public sealed record NewJob
     /// <summary>Not before this time (X-Delay / X-Run-At); null runs at once.</summary>
     public DateTimeOffset? RunAt { get; init; }
     public string? IdempotencyKey { get; init; }
+
+    /// <summary>
+    /// How long <see cref="IdempotencyKey"/> keeps naming this job; null (and anything shorter) is
+    /// the 24 h window. A schedule's key must live until its next fire time has passed.
+    /// </summary>
+    public TimeSpan? IdempotencyLifetime { get; init; }
     public string? CallbackUrl { get; init; }
 
     /// <summary>The trace context from intake (<see cref="TraceContext.Pack"/>): the caller's traceparent or a new trace.</summary>

@@ -4,4 +4,12 @@ namespace Fjord.Core.Storage;
 public static class IdempotencyKeys
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// Both stores keep one timestamp per key and treat it as live for <see cref="Lifetime"/>
+    /// from then (the live check and the sweep alike). A key that must live longer is stored as
+    /// if made this much later, so every reader of the one rule keeps it the whole time.
+    /// </summary>
+    public static long ExtraMilliseconds(TimeSpan? lifetime) =>
+        lifetime is { } wanted && wanted > Lifetime ? (long)(wanted - Lifetime).TotalMilliseconds : 0;
 }

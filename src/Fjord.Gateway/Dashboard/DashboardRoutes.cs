@@ -16,12 +16,14 @@ internal static class DashboardRoutes
     public const string Stats = "/dashboard/stats";
     public const string Assets = "/dashboard/assets";
     public const string Functions = "/functions";
+    public const string Schedules = "/schedules";
     public const string Jobs = "/jobs";
     public const string JobsData = "/dashboard/jobs";
 
     /// <summary>Paths the dashboard answers (cookie session), as opposed to the API (bearer key).</summary>
     public static bool Owns(PathString path) =>
         path == Overview || path == Login || path == Logout || path.StartsWithSegments("/dashboard") || path.StartsWithSegments(Functions)
+        || path.StartsWithSegments(Schedules)
         || path.StartsWithSegments(Jobs);
 
     /// <summary>Reachable signed out: the login form and the static assets it needs.</summary>
@@ -48,6 +50,12 @@ internal static class DashboardRoutes
         app.MapGet(Functions + "/{name}", (RequestDelegate)functions.GetAsync);
         app.MapPost(Functions + "/{name}/pause", (RequestDelegate)functions.PauseAsync);
         app.MapPost(Functions + "/{name}/resume", (RequestDelegate)functions.ResumeAsync);
+
+        var schedules = sp.GetRequiredService<SchedulesPage>();
+        app.MapGet(Schedules, (RequestDelegate)schedules.ListAsync);
+        app.MapPost(Schedules + "/{name}/{schedule}/trigger", (RequestDelegate)schedules.TriggerAsync);
+        app.MapPost(Schedules + "/{name}/{schedule}/pause", (RequestDelegate)schedules.PauseAsync);
+        app.MapPost(Schedules + "/{name}/{schedule}/resume", (RequestDelegate)schedules.ResumeAsync);
         MapJobs(app);
     }
 

@@ -18,6 +18,7 @@ internal sealed partial class FunctionEndpoints
             await Problem.WriteAsync(context, ProblemType.UnknownFunction, $"there is no function '{name}'");
             return;
         }
+        await deployer.FunctionDeletedAsync(name, context.RequestAborted);
         GatewayLog.FunctionChanged(logger, name, "deleted");
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }

@@ -20,9 +20,11 @@ internal readonly record struct IntakeHeaders(string? IdempotencyKey, string? Ca
         if (headers.TryGetValue("Idempotency-Key", out var keyValues))
         {
             key = keyValues.ToString();
-            if (key.Length is 0 or > MaxIdempotencyKeyLength)
+            // Control characters are refused: keys that start with one are the schedules' own
+            // (Fjord.Core.Schedules.ScheduleKeys), which no client may claim ahead of a fire time.
+            if (key.Length is 0 or > MaxIdempotencyKeyLength || key.Any(char.IsControl))
             {
-                error = $"Idempotency-Key must be 1-{MaxIdempotencyKeyLength} characters";
+                error = $"Idempotency-Key must be 1-{MaxIdempotencyKeyLength} characters, none of them control characters";
                 return false;
             }
         }

@@ -60,6 +60,9 @@ public sealed class FunctionDeployer
     /// <summary>The operator's node-wide caps, checked against every deploy.</summary>
     internal DeployCaps Caps { get; init; } = new();
 
+    /// <summary>Where schedule states live: a deploy that drops a schedule forgets its state (a schedule added back later starts afresh).</summary>
+    internal IScheduleStore? Schedules { get; init; }
+
     /// <summary>Creates or updates a function from its spec; a bundle it names must be uploaded first.</summary>
     public async Task<FunctionPut> PutFunctionAsync(string name, FunctionDocument document, CancellationToken ct)
     {
@@ -89,10 +92,16 @@ public sealed class FunctionDeployer
 
         var created = await _store.PutFunctionAsync(spec, ct);
         _cache.Invalidate(name);
+        if (Schedules is { } schedules)
+            await schedules.ForgetSchedulesAsync(name, [.. spec.Schedules.Select(s => s.Name)], ct);
         GatewayLog.FunctionChanged(_logger, name, created ? "created" : "updated");
         var state = await _store.GetFunctionAsync(name, ct) ?? new FunctionState(spec, false, DateTimeOffset.UtcNow);
         return new FunctionPut(state, created, []);
     }
+
+    /// <summary>A deleted function's schedule states go with it.</summary>
+    public Task FunctionDeletedAsync(string name, CancellationToken ct) =>
+        Schedules?.ForgetSchedulesAsync(name, [], ct) ?? Task.CompletedTask;
 
     /// <summary>A trigger's url may name a secret (the broker URL with its password): it must exist, like the function's own.</summary>
     private async Task CheckTriggerSecretsExistAsync(IReadOnlyList<AmqpTrigger> triggers, List<string> errors, CancellationToken ct)

@@ -19,6 +19,9 @@ internal sealed record IntakeRequest
     /// <summary>Single jobs only: the same key for the same function within 24 h returns the earlier job.</summary>
     public string? IdempotencyKey { get; init; }
 
+    /// <summary>How long <see cref="IdempotencyKey"/> names the job when longer than 24 h (a schedule's fire time).</summary>
+    public TimeSpan? IdempotencyLifetime { get; init; }
+
     /// <summary>Absolute http(s) URL; where it may point is checked by intake (<see cref="Callbacks.CallbackTargets"/>).</summary>
     public string? CallbackUrl { get; init; }
 

@@ -73,6 +73,7 @@ internal sealed class JobIntake(
                 CreatedAt = now,
                 RunAt = scheduled ? request.RunAt : null,
                 IdempotencyKey = request.IdempotencyKey,
+                IdempotencyLifetime = request.IdempotencyLifetime,
                 CallbackUrl = request.CallbackUrl,
                 Trace = trace,
                 Trigger = request.Trigger,

@@ -30,4 +30,6 @@ namespace Fjord.Gateway.Json;
 [JsonSerializable(typeof(KeyView))]
 [JsonSerializable(typeof(KeyList))]
 [JsonSerializable(typeof(SecretList))]
+[JsonSerializable(typeof(ScheduleList))]
+[JsonSerializable(typeof(ScheduleView))]
 internal sealed partial class GatewayJsonContext : JsonSerializerContext;

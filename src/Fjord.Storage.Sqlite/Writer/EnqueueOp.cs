@@ -60,7 +60,8 @@ internal sealed class EnqueueOp(IReadOnlyList<NewJob> jobs) : WriteOp<IReadOnlyL
         {
             if (FindLiveKey(context, job.Function, key) is { } existing)
                 return new EnqueuedJob(existing, Existing: true);
-            sql[PutKey].Set("$function", job.Function).Set("$key", key).Set("$job", job.Id).Set("$now", context.Now).Run();
+            var stamp = context.Now + IdempotencyKeys.ExtraMilliseconds(job.IdempotencyLifetime);
+            sql[PutKey].Set("$function", job.Function).Set("$key", key).Set("$job", job.Id).Set("$now", stamp).Run();
         }
 
         if (context.Functions.Find(job.Function) is { } info && context.Depths.Get(job.Function) >= info.MaxQueueDepth)

@@ -1,0 +1,20 @@
+using Fjord.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Fjord.Storage.Sqlite.Reads;
+
+/// <summary>The columns of a schedule state, in the order <see cref="Read"/> expects.</summary>
+internal static class ScheduleRows
+{
+    public const string Columns = "function, name, signature, paused, cursor_at, last_fire_at, last_job_id, skipped";
+
+    public static ScheduleState Read(SqliteDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        reader.GetString(2),
+        reader.GetInt64(3) != 0,
+        UnixMs.To(reader.GetInt64(4)),
+        reader.IsDBNull(5) ? null : UnixMs.To(reader.GetInt64(5)),
+        reader.IsDBNull(6) ? null : reader.GetString(6),
+        reader.GetInt64(7));
+}
