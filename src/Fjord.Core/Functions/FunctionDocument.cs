@@ -28,6 +28,9 @@ public sealed class FunctionDocument
     /// <summary>Names of the secrets the function may read, as files under /run/secrets.</summary>
     public List<string>? Secrets { get; set; }
 
+    /// <summary>How long ended jobs are kept: <c>{ succeeded: 7d, failed: 30d, canceled: 7d }</c>; unset states take the node's default.</summary>
+    public RetentionDocument? Retention { get; set; }
+
     /// <summary>Content hash of the uploaded bundle; set by the server, ignored on input.</summary>
     public string? Bundle { get; set; }
 }

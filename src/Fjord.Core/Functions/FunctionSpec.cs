@@ -28,6 +28,9 @@ public sealed partial record FunctionSpec
     /// <summary>Secrets the function may read, each as /run/secrets/NAME in its sandbox; never in its environment.</summary>
     public IReadOnlyList<string> Secrets { get; init; } = [];
 
+    /// <summary>How long ended jobs are kept; null (or a null state): the node's default.</summary>
+    public Retention? Retention { get; init; }
+
     /// <summary>Content hash (sha256 hex) of the function's folder, or null for a host program.</summary>
     public string? Bundle { get; init; }
 
@@ -129,6 +132,8 @@ public sealed partial record FunctionSpec
         if (secrets.Distinct(StringComparer.Ordinal).Count() != secrets.Count)
             errors.Add("secrets must not name a secret twice");
 
+        var retention = Retention.Parse(doc.Retention, errors);
+
         if (errors.Count > 0)
             return null;
 
@@ -150,6 +155,7 @@ public sealed partial record FunctionSpec
             MaxQueueDepth = depth,
             MaxAge = maxAge,
             Secrets = secrets.ToArray(),
+            Retention = retention,
             Bundle = doc.Bundle,
         };
     }
@@ -171,6 +177,7 @@ public sealed partial record FunctionSpec
         MaxQueueDepth = MaxQueueDepth,
         MaxAge = MaxAge is { } age ? Quantity.FormatDuration(age) : null,
         Secrets = Secrets.Count == 0 ? null : [.. Secrets],
+        Retention = Retention?.ToDocument(),
         Bundle = Bundle,
     };
 }
