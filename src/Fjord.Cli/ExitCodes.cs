@@ -17,6 +17,9 @@ internal static class ExitCodes
     /// <summary>Same code as <see cref="Unreachable"/>: a refused key is as blocking as no gateway.</summary>
     public const int NotAuthorized = 3;
 
+    /// <summary>The store was written by a newer fjord (its schema is beyond this build's): nothing was opened or changed.</summary>
+    public const int StoreTooNew = 4;
+
     /// <summary>Interrupted by Ctrl+C (128 + SIGINT, as shells report it).</summary>
     public const int Interrupted = 130;
 }

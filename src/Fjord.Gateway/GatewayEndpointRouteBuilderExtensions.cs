@@ -42,6 +42,7 @@ public static class GatewayEndpointRouteBuilderExtensions
         var secrets = sp.GetRequiredService<SecretEndpoints>();
         var nodes = sp.GetRequiredService<NodeEndpoints>();
         var keys = sp.GetRequiredService<KeyEndpoints>();
+        var backup = sp.GetRequiredService<BackupEndpoints>();
 
         app.MapPost("/v1/functions/{name}/jobs", (RequestDelegate)intake.AcceptAsync);
         app.MapPost("/v1/functions/{name}/jobs:batch", (RequestDelegate)intake.AcceptBatchAsync);
@@ -63,6 +64,7 @@ public static class GatewayEndpointRouteBuilderExtensions
         app.MapPost("/v1/jobs/{id}/cancel", (RequestDelegate)jobs.CancelAsync);
         app.MapPost("/v1/jobs:retry", (RequestDelegate)deadLetters.RetryAsync);
         app.MapPost("/v1/jobs:purge", (RequestDelegate)deadLetters.PurgeAsync);
+        app.MapPost("/v1/backup", (RequestDelegate)backup.PostAsync);
 
         app.MapGet("/v1/secrets", (RequestDelegate)secrets.ListAsync);
         app.MapPut("/v1/secrets/{name}", (RequestDelegate)secrets.PutAsync);

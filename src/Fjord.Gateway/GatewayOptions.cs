@@ -41,4 +41,13 @@ public sealed record GatewayOptions
 
     /// <summary>The node key that seals secrets (<c>&lt;data&gt;/secrets.key</c> or <c>$FJORD_SECRETS_KEY</c>); null: <c>PUT /v1/secrets</c> answers 503.</summary>
     public Fjord.Core.Secrets.SecretKey? SecretsKey { get; init; }
+
+    /// <summary>How long ended jobs are kept when their function does not say (<c>--retention</c>).</summary>
+    public Core.Functions.Retention RetentionDefaults { get; init; } = Core.Functions.Retention.NodeDefault;
+
+    /// <summary>How often the retention sweeper runs; zero turns it off.</summary>
+    public TimeSpan RetentionSweepInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The sweeper's pause between chunks: intake's writes go first.</summary>
+    public TimeSpan RetentionChunkPause { get; init; } = TimeSpan.FromMilliseconds(5);
 }

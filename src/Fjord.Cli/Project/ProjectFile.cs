@@ -127,6 +127,7 @@ internal sealed class ProjectFile
         MaxQueueDepth = d.MaxQueueDepth,
         MaxAge = d.MaxAge,
         Secrets = d.Secrets is null ? null : [.. d.Secrets],
+        Retention = d.Retention is null ? null : new RetentionDocument { Succeeded = d.Retention.Succeeded, Failed = d.Retention.Failed, Canceled = d.Retention.Canceled },
         Bundle = d.Bundle,
     };
 }
