@@ -16,7 +16,7 @@ internal static class BackupCommands
         var command = new Command("backup", "Copy the running node's store into FILE while it keeps taking jobs (SQLite; admin key)") { file };
         command.SetAction(async (result, ct) =>
         {
-            var path = Path.GetFullPath(result.GetValue(file)!);
+            var path = console.ResolvePath(result.GetValue(file)!);
             if (File.Exists(path))
                 throw CliException.Usage($"{path} already exists; choose a new file");
             var partial = path + ".partial";
@@ -48,11 +48,12 @@ internal static class BackupCommands
         var command = new Command("restore", "Put a backup in place of a stopped node's store; jobs running at backup time run again as after a crash") { file, data, replace };
         command.SetAction(async (result, ct) =>
         {
-            var backup = Path.GetFullPath(result.GetValue(file)!);
+            var backup = console.ResolvePath(result.GetValue(file)!);
+            var folder = console.ResolvePath(result.GetValue(data)!);
             string? replaced;
             try
             {
-                replaced = SqliteRestore.Restore(backup, result.GetValue(data)!, result.GetValue(replace), TimeProvider.System);
+                replaced = SqliteRestore.Restore(backup, folder, result.GetValue(replace), TimeProvider.System);
             }
             catch (Exception e) when (e is InvalidOperationException or InvalidDataException or FileNotFoundException)
             {
@@ -60,7 +61,7 @@ internal static class BackupCommands
             }
             if (replaced is not null)
                 await console.Out.WriteLineAsync($"the previous store is kept as {replaced}");
-            await console.Out.WriteLineAsync($"restored {backup} into {Path.GetFullPath(result.GetValue(data)!)}; start the node with `fjord up --data` on it");
+            await console.Out.WriteLineAsync($"restored {backup} into {folder}; start the node with `fjord up --data` on it");
             return ExitCodes.Success;
         });
         return command;
