@@ -200,6 +200,10 @@ internal static class Migrations
         ALTER TABLE jobs ADD COLUMN IF NOT EXISTS trace text;
         """,
         """
+        -- What made the job (Fjord.Core.Jobs.JobTrigger.Pack: kind, name, context as JSON); null for HTTP.
+        ALTER TABLE jobs ADD COLUMN IF NOT EXISTS trigger_info text;
+        """,
+        """
         -- Retention (issue 16): the sweeper's "ended jobs of f in state s finished before t",
         -- partial so the queue's rows never enter it; and small facts of the database, first of
         -- them the tombstone (the creation time of the newest job retention or a purge deleted).

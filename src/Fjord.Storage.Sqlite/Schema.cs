@@ -44,6 +44,7 @@ internal static class Schema
             result_content_type TEXT,
             requeued_at INTEGER,
             trace TEXT,
+            trigger_info TEXT,
             payload BLOB NOT NULL,
             result BLOB
         );
@@ -222,8 +223,8 @@ internal static class Schema
     /// <summary>The SQL that takes a file at version <paramref name="from"/> to the next one.</summary>
     private static string Step(SqliteConnection connection, long from) => from switch
     {
-        // 2: the columns of issues 8-11. Version 1 files differ in which they already have, so
-        // each is added only where missing.
+        // 2: the columns of issues 8-13 (requeued_at, trace, trigger_info, the key columns).
+        // Version 1 files differ in which they already have, so each is added only where missing.
         1 => AddedColumns(connection) + AddedKeyColumns(connection),
         // 3: retention (issue 16). The sweeper asks "ended jobs of f in state s finished before
         // t": partial on the ended states, so the queue's rows never enter it.
@@ -237,9 +238,13 @@ internal static class Schema
     /// retried the job by hand; maxAge counts from it, so a retried expired job can run.
     /// </summary>
     private static string AddedColumns(SqliteConnection connection) =>
-        Added(connection, "requeued_at", "INTEGER") + Added(connection, "trace", "TEXT");
+        Added(connection, "requeued_at", "INTEGER") + Added(connection, "trace", "TEXT")
+        + Added(connection, "trigger_info", "TEXT");
 
-    /// <summary>trace: the job's W3C trace context from intake (Fjord.Core.Jobs.TraceContext).</summary>
+    /// <summary>
+    /// trace: the job's W3C trace context from intake (Fjord.Core.Jobs.TraceContext);
+    /// trigger_info: what made the job (Fjord.Core.Jobs.JobTrigger.Pack), null for HTTP.
+    /// </summary>
     private static string Added(SqliteConnection connection, string column, string type) =>
         Scalar(connection, $"SELECT count(*) FROM pragma_table_info('jobs') WHERE name = '{column}'") == 0
             && Scalar(connection, "SELECT count(*) FROM pragma_table_info('jobs')") > 0
