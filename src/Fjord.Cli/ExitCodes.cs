@@ -23,6 +23,9 @@ internal static class ExitCodes
     /// </summary>
     public const int Dependencies = 4;
 
+    /// <summary>The store was written by a newer fjord (its schema is beyond this build's): nothing was opened or changed.</summary>
+    public const int StoreTooNew = 5;
+
     /// <summary>Interrupted by Ctrl+C (128 + SIGINT, as shells report it).</summary>
     public const int Interrupted = 130;
 }

@@ -27,6 +27,8 @@ internal static class FjordCli
         root.Subcommands.Add(RoleCommands.Worker(console));
         root.Subcommands.Add(KeysCommand.Build(console));
         root.Subcommands.Add(AdminKeyCommand.Build(console));
+        root.Subcommands.Add(BackupCommands.Backup(console));
+        root.Subcommands.Add(BackupCommands.Restore(console));
         BuildInfo.UseFor(root, console);
         return root;
     }
@@ -58,6 +60,11 @@ internal static class FjordCli
         {
             await console.Error.WriteLineAsync($"fjord: {e.Message}");
             return e.ExitCode;
+        }
+        catch (Fjord.Core.Storage.StoreVersionException e)
+        {
+            await console.Error.WriteLineAsync($"fjord: {e.Message}");
+            return ExitCodes.StoreTooNew;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

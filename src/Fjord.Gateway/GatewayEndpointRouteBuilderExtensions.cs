@@ -43,6 +43,7 @@ public static class GatewayEndpointRouteBuilderExtensions
         var nodes = sp.GetRequiredService<NodeEndpoints>();
         var keys = sp.GetRequiredService<KeyEndpoints>();
         var schedules = sp.GetRequiredService<ScheduleEndpoints>();
+        var backup = sp.GetRequiredService<BackupEndpoints>();
 
         app.MapPost("/v1/functions/{name}/jobs", (RequestDelegate)intake.AcceptAsync);
         app.MapPost("/v1/functions/{name}/jobs:batch", (RequestDelegate)intake.AcceptBatchAsync);
@@ -64,6 +65,7 @@ public static class GatewayEndpointRouteBuilderExtensions
         app.MapPost("/v1/jobs/{id}/cancel", (RequestDelegate)jobs.CancelAsync);
         app.MapPost("/v1/jobs:retry", (RequestDelegate)deadLetters.RetryAsync);
         app.MapPost("/v1/jobs:purge", (RequestDelegate)deadLetters.PurgeAsync);
+        app.MapPost("/v1/backup", (RequestDelegate)backup.PostAsync);
 
         app.MapGet("/v1/secrets", (RequestDelegate)secrets.ListAsync);
         app.MapPut("/v1/secrets/{name}", (RequestDelegate)secrets.PutAsync);

@@ -44,4 +44,13 @@ public sealed record GatewayOptions
 
     /// <summary>Queue triggers (RabbitMQ consumers for the deployed functions' <c>triggers</c>).</summary>
     public Triggers.AmqpTriggerOptions AmqpTriggers { get; init; } = new();
+
+    /// <summary>How long ended jobs are kept when their function does not say (<c>--retention</c>).</summary>
+    public Core.Functions.Retention RetentionDefaults { get; init; } = Core.Functions.Retention.NodeDefault;
+
+    /// <summary>How often the retention sweeper runs; zero turns it off.</summary>
+    public TimeSpan RetentionSweepInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The sweeper's pause between chunks: intake's writes go first.</summary>
+    public TimeSpan RetentionChunkPause { get; init; } = TimeSpan.FromMilliseconds(5);
 }

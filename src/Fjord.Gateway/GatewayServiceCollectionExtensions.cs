@@ -55,7 +55,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<FunctionEndpoints>();
         services.AddSingleton<BundleEndpoints>();
         services.AddSingleton(sp => new JobLogs(sp.GetRequiredService<IJobStore>(), sp.GetService<Fjord.Core.Jobs.LiveLogs>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<JobEndpoints>();
+        services.AddSingleton(sp => new JobEndpoints(
+            sp.GetRequiredService<IJobStore>(), sp.GetRequiredService<JobLogs>(), sp.GetRequiredService<ILogger<JobEndpoints>>(), Retention(sp)));
         services.AddSingleton<JobListEndpoints>();
         services.AddSingleton<QueueEndpoints>();
         services.AddSingleton<HealthEndpoints>();
@@ -71,8 +72,15 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<Triggers.AmqpTriggerMetrics>(),
             options.AmqpTriggers,
             sp.GetRequiredService<ILoggerFactory>()));
+
+        services.AddSingleton(sp => new EndedJobPurge(Retention(sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EndedJobPurge>>()));
+        services.AddSingleton(sp => new BackupEndpoints(
+            sp.GetService<IStoreBackup>() ?? sp.GetService<IJobStore>() as IStoreBackup, options, sp.GetRequiredService<ILogger<BackupEndpoints>>()));
+        services.AddHostedService(sp => new Sweeping.RetentionSweeper(
+            Retention(sp), sp.GetRequiredService<IFunctionStore>(), options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Sweeping.RetentionSweeper>>()));
         services.AddSingleton(sp => new DeadLetterEndpoints(
             sp.GetService<IDeadLetters>() ?? sp.GetService<IJobStore>() as IDeadLetters,
+            sp.GetRequiredService<EndedJobPurge>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<DeadLetterEndpoints>>()));
         // The outbox is usually the job store itself (SQLite, PostgreSQL); a backend without one delivers no callbacks.
@@ -100,6 +108,10 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<Schedules.Scheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<Schedules.Scheduler>());
     }
+
+    /// <summary>Retention is usually the job store itself (SQLite, PostgreSQL).</summary>
+    private static IJobRetention? Retention(IServiceProvider sp) =>
+        sp.GetService<IJobRetention>() ?? sp.GetService<IJobStore>() as IJobRetention;
 
     private static ISecretStore? SecretStore(IServiceProvider sp) =>
         sp.GetService<ISecretStore>() ?? sp.GetService<IFunctionStore>() as ISecretStore;

@@ -219,6 +219,16 @@ internal static class Migrations
             PRIMARY KEY (function, name)
         );
         """,
+        """
+        -- Retention (issue 16): the sweeper's "ended jobs of f in state s finished before t",
+        -- partial so the queue's rows never enter it; and small facts of the database, first of
+        -- them the tombstone (the creation time of the newest job retention or a purge deleted).
+        CREATE INDEX IF NOT EXISTS jobs_ended ON jobs (function, status, finished_at) WHERE status >= 3;
+        CREATE TABLE IF NOT EXISTS fjord_meta (
+            key text PRIMARY KEY,
+            value bigint NOT NULL
+        );
+        """,
     ];
 
     public static int Latest => Steps.Length;
@@ -233,7 +243,7 @@ internal static class Migrations
         {
             var current = await read.ExecuteScalarAsync(cancellationToken) is int v ? v : 0;
             if (current > Latest)
-                throw new InvalidOperationException($"the database was migrated by a newer fjord (schema {current}, this build knows {Latest})");
+                throw new Fjord.Core.Storage.StoreVersionException("the PostgreSQL database", current, Latest);
             for (var step = current; step < Latest; step++)
             {
                 await Exec(connection, Steps[step], cancellationToken);

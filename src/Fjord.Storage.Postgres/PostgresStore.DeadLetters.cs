@@ -35,15 +35,10 @@ public sealed partial class PostgresStore : IDeadLetters
         SELECT count(*) FROM j
         """;
 
-    // The running totals stay: they count what happened. An idempotency key that named a purged
-    // job keeps naming it until its 24 h are up (the id then answers 404), so a client repeating
-    // the key still does not create a second job.
     private static readonly string PurgeChunkSql = $"""
         WITH picked AS ({Selection}),
         j AS (DELETE FROM jobs USING picked WHERE jobs.id = picked.id RETURNING jobs.id),
-        a AS (DELETE FROM attempts WHERE job_id IN (SELECT id FROM j)),
-        c AS (DELETE FROM callbacks WHERE job_id IN (SELECT id FROM j)),
-        t AS (DELETE FROM callback_tries WHERE job_id IN (SELECT id FROM j))
+        {DeletedHistory}
         SELECT count(*) FROM j
         """;
 

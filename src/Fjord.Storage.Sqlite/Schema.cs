@@ -1,3 +1,4 @@
+using Fjord.Core.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Fjord.Storage.Sqlite;
@@ -8,7 +9,14 @@ namespace Fjord.Storage.Sqlite;
 /// </summary>
 internal static class Schema
 {
-    public const int Version = 1;
+    /// <summary>
+    /// The file's schema version (<c>PRAGMA user_version</c>). A file at an older version is
+    /// brought forward by <see cref="Step"/> at open, one numbered step at a time, in the same
+    /// transaction as the rest of the open; a file at a newer version is refused
+    /// (<see cref="StoreVersionException"/>). To change the schema: add the step, bump this, and
+    /// commit a fixture of the previous version (tests/Fjord.Storage.Sqlite.Tests/Fixtures).
+    /// </summary>
+    public const int Version = 3;
 
     // Column order matters: SQLite reads a row's columns front to back, and a large payload or
     // result spills to overflow pages. Keeping the blobs last lets every small-column query
@@ -203,8 +211,21 @@ internal static class Schema
                 """);
             var version = Scalar(connection, "PRAGMA user_version");
             if (version > Version)
-                throw new InvalidOperationException($"the store file {path} was written by a newer fjord (schema {version}, this build knows {Version})");
-            Exec(connection, "BEGIN IMMEDIATE;" + Ddl + AddedColumns(connection) + AddedKeyColumns(connection) + $"PRAGMA user_version = {Version}; COMMIT;");
+                throw new StoreVersionException($"the store file {path}", version, Version);
+            Exec(connection, "BEGIN IMMEDIATE;" + Ddl);
+            try
+            {
+                // A new file (version 0) gets the tables above, then every step (each a no-op
+                // or an index on tables already in their newest form).
+                for (var from = Math.Max(version, 1); from < Version; from++)
+                    Exec(connection, Step(connection, from));
+                Exec(connection, $"PRAGMA user_version = {Version}; COMMIT;");
+            }
+            catch
+            {
+                Exec(connection, "ROLLBACK");
+                throw;
+            }
             return connection;
         }
         catch
@@ -213,6 +234,18 @@ internal static class Schema
             throw;
         }
     }
+
+    /// <summary>The SQL that takes a file at version <paramref name="from"/> to the next one.</summary>
+    private static string Step(SqliteConnection connection, long from) => from switch
+    {
+        // 2: the columns of issues 8-13 (requeued_at, trace, trigger_info, the key columns).
+        // Version 1 files differ in which they already have, so each is added only where missing.
+        1 => AddedColumns(connection) + AddedKeyColumns(connection),
+        // 3: retention (issue 16). The sweeper asks "ended jobs of f in state s finished before
+        // t": partial on the ended states, so the queue's rows never enter it.
+        2 => "CREATE INDEX IF NOT EXISTS jobs_ended ON jobs(function, status, finished_at) WHERE status >= 3;",
+        _ => throw new InvalidOperationException($"no schema step from version {from}"),
+    };
 
     /// <summary>
     /// Columns added after a file may have been created: appended by ALTER TABLE (so after the

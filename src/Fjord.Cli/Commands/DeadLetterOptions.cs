@@ -40,4 +40,19 @@ internal sealed class DeadLetterOptions
             throw CliException.Usage("name a job id, a filter (--function, --error-kind, --since) or --all");
         return body;
     }
+
+    /// <summary>The body of `jobs purge --status S --before D`: ended jobs in one state, of --function or of all.</summary>
+    public JsonObject EndedBody(ParseResult result, string? status, string? before)
+    {
+        if (status is null || before is null)
+            throw CliException.Usage("--status and --before go together: fjord jobs purge --status succeeded --before 7d");
+        if (result.GetValue(_kind) is not null || result.GetValue(_since) is not null)
+            throw CliException.Usage("--error-kind and --since select dead letters; with --status use --before");
+        if (!Fjord.Core.Functions.Quantity.TryParseDuration(before, out _))
+            throw CliException.Usage($"--before must be a duration like 7d or 12h, not '{before}'");
+        var body = new JsonObject { ["status"] = status.ToLowerInvariant(), ["before"] = before };
+        if (result.GetValue(_function) is { } f)
+            body["function"] = f;
+        return body;
+    }
 }

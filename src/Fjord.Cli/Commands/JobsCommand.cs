@@ -111,12 +111,16 @@ internal static class JobsCommand
     private static Command Purge(CliConsole console)
     {
         var filter = new DeadLetterOptions();
-        var command = new Command("purge", "Delete every dead letter matching a filter, with its attempts");
+        var status = new Option<string?>("--status") { Description = "Delete ended jobs in this state (succeeded, failed or canceled) instead of dead letters only; with --before; admin key" };
+        var before = new Option<string?>("--before") { Description = "With --status: jobs that ended longer ago than this (7d, 12h)" };
+        var command = new Command("purge", "Delete every dead letter matching a filter, or (--status, --before) every ended job in a state, with its attempts") { status, before };
         filter.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
+            var ended = result.GetValue(status) is not null || result.GetValue(before) is not null;
+            var body = ended ? filter.EndedBody(result, result.GetValue(status), result.GetValue(before)) : filter.Body(result);
             using var client = CreateClient(console);
-            var count = await client.DeadLettersAsync("purge", filter.Body(result), ct);
+            var count = await client.DeadLettersAsync("purge", body, ct);
             await console.Out.WriteLineAsync($"purged {count}");
             return ExitCodes.Success;
         });

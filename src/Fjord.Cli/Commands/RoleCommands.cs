@@ -15,12 +15,14 @@ internal static class RoleCommands
         var maxBundleUnpacked = SurfaceOptions.MaxBundleUnpacked();
         var keyRate = KeyRateLimitOption();
         var command = new Command("gateway", "Gateway role only: HTTP intake and the API, over RabbitMQ and PostgreSQL") { broker, store, port, host, data, callbackAllow, maxBundleUnpacked, keyRate };
+        var retention = SurfaceOptions.Retention();
+        command.Options.Add(retention);
         var sandbox = new SandboxCommandLine();
         sandbox.AddTo(command, runsFunctions: false, validatesDeploys: true);
         command.SetAction((r, ct) => GatewayRole.RunAsync(
             new RoleArguments(Broker(r, broker, console), Store(r, store, console), r.GetValue(port), null, null, console.ResolvePath(r.GetValue(data)!), r.GetValue(host)!)
             {
-                Surface = SurfaceOptions.Read(r, callbackAllow, maxBundleUnpacked),
+                Surface = SurfaceOptions.Read(r, callbackAllow, maxBundleUnpacked) with { Retention = SurfaceOptions.ReadRetention(r, retention) },
                 KeyRateLimit = KeyRateText.Parse(r.GetValue(keyRate), "--key-rate-limit"),
                 Sandbox = sandbox.Parse(r),
             }, ct));

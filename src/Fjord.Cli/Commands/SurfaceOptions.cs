@@ -5,7 +5,7 @@ using Fjord.Gateway.Callbacks;
 namespace Fjord.Cli.Commands;
 
 /// <summary>What a node exposes beyond the defaults: where callbacks may go, how big a bundle may unpack.</summary>
-internal sealed record SurfaceSettings(CallbackAllowList CallbackAllow, long MaxBundleUnpackedBytes)
+internal sealed record SurfaceSettings(CallbackAllowList CallbackAllow, long MaxBundleUnpackedBytes, Retention? Retention = null)
 {
     public static SurfaceSettings Default { get; } = new(CallbackAllowList.None, BundleArchive.DefaultMaxUnpackedBytes);
 }
@@ -22,6 +22,23 @@ internal static class SurfaceOptions
     {
         Description = $"Most bytes a code bundle may unpack to (default {Quantity.FormatBytes(BundleArchive.DefaultMaxUnpackedBytes)})",
     };
+
+    public static Option<string?> Retention() => new("--retention")
+    {
+        Description = "How long ended jobs are kept when their function does not say: succeeded=7d,failed=30d,canceled=7d (the defaults; any subset)",
+    };
+
+    /// <summary>The node's retention defaults from <c>--retention</c> over <see cref="Core.Functions.Retention.NodeDefault"/>; a bad value is a usage error.</summary>
+    public static Retention ReadRetention(ParseResult result, Option<string?> option)
+    {
+        if (result.GetValue(option) is not { } text)
+            return Core.Functions.Retention.NodeDefault;
+        var errors = new List<string>();
+        var parsed = Core.Functions.Retention.ParseFlag(text, errors);
+        if (errors.Count > 0 || parsed is null)
+            throw CliException.Usage("--retention: " + (errors.Count > 0 ? errors[0] : "give succeeded=, failed= or canceled="));
+        return parsed.Over(Core.Functions.Retention.NodeDefault);
+    }
 
     /// <summary>Reads the flags; a bad value is a usage error (exit 2) naming the flag.</summary>
     public static SurfaceSettings Read(ParseResult result, Option<string?>? callbackAllow, Option<string?> maxBundleUnpacked)

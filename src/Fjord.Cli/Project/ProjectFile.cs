@@ -131,6 +131,7 @@ internal sealed class ProjectFile
         MaxAge = d.MaxAge,
         Secrets = d.Secrets is null ? null : [.. d.Secrets],
         Triggers = d.Triggers,
+        Retention = d.Retention is null ? null : new RetentionDocument { Succeeded = d.Retention.Succeeded, Failed = d.Retention.Failed, Canceled = d.Retention.Canceled },
         Bundle = d.Bundle,
         RuntimeVersion = d.RuntimeVersion,
         Schedules = d.Schedules?.Select(s => s is null ? null : new Core.Schedules.ScheduleDocument

@@ -43,6 +43,9 @@ public sealed class FunctionDocument
     /// <summary>python/node: the interpreter version the function's dependencies are built for (<c>3.11</c>, <c>20</c>); `fjord deploy` refuses to build them with another.</summary>
     public string? RuntimeVersion { get; set; }
 
+    /// <summary>How long ended jobs are kept: <c>{ succeeded: 7d, failed: 30d, canceled: 7d }</c>; unset states take the node's default.</summary>
+    public RetentionDocument? Retention { get; set; }
+
     /// <summary>Content hash of the uploaded bundle; set by the server, ignored on input.</summary>
     public string? Bundle { get; set; }
 

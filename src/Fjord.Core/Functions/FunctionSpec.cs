@@ -35,6 +35,9 @@ public sealed partial record FunctionSpec
     /// <summary>The python/node/php version the function declares (<c>3.11</c>); null when it declares none.</summary>
     public string? RuntimeVersion { get; init; }
 
+    /// <summary>How long ended jobs are kept; null (or a null state): the node's default.</summary>
+    public Retention? Retention { get; init; }
+
     /// <summary>Content hash (sha256 hex) of the function's folder, or null for a host program.</summary>
     public string? Bundle { get; init; }
 
@@ -144,6 +147,7 @@ public sealed partial record FunctionSpec
         var triggers = AmqpTrigger.Parse(doc.Triggers, errors);
         if (doc.RuntimeVersion is { } version && (runtime == FunctionRuntime.Exec || !VersionRegex().IsMatch(version)))
             errors.Add(runtime == FunctionRuntime.Exec ? "runtimeVersion is for python, node and php functions" : $"runtimeVersion '{version}' is not a version like 3.11 or 20");
+        var retention = Retention.Parse(doc.Retention, errors);
 
         if (errors.Count > 0)
             return null;
@@ -171,6 +175,7 @@ public sealed partial record FunctionSpec
             MaxAge = maxAge,
             Secrets = secrets.ToArray(),
             Triggers = triggers,
+            Retention = retention,
             Bundle = doc.Bundle,
             RuntimeVersion = doc.RuntimeVersion,
             Schedules = schedules,
@@ -197,6 +202,7 @@ public sealed partial record FunctionSpec
         MaxAge = MaxAge is { } age ? Quantity.FormatDuration(age) : null,
         Secrets = Secrets.Count == 0 ? null : [.. Secrets],
         Triggers = Triggers.Count == 0 ? null : [.. Triggers.Select(t => t.ToDocument())],
+        Retention = Retention?.ToDocument(),
         Bundle = Bundle,
         RuntimeVersion = RuntimeVersion,
         Schedules = Schedules.Count == 0 ? null : [.. Schedules.Select(s => s.ToDocument())],

@@ -17,7 +17,7 @@ namespace Fjord.Gateway.Endpoints;
 /// jobs at once, so they need the deploy scope (an operator's right), and a key limited to a
 /// namespace must name a function in it.
 /// </summary>
-internal sealed class DeadLetterEndpoints(IDeadLetters? deadLetters, TimeProvider time, ILogger<DeadLetterEndpoints> logger)
+internal sealed class DeadLetterEndpoints(IDeadLetters? deadLetters, EndedJobPurge endedJobs, TimeProvider time, ILogger<DeadLetterEndpoints> logger)
 {
     private const long MaxBodyBytes = 64 * 1024;
 
@@ -33,7 +33,14 @@ internal sealed class DeadLetterEndpoints(IDeadLetters? deadLetters, TimeProvide
             await unauthorized;
             return;
         }
-        var (filter, error) = await ReadFilterAsync(context, ct);
+        var (fields, error) = await ReadFieldsAsync(context, ct);
+        if (fields is not null && !retry && (fields.Status is not null || fields.Before is not null))
+        {
+            await endedJobs.PurgeAsync(context, fields);
+            return;
+        }
+        var (filter, parseError) = fields is null ? (null, error) : Parse(fields.Function, fields.ErrorKind, fields.Since, time.GetUtcNow());
+        error = parseError;
         if (filter is null)
         {
             await Problem.WriteAsync(context, ProblemType.InvalidRequest, error!);
@@ -59,34 +66,27 @@ internal sealed class DeadLetterEndpoints(IDeadLetters? deadLetters, TimeProvide
         await context.Response.WriteJsonAsync(answer, GatewayJsonContext.Default.DeadLetterAnswer, cancellationToken: ct);
     }
 
-    /// <summary>The filter from the JSON body when there is one, else from the query string.</summary>
-    private async Task<(DeadLetterFilter? Filter, string? Error)> ReadFilterAsync(HttpContext context, CancellationToken ct)
+    /// <summary>The filter's fields from the JSON body when there is one, else from the query string.</summary>
+    private static async Task<(DeadLetterFilterBody? Fields, string? Error)> ReadFieldsAsync(HttpContext context, CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync(context.Request, MaxBodyBytes, ct);
         if (body is null)
             return (null, "the filter body is too large");
-        string? function, kind, since;
-        if (body.Length > 0)
-        {
-            DeadLetterFilterBody? parsed;
-            try
-            {
-                parsed = JsonSerializer.Deserialize(body, GatewayJsonContext.Default.DeadLetterFilterBody);
-            }
-            catch (JsonException e)
-            {
-                return (null, "the body must be a JSON object with function, errorKind and since: " + e.Message);
-            }
-            if (parsed is null)
-                return (null, "the body must be a JSON object with function, errorKind and since");
-            (function, kind, since) = (parsed.Function, parsed.ErrorKind, parsed.Since);
-        }
-        else
+        if (body.Length == 0)
         {
             var q = context.Request.Query;
-            (function, kind, since) = (q["function"], q["errorKind"], q["since"]);
+            return (new DeadLetterFilterBody { Function = q["function"], ErrorKind = q["errorKind"], Since = q["since"], Status = q["status"], Before = q["before"] }, null);
         }
-        return Parse(function, kind, since, time.GetUtcNow());
+        try
+        {
+            return JsonSerializer.Deserialize(body, GatewayJsonContext.Default.DeadLetterFilterBody) is { } parsed
+                ? (parsed, null)
+                : (null, "the body must be a JSON object with function, errorKind and since");
+        }
+        catch (JsonException e)
+        {
+            return (null, "the body must be a JSON object with function, errorKind and since: " + e.Message);
+        }
     }
 
     internal static (DeadLetterFilter? Filter, string? Error) Parse(string? function, string? kind, string? since, DateTimeOffset now)

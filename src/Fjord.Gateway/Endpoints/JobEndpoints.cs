@@ -11,7 +11,7 @@ namespace Fjord.Gateway.Endpoints;
 /// <c>/v1/jobs/{id}</c>: the record, its result and its log. A job is loaded before the namespace
 /// check because only the record says which function (hence namespace) it belongs to.
 /// </summary>
-internal sealed partial class JobEndpoints(IJobStore jobs, JobLogs logs, Microsoft.Extensions.Logging.ILogger<JobEndpoints> logger)
+internal sealed partial class JobEndpoints(IJobStore jobs, JobLogs logs, Microsoft.Extensions.Logging.ILogger<JobEndpoints> logger, IJobRetention? retention = null)
 {
     public async Task GetAsync(HttpContext context)
     {
@@ -73,7 +73,11 @@ internal sealed partial class JobEndpoints(IJobStore jobs, JobLogs logs, Microso
         var job = await jobs.GetJobAsync(id, context.RequestAborted);
         if (job is null)
         {
-            await Problem.WriteAsync(context, ProblemType.UnknownJob, $"there is no job '{id}'");
+            // Only on the 404 path: one read of the tombstone (see IJobRetention.WasDeletedAsync).
+            if (retention is not null && await retention.WasDeletedAsync(id, context.RequestAborted))
+                await Problem.WriteAsync(context, ProblemType.JobExpired, $"job '{id}' is gone: it ended and was deleted under retention (or by a purge); its record, payload, result and logs are no longer kept");
+            else
+                await Problem.WriteAsync(context, ProblemType.UnknownJob, $"there is no job '{id}'");
             return null;
         }
         if (Access.Deny(context, scope, job.Function) is { } outside)

@@ -20,6 +20,10 @@ internal sealed class DeadLetterFilterBody
     public string? Function { get; init; }
     public string? ErrorKind { get; init; }
     public string? Since { get; init; }
+
+    /// <summary>With <see cref="Before"/>: delete ended jobs in this state (retention's one-off form), not only dead letters.</summary>
+    public string? Status { get; init; }
+    public string? Before { get; init; }
 }
 
 /// <summary>How many dead letters a bulk retry or purge moved.</summary>

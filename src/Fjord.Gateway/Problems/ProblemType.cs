@@ -14,6 +14,7 @@ internal sealed record ProblemType(string Slug, string Title, int Status)
     public static readonly ProblemType UnknownFunction = new("unknown-function", "No such function", 404);
     public static readonly ProblemType UnknownJob = new("unknown-job", "No such job", 404);
     public static readonly ProblemType NotFound = new("not-found", "Not found", 404);
+    public static readonly ProblemType JobExpired = new("job-expired", "The job expired under retention", 404);
     public static readonly ProblemType UnknownSecret = new("unknown-secret", "No such secret", 404);
     public static readonly ProblemType SecretsUnavailable = new("secrets-unavailable", "Secrets cannot be stored on this node", 503);
     public static readonly ProblemType WrongState = new("wrong-state", "The job is not in a state that allows this", 409);

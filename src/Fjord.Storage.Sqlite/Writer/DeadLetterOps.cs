@@ -53,10 +53,7 @@ internal sealed class RetryDeadLettersOp(DeadLetterFilter filter, int limit) : W
 }
 
 /// <summary>
-/// Deletes one chunk of the dead letters a filter names, with their attempts and callbacks. The
-/// running totals stay: they count what happened. An idempotency key that named a purged job
-/// keeps naming it until the key's 24 h are up (the id then answers 404), so a client repeating
-/// the key still does not create a second job.
+/// Deletes one chunk of the dead letters a filter names, with their history (<see cref="JobDeletion"/>).
 /// </summary>
 internal sealed class PurgeDeadLettersOp(DeadLetterFilter filter, int limit) : WriteOp<int>
 {
@@ -64,10 +61,6 @@ internal sealed class PurgeDeadLettersOp(DeadLetterFilter filter, int limit) : W
         DELETE FROM jobs WHERE rowid IN (SELECT rowid FROM jobs WHERE {DeadLetterSelection.Where} LIMIT $limit)
         RETURNING id
         """);
-
-    private static readonly SqlText Attempts = new("DELETE FROM attempts WHERE job_id IN (SELECT value FROM json_each($ids))");
-    private static readonly SqlText Callbacks = new("DELETE FROM callbacks WHERE job_id IN (SELECT value FROM json_each($ids))");
-    private static readonly SqlText Tries = new("DELETE FROM callback_tries WHERE job_id IN (SELECT value FROM json_each($ids))");
 
     public override bool Durable => true;
 
@@ -81,14 +74,7 @@ internal sealed class PurgeDeadLettersOp(DeadLetterFilter filter, int limit) : W
             while (reader.Read())
                 ids.Add(reader.GetString(0));
         }
-        if (ids.Count > 0)
-        {
-            // Ids are 32 hex digits (checked at intake), so plain joining makes valid JSON.
-            var json = "[\"" + string.Join("\",\"", ids) + "\"]";
-            context.Sql[Attempts].Set("$ids", json).Run();
-            context.Sql[Callbacks].Set("$ids", json).Run();
-            context.Sql[Tries].Set("$ids", json).Run();
-        }
+        JobDeletion.DeleteHistory(context, ids);
         Result = ids.Count;
     }
 }

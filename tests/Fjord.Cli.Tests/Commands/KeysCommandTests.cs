@@ -1,13 +1,7 @@
 using Fjord.Cli.Commands;
 using Fjord.Cli.Tests.Support;
 using Fjord.Core.Storage;
-using Fjord.Gateway;
 using Fjord.Storage.Sqlite;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Fjord.Cli.Tests.Commands;
 
@@ -18,36 +12,21 @@ namespace Fjord.Cli.Tests.Commands;
 public sealed class KeysCommandTests : IAsyncLifetime
 {
     private readonly TempFolder temp = new();
-    private SqliteStore store = null!;
-    private WebApplication app = null!;
-    private string url = "";
+    private InProcessNode node = null!;
+
+    private SqliteStore store => node.Store;
 
     private string KeyFile => Path.Combine(temp.Path, Defaults.DataDir, "admin.key");
 
-    private Dictionary<string, string> FileEnv => new() { ["FJORD_URL"] = url };
+    private Dictionary<string, string> FileEnv => new() { ["FJORD_URL"] = node.Url };
 
-    private Dictionary<string, string> KeyEnv(string key) => new() { ["FJORD_URL"] = url, ["FJORD_KEY"] = key };
+    private Dictionary<string, string> KeyEnv(string key) => new() { ["FJORD_URL"] = node.Url, ["FJORD_KEY"] = key };
 
-    public async Task InitializeAsync()
-    {
-        var data = Path.Combine(temp.Path, Defaults.DataDir);
-        Directory.CreateDirectory(data);
-        store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = Path.Combine(data, "fjord.db") }, default);
-        var options = new GatewayOptions { DataDir = data };
-        await AdminKeyBootstrap.EnsureAsync(store, options, default);
-        var builder = GatewayHost.CreateBuilder(NullLoggerFactory.Instance, "127.0.0.1", 0, store, store);
-        builder.Services.AddFjordGateway(options);
-        app = builder.Build();
-        app.MapFjordGateway();
-        await app.StartAsync();
-        url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-    }
+    public async Task InitializeAsync() => node = await InProcessNode.StartAsync(temp.Path);
 
     public async Task DisposeAsync()
     {
-        await app.StopAsync();
-        await app.DisposeAsync();
-        await store.DisposeAsync();
+        await node.DisposeAsync();
         temp.Dispose();
     }
 
