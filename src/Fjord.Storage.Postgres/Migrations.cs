@@ -199,6 +199,10 @@ internal static class Migrations
         -- The job's W3C trace context from intake (Fjord.Core.Jobs.TraceContext).
         ALTER TABLE jobs ADD COLUMN IF NOT EXISTS trace text;
         """,
+        """
+        -- What made the job (Fjord.Core.Jobs.JobTrigger.Pack: kind, name, context as JSON); null for HTTP.
+        ALTER TABLE jobs ADD COLUMN IF NOT EXISTS trigger_info text;
+        """,
     ];
 
     public static int Latest => Steps.Length;

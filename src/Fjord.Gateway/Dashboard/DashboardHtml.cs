@@ -27,6 +27,7 @@ internal static class DashboardHtml
               <nav aria-label="Main">
                 <a href="{{DashboardRoutes.Overview}}">Overview</a>
                 <a href="{{DashboardRoutes.Functions}}">Functions</a>
+                <a href="{{DashboardRoutes.Jobs}}">Jobs</a>
                 <form method="post" action="{{DashboardRoutes.Logout}}" class="signout">{{CsrfField(context)}}<button type="submit">Sign out</button></form>
               </nav>
               """
@@ -40,6 +41,7 @@ internal static class DashboardHtml
             <title>{{H(title)}} · Fjord</title>
             <link rel="stylesheet" href="{{DashboardRoutes.Assets}}/uPlot.min.css">
             <link rel="stylesheet" href="{{DashboardRoutes.Assets}}/dashboard.css">
+            <link rel="stylesheet" href="{{DashboardRoutes.Assets}}/jobs.css">
             </head>
             <body>
             <header><a class="brand" href="{{DashboardRoutes.Overview}}">Fjord</a>{{nav}}</header>
@@ -49,6 +51,7 @@ internal static class DashboardHtml
             </main>
             <script src="{{DashboardRoutes.Assets}}/uPlot.iife.min.js"></script>
             <script src="{{DashboardRoutes.Assets}}/dashboard.js"></script>
+            <script src="{{DashboardRoutes.Assets}}/jobs.js"></script>
             </body>
             </html>
             """;

@@ -32,6 +32,9 @@ internal sealed class ShimSession : IAsyncDisposable
     }
 
     public int Pid => _process.Pid;
+
+    /// <summary>Completes when the shim's process is gone.</summary>
+    public Task Exited => _process.Exited;
     public bool Broken { get; private set; }
     public int JobsRun { get; private set; }
 
@@ -116,6 +119,7 @@ internal sealed class ShimSession : IAsyncDisposable
             ["maxSize"] = _options.MaxOutputBytes,
             ["traceparent"] = request.TraceParent,
             ["tracestate"] = request.TraceState,
+            ["trigger"] = JobTrigger.Pack(request.Trigger) is { } trigger ? JsonNode.Parse(trigger) : null,
         };
         ShimFrame? frame;
         try
