@@ -29,6 +29,7 @@ internal static class FjordCli
         root.Subcommands.Add(AdminKeyCommand.Build(console));
         root.Subcommands.Add(BackupCommands.Backup(console));
         root.Subcommands.Add(BackupCommands.Restore(console));
+        root.Subcommands.Add(DoctorCommand.Build(console));
         BuildInfo.UseFor(root, console);
         return root;
     }

@@ -63,6 +63,7 @@ public sealed class Sandbox
     {
         var warnings = new List<string>();
         var details = new List<string>();
+        var problems = new Dictionary<string, string>(StringComparer.Ordinal);
 
         var dropInside = Libc.GetEffectiveUserId() == 0 && File.Exists(SetprivPath);
         bwrapPath ??= FindOnPath("bwrap");
@@ -71,16 +72,21 @@ public sealed class Sandbox
         if (bwrapPath is null || !File.Exists(bwrapPath))
         {
             warnings.Add($"bubblewrap not found ({(bwrapPath is null ? "no bwrap on PATH" : bwrapPath + " is missing")}; apt-get install bubblewrap): function processes run UNSANDBOXED with the worker's rights");
+            problems[SandboxStatus.Bubblewrap] = warnings[^1];
         }
         else
         {
             var bpf = SeccompFilter.Build(out var seccompProblem);
             seccomp = bpf is null ? null : SeccompFilter.Publish(bpf, out seccompProblem);
             if (seccomp is null)
+            {
                 warnings.Add($"no seccomp filter ({seccompProblem}): function processes can reach every system call");
+                problems[SandboxStatus.SeccompPart] = warnings[^1];
+            }
             if (ProbeBwrap(bwrapPath, dropInside, seccomp) is { } failure)
             {
                 warnings.Add($"bubblewrap does not work here ({failure}): function processes run UNSANDBOXED with the worker's rights");
+                problems[SandboxStatus.Bubblewrap] = warnings[^1];
                 seccomp = null;
             }
             else
@@ -95,7 +101,10 @@ public sealed class Sandbox
         var scope = owner is null ? $"pid-{Environment.ProcessId}" : ScopeOf(owner);
         var cgroups = CgroupHost.Detect(cgroupRoot, "/proc/self/cgroup", scope, clearScope: owner is not null, out var cgroupProblem);
         if (cgroups is null)
+        {
             warnings.Add($"no cgroup limits ({cgroupProblem}): memory, process and CPU limits are not enforced and a timeout cannot reach processes that left their group");
+            problems[SandboxStatus.CgroupsPart] = warnings[^1];
+        }
         else
             details.Add($"cgroup v{cgroups.Version} limits (memory, pids, cpu)");
 
@@ -114,6 +123,8 @@ public sealed class Sandbox
         {
             Filtered = bwrap is not null && seccomp is not null,
             PrivateNetwork = network is not null,
+            Problems = problems,
+            BubblewrapPath = bwrap,
         };
         return new Sandbox(bwrap, seccomp, dropInside, cgroups, network, status);
     }

@@ -16,4 +16,14 @@ public sealed record SandboxStatus(bool Isolated, bool Limited, int? CgroupVersi
 
     /// <summary>Every defence a node must have before it runs other people's code: without it `fjord up` refuses to start unless told otherwise.</summary>
     public bool Complete => Isolated && Filtered && Limited;
+
+    public const string Bubblewrap = "bubblewrap";
+    public const string SeccompPart = "seccomp";
+    public const string CgroupsPart = "cgroups";
+
+    /// <summary>What is missing, per part (<see cref="Bubblewrap"/>, <see cref="SeccompPart"/>, <see cref="CgroupsPart"/>), each with its fix; `fjord doctor` prints them one per line.</summary>
+    public IReadOnlyDictionary<string, string> Problems { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The bubblewrap binary that passed the probe, or null.</summary>
+    public string? BubblewrapPath { get; init; }
 }

@@ -96,7 +96,7 @@ internal sealed class NodeProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static string FjordDll
+    internal static string FjordDll
     {
         get
         {

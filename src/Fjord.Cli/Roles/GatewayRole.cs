@@ -15,7 +15,7 @@ internal static class GatewayRole
     public static async Task<int> RunAsync(RoleArguments args, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(args);
-        using var node = NodeComposition.Open("gateway", args.DataDir);
+        using var node = NodeComposition.Open("gateway", args.DataDir, port: (args.Host, args.Port));
         var dataDir = node.DataDir;
         var loggerFactory = node.LoggerFactory;
         await using var services = await RoleServices.OpenAsync(args, $"fjord-gateway@{Environment.MachineName}", loggerFactory, cancellationToken);

@@ -46,11 +46,21 @@ internal sealed class NodeComposition : IDisposable
     public ILogger Logger { get; }
 
     /// <param name="name">The operator's --node; null or blank names the node after the host.</param>
-    public static NodeComposition Open(string role, string dataDir, string? name = null)
+    /// <param name="port">The HTTP port the node will listen on, checked before anything starts; null for none.</param>
+    public static NodeComposition Open(string role, string dataDir, string? name = null, (string Host, int Port)? port = null)
     {
         var fullPath = Path.GetFullPath(dataDir);
+        // The first failing check of `fjord doctor`, as one line with its fix, instead of a failure halfway through the start.
+        Doctor.NodeChecks.StopAtFirstFailure(Preflight(fullPath, port));
         PrivateFiles.CreateFolder(fullPath);
         return new NodeComposition(role, string.IsNullOrWhiteSpace(name) ? NodeName.Default() : name, fullPath);
+    }
+
+    private static IEnumerable<Doctor.DoctorCheck> Preflight(string dataDir, (string Host, int Port)? port)
+    {
+        yield return Doctor.NodeChecks.DataFolder(dataDir);
+        if (port is { Port: > 0 } listen)
+            yield return Doctor.NodeChecks.Port(listen.Host, listen.Port);
     }
 
     public static ILoggerFactory CreateLoggerFactory() => Microsoft.Extensions.Logging.LoggerFactory.Create(b => b

@@ -34,7 +34,11 @@ internal static class NodeSandbox
             return sandbox;
         var missing = sandbox.Status.Warning ?? "the sandbox is incomplete";
         if (!args.AllowUnsandboxed)
-            throw CliException.Failed($"refusing to run functions unsandboxed: {missing}. Fix that, or start with --allow-unsandboxed to run them with this node's rights");
+        {
+            // The first failing line of `fjord doctor`, which names its fix.
+            var first = Doctor.NodeChecks.Sandbox(sandbox.Status, Environment.IsPrivilegedProcess).FirstOrDefault(c => !c.Ok)?.Line ?? missing;
+            throw CliException.Failed($"refusing to run functions unsandboxed: doctor: {first}. Fix that, or start with --allow-unsandboxed to run them with this node's rights");
+        }
         NodeSandboxLog.Unsandboxed(logger, missing);
         Console.Out.WriteLine($"WARNING: UNSANDBOXED (--allow-unsandboxed): {missing}");
         return sandbox;

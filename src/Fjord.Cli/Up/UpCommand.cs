@@ -24,7 +24,7 @@ internal static class UpCommand
     /// <summary>Runs until <paramref name="cancellationToken"/> fires (Ctrl+C / SIGTERM), then drains. Returns the exit code.</summary>
     public static async Task<int> RunAsync(UpArguments args, CancellationToken cancellationToken)
     {
-        using var node = Roles.NodeComposition.Open("up", args.DataDir);
+        using var node = Roles.NodeComposition.Open("up", args.DataDir, port: (args.Host, args.Port));
         var dataDir = node.DataDir;
         var loggerFactory = node.LoggerFactory;
 
