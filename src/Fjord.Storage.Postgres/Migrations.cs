@@ -199,6 +199,11 @@ internal static class Migrations
         -- The job's W3C trace context from intake (Fjord.Core.Jobs.TraceContext).
         ALTER TABLE jobs ADD COLUMN IF NOT EXISTS trace text;
         """,
+        """
+        -- Dead letters by function and error kind (the dashboard's groups, the count a bulk
+        -- command is about to move), from the failed rows' index alone.
+        CREATE INDEX IF NOT EXISTS jobs_dead ON jobs (function, error_kind, finished_at) WHERE status = 4;
+        """,
     ];
 
     public static int Latest => Steps.Length;
