@@ -8,7 +8,7 @@ namespace Fjord.Gateway.Dashboard;
 /// The dashboard's one route table: every page, command and asset URL is listed here, and
 /// <see cref="Owns"/> decides which requests the cookie session (not the bearer key) authenticates.
 /// </summary>
-internal static class DashboardRoutes
+internal static partial class DashboardRoutes
 {
     public const string Overview = "/";
     public const string Login = "/login";
@@ -19,13 +19,14 @@ internal static class DashboardRoutes
 
     /// <summary>Paths the dashboard answers (cookie session), as opposed to the API (bearer key).</summary>
     public static bool Owns(PathString path) =>
-        path == Overview || path == Login || path == Logout || path.StartsWithSegments("/dashboard") || path.StartsWithSegments(Functions);
+        path == Overview || path == Login || path == Logout || path.StartsWithSegments("/dashboard") || path.StartsWithSegments(Functions)
+        || OwnsOps(path);
 
     /// <summary>Reachable signed out: the login form and the static assets it needs.</summary>
     public static bool IsAnonymous(PathString path) => path == Login || path.StartsWithSegments(Assets);
 
     /// <summary>Machine-read paths answer 401 when signed out; pages redirect to the login form.</summary>
-    public static bool IsData(PathString path) => path == Stats;
+    public static bool IsData(PathString path) => path.StartsWithSegments(Stats);
 
     public static void Map(WebApplication app)
     {
@@ -45,5 +46,6 @@ internal static class DashboardRoutes
         app.MapGet(Functions + "/{name}", (RequestDelegate)functions.GetAsync);
         app.MapPost(Functions + "/{name}/pause", (RequestDelegate)functions.PauseAsync);
         app.MapPost(Functions + "/{name}/resume", (RequestDelegate)functions.ResumeAsync);
+        MapOps(app);
     }
 }

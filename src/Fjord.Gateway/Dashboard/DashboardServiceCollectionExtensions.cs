@@ -13,6 +13,9 @@ internal static class DashboardServiceCollectionExtensions
         services.AddSingleton<LoginPage>();
         services.AddSingleton<OverviewPage>();
         services.AddSingleton<FunctionsPage>();
+        services.AddSingleton<DeadLettersPage>();
+        services.AddSingleton<NodesPage>();
+        services.AddSingleton<KeysPage>();
         return services;
     }
 }
