@@ -65,7 +65,6 @@ internal sealed class KeysPage(KeyEndpoints keys)
             <input id="new-secret" class="secret" readonly value="{{H(secret)}}" autocomplete="off" spellcheck="false">
             <p><a href="{{DashboardRoutes.Keys}}">Back to keys</a></p>
             """;
-        context.Response.StatusCode = StatusCodes.Status201Created;
         await WritePageAsync(context, "Key created", body, StatusCodes.Status201Created);
     }
 
@@ -119,7 +118,9 @@ internal sealed class KeysPage(KeyEndpoints keys)
         <tr data-key="{{H(k.Id)}}"><th scope="row">{{H(k.Id)}}</th><td>{{H(k.Name)}}{{(own ? """ <span class="hint">(this session's key)</span>""" : "")}}</td>
         <td>{{H(string.Join(", ", k.Scopes))}}</td><td>{{H(k.Namespace)}}</td><td>{{H(DashboardFormat.Time(k.CreatedAt))}}</td>
         <td>{{H(DashboardFormat.Time(k.ExpiresAt))}}</td><td>{{H(DashboardFormat.Time(k.LastUsedAt))}}</td>
-        <td><form method="post" action="{{DashboardRoutes.Keys}}/{{H(k.Id)}}/revoke">{{CsrfField(context)}}<button type="submit" class="danger" aria-label="Revoke key {{H(k.Id)}}">Revoke</button></form></td></tr>
+        <td>{{(own
+            ? """<span class="hint">sign in with another admin key to revoke it, or rotate it with <code>fjord admin-key rotate</code></span>"""
+            : $"""<form method="post" action="{DashboardRoutes.Keys}/{H(k.Id)}/revoke">{CsrfField(context)}<button type="submit" class="danger" aria-label="Revoke key {H(k.Id)}">Revoke</button></form>""")}}</td></tr>
         """;
 
     /// <summary>The form's fields as the API's request body; the date is the end of that day, UTC.</summary>
