@@ -109,6 +109,8 @@ async function runJob(handle, header, body) {
     const context = {
         jobId: header.id, function: header.function, attempt: header.attempt, contentType: header.contentType,
         traceparent: header.traceparent ?? null, tracestate: header.tracestate ?? null,
+        // What made the job: { kind: 'http'|'schedule'|'amqp', name, context }.
+        trigger: header.trigger ?? { kind: 'http' },
     };
     const seq = header.seq || 0;
     let reply;

@@ -81,6 +81,8 @@ class Context:
         # W3C trace context of this attempt: start your own spans as its children.
         self.traceparent = header.get("traceparent")
         self.tracestate = header.get("tracestate")
+        # What made the job: {"kind": "http"|"schedule"|"amqp", "name": ..., "context": {...}}.
+        self.trigger = header.get("trigger") or {"kind": "http"}
 
     def __repr__(self):
         return "Context(job_id=%r, function=%r, attempt=%r)" % (self.job_id, self.function, self.attempt)

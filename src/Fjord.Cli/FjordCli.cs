@@ -25,6 +25,7 @@ internal static class FjordCli
         root.Subcommands.Add(RoleCommands.Worker(console));
         root.Subcommands.Add(KeysCommand.Build(console));
         root.Subcommands.Add(AdminKeyCommand.Build(console));
+        BuildInfo.UseFor(root, console);
         return root;
     }
 

@@ -49,6 +49,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<Problems.ErrorBoundary>();
         services.AddSingleton<Problems.RequestGuard>();
         services.AddSingleton(new CallbackTargets(options.Callbacks));
+        services.AddSingleton<Intake.JobIntake>();
         services.AddSingleton<JobIntakeEndpoints>();
         services.AddSingleton<InvokeEndpoints>();
         services.AddSingleton<FunctionEndpoints>();

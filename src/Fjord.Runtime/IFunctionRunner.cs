@@ -26,6 +26,9 @@ public sealed record RunRequest(string JobId, string Function, int Attempt, Read
     public string? TraceParent { get; init; }
 
     public string? TraceState { get; init; }
+
+    /// <summary>What made the job: <c>context.trigger</c> in the shims, FJORD_TRIGGER (JSON) for exec; null says nothing (an HTTP job).</summary>
+    public JobTrigger? Trigger { get; init; }
 }
 
 /// <summary>Receives raw stderr bytes of a running attempt, whole lines at a time for warm processes. Called on the pump's thread: must not block.</summary>

@@ -10,7 +10,7 @@ internal static class JobRows
     /// <summary>Every column a record needs, none of the blobs (octet_length reads no blob content).</summary>
     public const string Columns = """
         id, function, status, attempt, max_attempts, created_at, run_at, started_at, finished_at, node,
-        callback_url, error_kind, error_message, error_exit_code, result_content_type, octet_length(result), trace
+        callback_url, error_kind, error_message, error_exit_code, result_content_type, octet_length(result), trace, trigger_info
         """;
 
     public const string AttemptColumns = "job_id, number, started_at, finished_at, node, outcome, error_kind, error_message, exit_code";
@@ -38,6 +38,7 @@ internal static class JobRows
             ResultContentType = Text(reader, 14),
             ResultSize = reader.IsDBNull(15) ? null : reader.GetInt32(15),
             Trace = Text(reader, 16),
+            Trigger = JobTrigger.Unpack(Text(reader, 17)),
         };
     }
 

@@ -200,6 +200,10 @@ internal static class Migrations
         ALTER TABLE jobs ADD COLUMN IF NOT EXISTS trace text;
         """,
         """
+        -- What made the job (Fjord.Core.Jobs.JobTrigger.Pack: kind, name, context as JSON); null for HTTP.
+        ALTER TABLE jobs ADD COLUMN IF NOT EXISTS trigger_info text;
+        """,
+        """
         -- Dead letters by function and error kind (the dashboard's groups, the count a bulk
         -- command is about to move), from the failed rows' index alone.
         CREATE INDEX IF NOT EXISTS jobs_dead ON jobs (function, error_kind, finished_at) WHERE status = 4;

@@ -15,13 +15,13 @@ public sealed partial class PostgresJobLedger
     // scheduled ones get an unclaimed row the relay publishes when due.
     private const string InsertSql = """
         WITH input AS (
-            SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::boolean[], $7::text[], $8::text[], $9::bytea[], $12::text[])
-                AS t(id, function, max_attempts, created_at, run_at, sync, content_type, callback_url, payload, trace)),
+            SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::boolean[], $7::text[], $8::text[], $9::bytea[], $12::text[], $13::text[])
+                AS t(id, function, max_attempts, created_at, run_at, sync, content_type, callback_url, payload, trace, trigger_info)),
         ins AS (
-            INSERT INTO jobs (id, function, status, max_attempts, created_at, run_at, sync, content_type, callback_url, payload, trace)
+            INSERT INTO jobs (id, function, status, max_attempts, created_at, run_at, sync, content_type, callback_url, payload, trace, trigger_info)
             SELECT id, function,
                    CASE WHEN coalesce(run_at, 0) > fjord_now_ms() THEN 1 ELSE 0 END,
-                   max_attempts, created_at, greatest(coalesce(run_at, 0), fjord_now_ms()), sync, content_type, callback_url, payload, trace
+                   max_attempts, created_at, greatest(coalesce(run_at, 0), fjord_now_ms()), sync, content_type, callback_url, payload, trace, trigger_info
             FROM input
             RETURNING id, function, run_at, status)
         INSERT INTO outbox (job_id, function, due_at, claim, claimed_until)
@@ -119,7 +119,8 @@ public sealed partial class PostgresJobLedger
             .Arg(jobs.Select(j => AsArray(j.Payload)).ToArray())
             .Arg(claim)
             .Arg((long)_store.Options.InlinePublishClaim.TotalMilliseconds)
-            .Arg(jobs.Select(j => j.Trace).ToArray());
+            .Arg(jobs.Select(j => j.Trace).ToArray())
+            .Arg(jobs.Select(j => JobTrigger.Pack(j.Trigger)).ToArray());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var due = new HashSet<string>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))

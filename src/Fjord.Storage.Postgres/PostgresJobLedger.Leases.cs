@@ -30,9 +30,9 @@ public sealed partial class PostgresJobLedger
             WHERE id = ANY($1::text[]) AND status + 0 IN (0, 1) AND run_at <= fjord_now_ms()
                 AND coalesce(requeued_at, created_at) >= ($2::bigint[])[array_position($1::text[], id)]
                 AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.job_id = jobs.id AND outbox.claimed_until >= fjord_now_ms())
-            RETURNING id, function, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload, started_at, run_at, trace),
+            RETURNING id, function, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload, started_at, run_at, trace, trigger_info),
         o AS (DELETE FROM outbox WHERE job_id = ANY($1::text[]) AND job_id IN (SELECT id FROM j))
-        SELECT id, function, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload, started_at, run_at, trace FROM j, no_flush
+        SELECT id, function, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload, started_at, run_at, trace, trigger_info FROM j, no_flush
         """;
 
     // Held: waiting and due, and either its publisher still holds its outbox row, or it is young
@@ -114,6 +114,7 @@ public sealed partial class PostgresJobLedger
                     StartedAt = UnixMs.To(reader.GetInt64(10)),
                     ReadyAt = UnixMs.To(reader.GetInt64(11)),
                     Trace = reader.IsDBNull(12) ? null : reader.GetString(12),
+                    Trigger = JobTrigger.Unpack(reader.IsDBNull(13) ? null : reader.GetString(13)),
                 };
                 claimed[job.Id] = job;
             }

@@ -36,6 +36,7 @@ internal static class Schema
             result_content_type TEXT,
             requeued_at INTEGER,
             trace TEXT,
+            trigger_info TEXT,
             payload BLOB NOT NULL,
             result BLOB
         );
@@ -208,9 +209,13 @@ internal static class Schema
     /// retried the job by hand; maxAge counts from it, so a retried expired job can run.
     /// </summary>
     private static string AddedColumns(SqliteConnection connection) =>
-        Added(connection, "requeued_at", "INTEGER") + Added(connection, "trace", "TEXT");
+        Added(connection, "requeued_at", "INTEGER") + Added(connection, "trace", "TEXT")
+        + Added(connection, "trigger_info", "TEXT");
 
-    /// <summary>trace: the job's W3C trace context from intake (Fjord.Core.Jobs.TraceContext).</summary>
+    /// <summary>
+    /// trace: the job's W3C trace context from intake (Fjord.Core.Jobs.TraceContext);
+    /// trigger_info: what made the job (Fjord.Core.Jobs.JobTrigger.Pack), null for HTTP.
+    /// </summary>
     private static string Added(SqliteConnection connection, string column, string type) =>
         Scalar(connection, $"SELECT count(*) FROM pragma_table_info('jobs') WHERE name = '{column}'") == 0
             && Scalar(connection, "SELECT count(*) FROM pragma_table_info('jobs')") > 0

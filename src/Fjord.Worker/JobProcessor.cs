@@ -65,6 +65,7 @@ internal sealed partial class JobProcessor(WorkerOptions options, ILogger logger
                     Tap = live is null ? null : live.Write,
                     TraceParent = span.TraceParent,
                     TraceState = span.TraceState,
+                    Trigger = job.Trigger,
                 },
                 attemptToken.Token);
         }

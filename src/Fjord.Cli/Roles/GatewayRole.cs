@@ -15,11 +15,9 @@ internal static class GatewayRole
     public static async Task<int> RunAsync(RoleArguments args, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var dataDir = Path.GetFullPath(args.DataDir);
-        PrivateFiles.CreateFolder(dataDir);
-        using var loggerFactory = RoleServices.CreateLoggerFactory();
-        var node = Up.NodeName.Default();
-        using var tracing = Tracing.StartIfConfigured("gateway", node);
+        using var node = NodeComposition.Open("gateway", args.DataDir);
+        var dataDir = node.DataDir;
+        var loggerFactory = node.LoggerFactory;
         await using var services = await RoleServices.OpenAsync(args, $"fjord-gateway@{Environment.MachineName}", loggerFactory, cancellationToken);
 
         var secretsKey = GatewayHost.SecretsKey(keyFile: null);
@@ -36,7 +34,7 @@ internal static class GatewayRole
         await using var app = builder.Build();
         app.MapFjordGateway();
         await app.StartAsync(cancellationToken);
-        await using var heartbeat = NodeReporting.Start(services.Store, node, "gateway", dataDir, null, loggerFactory);
+        await using var heartbeat = node.StartHeartbeat(services.Store, workers: null);
 
         if (AdminKeyBootstrap.StartupLine(adminKey, gatewayOptions.AdminKeyFromEnvironment is { Length: > 0 }) is { } keyLine)
             Console.Out.WriteLine(keyLine);
@@ -44,15 +42,7 @@ internal static class GatewayRole
         // Printed last: scripts and tests wait for this line.
         Console.Out.WriteLine($"fjord gateway is up at http://{args.Host}:{args.Port}");
 
-        try
-        {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-        }
         // Stop accepting first; the relay and store close after (disposed by `await using`).
-        await app.StopAsync(CancellationToken.None);
-        return 0;
+        return await NodeComposition.WaitThenDrainAsync(app, drainingLine: null, cancellationToken);
     }
 }

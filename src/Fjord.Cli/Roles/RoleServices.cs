@@ -55,12 +55,6 @@ internal sealed class RoleServices : IAsyncDisposable
             ? value
             : TimeSpan.FromSeconds(5);
 
-    public static ILoggerFactory CreateLoggerFactory() => LoggerFactory.Create(b => b
-        .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
-        .SetMinimumLevel(LogLevel.Information)
-        .AddFilter("Microsoft", LogLevel.Warning)
-        .AddFilter("System", LogLevel.Warning));
-
     /// <summary>The queue stops first (relay, consumers), then the store it writes through.</summary>
     public async ValueTask DisposeAsync()
     {

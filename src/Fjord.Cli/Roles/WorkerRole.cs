@@ -1,9 +1,6 @@
-using Fjord.Cli.Up;
 using Fjord.Core.Queue;
 using Fjord.Core.Storage;
-using Fjord.Runtime;
 using Fjord.Worker;
-using Fjord.Worker.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,69 +18,32 @@ internal static class WorkerRole
     public static async Task<int> RunAsync(RoleArguments args, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var dataDir = Path.GetFullPath(args.DataDir);
-        PrivateFiles.CreateFolder(dataDir);
-        var node = string.IsNullOrWhiteSpace(args.Node) ? NodeName.Default() : args.Node;
-        using var tracing = Tracing.StartIfConfigured("worker", node);
-        using var loggerFactory = RoleServices.CreateLoggerFactory();
-        await using var services = await RoleServices.OpenAsync(args, $"fjord-worker@{node}", loggerFactory, cancellationToken);
+        using var node = NodeComposition.Open("worker", args.DataDir, args.Node);
+        var loggerFactory = node.LoggerFactory;
+        await using var services = await RoleServices.OpenAsync(args, $"fjord-worker@{node.Name}", loggerFactory, cancellationToken);
 
         var secrets = await GatewayHost.OpenSecretsAsync(services.Store, GatewayHost.SecretsKey(keyFile: null), cancellationToken);
-        var registry = Prometheus.Metrics.NewCustomRegistry();
-        var jobMetrics = new JobMetrics(registry);
-        var sandboxArgs = args.Sandbox;
-        var sandbox = NodeSandbox.Open(sandboxArgs, dataDir, loggerFactory.CreateLogger("fjord"));
-        var runtimeOptions = new RuntimeOptions
-        {
-            Host = sandbox,
-            HostNetwork = sandboxArgs.AllowHostNetwork,
-            CpuCores = sandboxArgs.DefaultCpu,
-            TempRoot = Path.Combine(dataDir, "tmp"),
-            Logger = loggerFactory.CreateLogger("Fjord.Runtime"),
-            Secrets = secrets,
-            ColdStart = jobMetrics.ColdStart,
-        };
+        var functions = node.OpenFunctions(args.Sandbox, secrets);
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         builder.Services.AddSingleton<IJobQueue>(services.Queue);
         builder.Services.AddSingleton<IFunctionStore>(services.Store);
-        builder.Services.AddSingleton(new WorkerOptions
+        NodeComposition.AddWorker(builder.Services, node.WorkerOptions(functions, args.Surface.MaxBundleUnpackedBytes, services.Store) with
         {
-            Node = node,
-            BundleDir = Path.Combine(dataDir, "bundles"),
-            MaxBundleUnpackedBytes = args.Surface.MaxBundleUnpackedBytes,
-            CreateRunner = (spec, folder) => RunnerFactory.Create(spec, folder, runtimeOptions),
             Functions = args.Functions,
-            RenewInterval = Tuning.LeaseDuration / 3,
-            DrainGrace = Tuning.DrainGrace,
-            Secrets = services.Store,
-            Metrics = jobMetrics,
         });
-        builder.Services.AddSingleton<WorkerHost>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerHost>());
         using var host = builder.Build();
 
-        if (sandbox.Status.Complete && sandbox.Status.Warning is { } warning)
-            loggerFactory.CreateLogger("fjord").LogWarning("Function processes are not fully contained: {Reason}", warning);
         await host.StartAsync(cancellationToken);
-        await using var heartbeat = NodeReporting.Start(services.Store, node, "worker", dataDir, host.Services.GetRequiredService<WorkerHost>(), loggerFactory);
+        await using var heartbeat = node.StartHeartbeat(services.Store, host.Services.GetRequiredService<WorkerHost>());
         await using var metrics = args.MetricsPort is { } metricsPort
-            ? await WorkerMetricsServer.StartAsync(args.MetricsHost, metricsPort, registry, heartbeat, loggerFactory, cancellationToken)
+            ? await WorkerMetricsServer.StartAsync(args.MetricsHost, metricsPort, functions.Registry, heartbeat, loggerFactory, cancellationToken)
             : null;
         var only = args.Functions is { Count: > 0 } set ? string.Join(",", set) : "all functions";
-        Console.Out.WriteLine($"fjord worker {node} is up ({only}){(sandbox.Status.Complete ? "" : "  UNSANDBOXED")}");
+        Console.Out.WriteLine($"fjord worker {node.Name} is up ({only}){NodeComposition.SandboxMark(functions.Sandbox)}");
 
-        try
-        {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        Console.Out.WriteLine("draining: running jobs finish, unstarted ones go back to the queue");
-        await host.StopAsync(CancellationToken.None);
-        return 0;
+        return await NodeComposition.WaitThenDrainAsync(host, "draining: running jobs finish, unstarted ones go back to the queue", cancellationToken);
     }
 }

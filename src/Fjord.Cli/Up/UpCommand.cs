@@ -6,9 +6,7 @@ using Fjord.Gateway.Functions;
 using Fjord.Runtime;
 using Fjord.Storage.Sqlite;
 using Fjord.Worker;
-using Fjord.Worker.Metrics;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Fjord.Cli.Up;
 
@@ -26,16 +24,9 @@ internal static class UpCommand
     /// <summary>Runs until <paramref name="cancellationToken"/> fires (Ctrl+C / SIGTERM), then drains. Returns the exit code.</summary>
     public static async Task<int> RunAsync(UpArguments args, CancellationToken cancellationToken)
     {
-        var dataDir = Path.GetFullPath(args.DataDir);
-        PrivateFiles.CreateFolder(dataDir);
-        var node = NodeName.Default();
-        using var tracing = Roles.Tracing.StartIfConfigured("up", node);
-
-        using var loggerFactory = LoggerFactory.Create(b => b
-            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
-            .SetMinimumLevel(LogLevel.Information)
-            .AddFilter("Microsoft", LogLevel.Warning)
-            .AddFilter("System", LogLevel.Warning));
+        using var node = Roles.NodeComposition.Open("up", args.DataDir);
+        var dataDir = node.DataDir;
+        var loggerFactory = node.LoggerFactory;
 
         // One clock for the store, the worker and the gateway, immune to steps of the wall clock
         // (see SteadyClock): a step must neither expire running leases nor strand retries.
@@ -45,7 +36,7 @@ internal static class UpCommand
             {
                 Time = time,
                 Path = Path.Combine(dataDir, "fjord.db"),
-                Node = node,
+                Node = node.Name,
                 LoggerFactory = loggerFactory,
                 LeaseDuration = Tuning.LeaseDuration,
             },
@@ -53,24 +44,13 @@ internal static class UpCommand
 
         var secretsKey = GatewayHost.SecretsKey(Path.Combine(dataDir, SecretKey.FileName));
         var secrets = await GatewayHost.OpenSecretsAsync(store, secretsKey, cancellationToken);
-        // One registry for the gateway's /metrics and the worker's latency histograms.
-        var registry = Prometheus.Metrics.NewCustomRegistry();
-        var jobMetrics = new JobMetrics(registry);
         // Running attempts' logs as written, for `logs -f` (the gateway and the workers share this process).
         var liveLogs = new Fjord.Core.Jobs.LiveLogs();
         var sandboxArgs = args.Sandbox ?? new SandboxArguments();
-        var logger = loggerFactory.CreateLogger("fjord");
-        var sandbox = NodeSandbox.Open(sandboxArgs, dataDir, logger);
-        var runtimeOptions = new RuntimeOptions
-        {
-            Host = sandbox,
-            HostNetwork = sandboxArgs.AllowHostNetwork,
-            CpuCores = sandboxArgs.DefaultCpu,
-            TempRoot = Path.Combine(dataDir, "tmp"),
-            Logger = loggerFactory.CreateLogger("Fjord.Runtime"),
-            Secrets = secrets,
-            ColdStart = jobMetrics.ColdStart,
-        };
+        var functions = node.OpenFunctions(sandboxArgs, secrets);
+        var sandbox = functions.Sandbox;
+        // One registry for the gateway's /metrics and the worker's latency histograms.
+        var registry = functions.Registry;
 
         var surface = args.Surface ?? Commands.SurfaceSettings.Default;
         var gatewayOptions = GatewayHost.Options(dataDir, secretsKey, surface, args.KeyRateLimit) with { Caps = sandboxArgs.Caps };
@@ -79,34 +59,20 @@ internal static class UpCommand
         var builder = GatewayHost.CreateBuilder<SqliteStore>(loggerFactory, args.Host, args.Port, store, store);
         builder.Services.AddSingleton<IReadinessSource>(new SandboxReadiness(sandbox));
         builder.Services.AddSingleton<TimeProvider>(time);
-        builder.Services.AddSingleton(new WorkerOptions
+        Roles.NodeComposition.AddWorker(builder.Services, node.WorkerOptions(functions, surface.MaxBundleUnpackedBytes, store) with
         {
             Time = time,
-            Node = node,
-            BundleDir = Path.Combine(dataDir, "bundles"),
-            MaxBundleUnpackedBytes = surface.MaxBundleUnpackedBytes,
-            CreateRunner = (spec, folder) => RunnerFactory.Create(spec, folder, runtimeOptions),
-            RenewInterval = Tuning.LeaseDuration / 3,
-            DrainGrace = Tuning.DrainGrace,
-            Secrets = store,
-            Metrics = jobMetrics,
             LiveLogs = liveLogs,
         });
         builder.Services.AddSingleton(registry);
         builder.Services.AddSingleton(liveLogs);
-        builder.Services.AddSingleton<WorkerHost>();
-        builder.Services.AddSingleton<IWorkerStatus>(sp => sp.GetRequiredService<WorkerHost>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerHost>());
         builder.Services.AddFjordGateway(gatewayOptions);
 
         await using var app = builder.Build();
         app.MapFjordGateway();
 
-        if (sandbox.Status.Complete && sandbox.Status.Warning is { } warning)
-            UpLog.SandboxUnavailable(logger, warning);
-
         await app.StartAsync(cancellationToken);
-        await using var heartbeat = Roles.NodeReporting.Start(store, node, "up", dataDir, app.Services.GetRequiredService<WorkerHost>(), loggerFactory);
+        await using var heartbeat = node.StartHeartbeat(store, app.Services.GetRequiredService<WorkerHost>());
         var url = $"http://{args.Host}:{args.Port}";
         if (AdminKeyBootstrap.StartupLine(adminKey, gatewayOptions.AdminKeyFromEnvironment is { Length: > 0 }) is { } keyLine)
             Console.Out.WriteLine(keyLine);
@@ -120,21 +86,11 @@ internal static class UpCommand
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
         // Printed last: scripts and tests wait for this line to know the examples are deployed.
-        Console.Out.WriteLine($"fjord is up at {url}  (node {node}, data {dataDir}){(sandbox.Status.Complete ? "" : "  UNSANDBOXED")}");
+        Console.Out.WriteLine($"fjord is up at {url}  (node {node.Name}, data {dataDir}){Roles.NodeComposition.SandboxMark(sandbox)}");
 
-        try
-        {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        Console.Out.WriteLine("draining: running jobs finish, unstarted ones stay queued");
         // The stop sequence matters: the gateway stops accepting first, then workers drain, and
         // only then does the store close (disposed by `await using` above).
-        await app.StopAsync(CancellationToken.None);
-        return ExitCodes.Success;
+        return await Roles.NodeComposition.WaitThenDrainAsync(app, "draining: running jobs finish, unstarted ones stay queued", cancellationToken);
     }
 
     private static async Task DeployProjectAsync(string projectPath, FunctionDeployer deployer, WorkerHost worker, CancellationToken cancellationToken)
@@ -143,10 +99,4 @@ internal static class UpCommand
         await Commands.DeployCommand.DeployAsync(new InProcessDeploy(deployer), project, [], Console.Out, cancellationToken);
         worker.Nudge();
     }
-}
-
-internal static partial class UpLog
-{
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Function processes are not fully contained: {Reason}")]
-    public static partial void SandboxUnavailable(ILogger logger, string reason);
 }

@@ -20,6 +20,9 @@ public sealed record JobRecord
 
     /// <summary>The job's stored trace context (<see cref="TraceContext.Pack"/>); null for jobs stored before tracing.</summary>
     public string? Trace { get; init; }
+
+    /// <summary>What made the job; <see cref="JobTrigger.HttpRequest"/> when nothing was stored.</summary>
+    public JobTrigger Trigger { get; init; } = JobTrigger.HttpRequest;
     public IReadOnlyList<AttemptRecord> Attempts { get; init; } = [];
 
     /// <summary>Delivery tries of the job's callback, oldest first (empty without X-Callback-Url, or before the job ended).</summary>

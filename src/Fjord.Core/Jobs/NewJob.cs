@@ -18,6 +18,9 @@ public sealed record NewJob
     /// <summary>The trace context from intake (<see cref="TraceContext.Pack"/>): the caller's traceparent or a new trace.</summary>
     public string? Trace { get; init; }
 
+    /// <summary>What made the job (a schedule, a queue trigger); null for an HTTP request.</summary>
+    public JobTrigger? Trigger { get; init; }
+
     /// <summary>
     /// Sync invocations: the caller waits on the open request, so no 202 promise is made and the
     /// write need not be fsynced before the job may start.

@@ -55,4 +55,7 @@ public sealed record LeasedJob
 
     /// <summary>The job's trace context from intake (<see cref="Jobs.TraceContext.Pack"/>), for the attempt's span and the function's TRACEPARENT.</summary>
     public string? Trace { get; init; }
+
+    /// <summary>What made the job, for the function's context; <see cref="JobTrigger.HttpRequest"/> when nothing was stored.</summary>
+    public JobTrigger Trigger { get; init; } = JobTrigger.HttpRequest;
 }

@@ -3,9 +3,8 @@ using Fjord.Core.Jobs;
 using Fjord.Core.Queue;
 using Fjord.Core.Storage;
 using Fjord.Gateway.Auth;
-using Fjord.Gateway.Functions;
+using Fjord.Gateway.Intake;
 using Fjord.Gateway.Json;
-using Fjord.Gateway.Metrics;
 using Fjord.Gateway.Problems;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -18,11 +17,9 @@ namespace Fjord.Gateway.Endpoints;
 /// it may start) and a single attempt: the caller, not the platform, decides whether to retry.
 /// </summary>
 internal sealed class InvokeEndpoints(
-    IJobQueue queue,
+    JobIntake intake,
     IJobStore jobs,
-    FunctionCache functions,
     GatewayOptions options,
-    GatewayMetrics metrics,
     TimeProvider time,
     ILogger<InvokeEndpoints> logger)
 {
@@ -31,40 +28,34 @@ internal sealed class InvokeEndpoints(
         var ct = context.RequestAborted;
         if (await Route.AuthorizedFunctionAsync(context, Scope.Invoke) is not { } name)
             return;
-        var state = await functions.GetAsync(name, ct);
-        if (state is null)
-        {
-            await Problem.WriteAsync(context, ProblemType.UnknownFunction, $"there is no function '{name}'");
+        if (!await intake.FunctionExistsAsync(context, name))
             return;
-        }
-        var payload = await RequestBody.ReadAsync(context.Request, options.MaxBodyBytes, ct);
-        if (payload is null)
-        {
-            await Problem.WriteAsync(context, ProblemType.TooLarge, $"the payload is larger than {options.MaxBodyBytes} bytes");
+        if (await intake.ReadBodyAsync(context, name, "payload") is not { } payload)
             return;
-        }
 
         var id = JobId.New();
         using var trace = IntakeTrace.Start(context, name);
         trace.Job(id);
-        var job = new NewJob
-        {
-            Id = id,
-            Function = name,
-            Payload = payload,
-            ContentType = context.Request.ContentType,
-            MaxAttempts = 1,
-            CreatedAt = time.GetUtcNow(),
-            Sync = true,
-            Trace = trace.Packed,
-        };
         // Watch before enqueueing: the end cannot slip by unseen, and it arrives with the result.
         using var watch = jobs.WatchEnd(id);
-        await queue.EnqueueAsync([job], ct);
-        metrics.Accepted(name, 1);
+        var outcome = await intake.SubmitAsync(new IntakeRequest
+        {
+            Function = name,
+            Payloads = [payload],
+            ContentType = context.Request.ContentType,
+            Sync = true,
+            JobId = id,
+            Trace = trace.Packed,
+        }, ct);
+        if (outcome.Refusal is { } refusal)
+        {
+            await IntakeHttp.WriteAsync(context, refusal);
+            return;
+        }
         context.Response.Headers["X-Fjord-Job-Id"] = id;
+        var timeout = outcome.Spec!.Timeout;
 
-        using var deadline = new CancellationTokenSource(state.Spec.Timeout + options.SyncInvokeGrace, time);
+        using var deadline = new CancellationTokenSource(timeout + options.SyncInvokeGrace, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, ct);
         JobEnd? end;
         try
@@ -76,7 +67,7 @@ internal sealed class InvokeEndpoints(
             await AbandonAsync(id);
             if (ct.IsCancellationRequested)
                 return;
-            await WriteAsync(context, id, ProblemType.Timeout, $"no result within {Quantity(state.Spec.Timeout + options.SyncInvokeGrace)}", null);
+            await WriteAsync(context, id, ProblemType.Timeout, $"no result within {Quantity(timeout + options.SyncInvokeGrace)}", null);
             return;
         }
 

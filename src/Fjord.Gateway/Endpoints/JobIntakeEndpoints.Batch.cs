@@ -1,16 +1,14 @@
-using Fjord.Core.Jobs;
-using Fjord.Core.Queue;
 using Fjord.Gateway.Auth;
+using Fjord.Gateway.Intake;
 using Fjord.Gateway.Json;
-using Fjord.Gateway.Problems;
 using Microsoft.AspNetCore.Http;
 
 namespace Fjord.Gateway.Endpoints;
 
 /// <summary>
-/// <c>POST /v1/functions/{name}/jobs:batch</c>: many payloads, one <see cref="IJobQueue.EnqueueAsync"/>
-/// call, so the store commits all of them or none (a batch larger than the room left in the
-/// queue is refused whole with 429, nothing stored).
+/// <c>POST /v1/functions/{name}/jobs:batch</c>: many payloads, one intake request, so the store
+/// commits all of them or none (a batch larger than the room left in the queue is refused whole
+/// with 429, nothing stored).
 /// </summary>
 internal sealed partial class JobIntakeEndpoints
 {
@@ -19,80 +17,45 @@ internal sealed partial class JobIntakeEndpoints
         var ct = context.RequestAborted;
         if (await Route.AuthorizedFunctionAsync(context, Scope.Invoke) is not { } name)
             return;
-        var state = await functions.GetAsync(name, ct);
-        if (state is null)
-        {
-            await RejectAsync(context, null, "unknown_function", ProblemType.UnknownFunction, $"there is no function '{name}'");
+        if (await HeadersAsync(context, name) is not { } headers)
             return;
-        }
-        var now = time.GetUtcNow();
-        if (!IntakeHeaders.TryParse(context.Request.Headers, now, out var headers, out var headerError))
-        {
-            await RejectAsync(context, name, "bad_header", ProblemType.InvalidRequest, headerError!);
-            return;
-        }
         if (headers.IdempotencyKey is not null)
         {
-            await RejectAsync(context, name, "bad_header", ProblemType.InvalidRequest, "Idempotency-Key applies to single jobs, not to batches");
+            await intake.RefuseAsync(context, name, IntakeRefusalKind.Invalid, "bad_header", "Idempotency-Key applies to single jobs, not to batches");
             return;
         }
-        if (await CallbackRefusalAsync(headers, ct) is { } refusal)
-        {
-            await RejectAsync(context, name, "bad_callback", ProblemType.InvalidRequest, refusal);
+        if (await intake.ReadBodyAsync(context, name, "batch") is not { } body)
             return;
-        }
-        var body = await RequestBody.ReadAsync(context.Request, options.MaxBodyBytes, ct);
-        if (body is null)
-        {
-            await RejectAsync(context, name, "too_large", ProblemType.TooLarge, $"the batch is larger than {options.MaxBodyBytes} bytes");
-            return;
-        }
         var payloads = new List<ReadOnlyMemory<byte>>();
-        switch (BatchPayloads.TrySplit(body, options.MaxBatchCount, payloads, out var error))
+        switch (BatchPayloads.TrySplit(body, intake.MaxBatchCount, payloads, out var error))
         {
             case BatchPayloads.Outcome.TooMany:
-                await RejectAsync(context, name, "too_large", ProblemType.TooLarge, error!);
+                await intake.RefuseAsync(context, name, IntakeRefusalKind.TooLarge, "too_large", error!);
                 return;
             case BatchPayloads.Outcome.Invalid:
-                await RejectAsync(context, name, "bad_body", ProblemType.InvalidRequest, error!);
+                await intake.RefuseAsync(context, name, IntakeRefusalKind.Invalid, "bad_body", error!);
                 return;
         }
 
-        var scheduled = headers.IsScheduled(now);
         using var trace = IntakeTrace.Start(context, name);
-        var jobs = new NewJob[payloads.Count];
-        for (var i = 0; i < jobs.Length; i++)
+        var outcome = await intake.SubmitAsync(new IntakeRequest
         {
-            jobs[i] = new NewJob
-            {
-                Id = JobId.New(),
-                Function = name,
-                Payload = payloads[i],
-                ContentType = "application/json",
-                MaxAttempts = state.Spec.MaxAttempts,
-                CreatedAt = now,
-                RunAt = scheduled ? headers.RunAt : null,
-                CallbackUrl = headers.CallbackUrl,
-                Trace = trace.Packed,
-            };
-        }
-
-        IReadOnlyList<EnqueuedJob> stored;
-        try
+            Function = name,
+            Payloads = payloads,
+            ContentType = "application/json",
+            RunAt = headers.RunAt,
+            CallbackUrl = headers.CallbackUrl,
+            Trace = trace.Packed,
+        }, ct);
+        if (outcome.Refusal is { } refusal)
         {
-            stored = await queue.EnqueueAsync(jobs, ct);
-        }
-        catch (QueueFullException e)
-        {
-            await QueueFullAsync(context, name, e);
+            await IntakeHttp.WriteAsync(context, refusal);
             return;
         }
 
-        var ids = new string[stored.Count];
+        var ids = new string[outcome.Jobs.Count];
         for (var i = 0; i < ids.Length; i++)
-            ids[i] = stored[i].Id;
-        metrics.Accepted(name, ids.Length);
-        GatewayLog.JobsAccepted(logger, name, ids.Length);
+            ids[i] = outcome.Jobs[i].Id;
         context.Response.StatusCode = StatusCodes.Status202Accepted;
         await context.Response.WriteJsonAsync(new BatchAccepted { Ids = ids }, GatewayJsonContext.Default.BatchAccepted, cancellationToken: ct);
     }

@@ -29,6 +29,9 @@ internal sealed class JobView
 
     /// <summary>The W3C trace id the job belongs to (the caller's traceparent, or the trace intake started).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? TraceId { get; init; }
+
+    /// <summary>What made the job: <c>{"kind":"http"}</c>, or a schedule or queue trigger with its name and context.</summary>
+    public required JobTrigger Trigger { get; init; }
     public required IReadOnlyList<AttemptView> Attempts { get; init; }
 
     /// <summary>Delivery tries of the job's callback (only on <c>GET /v1/jobs/{id}</c>; empty in listings).</summary>
@@ -60,6 +63,7 @@ internal sealed class JobView
             ResultContentType = job.ResultContentType,
             Node = job.Node,
             TraceId = TraceContext.TraceId(job.Trace),
+            Trigger = job.Trigger,
             Attempts = attempts,
             Callbacks = callbacks,
         };

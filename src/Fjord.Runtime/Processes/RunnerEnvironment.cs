@@ -1,5 +1,6 @@
 using System.Globalization;
 using Fjord.Core.Functions;
+using Fjord.Core.Jobs;
 
 namespace Fjord.Runtime.Processes;
 
@@ -30,6 +31,7 @@ internal static class RunnerEnvironment
                 env["TRACEPARENT"] = traceparent;
             if (request.TraceState is { } tracestate)
                 env["TRACESTATE"] = tracestate;
+            env["FJORD_TRIGGER"] = JobTrigger.Pack(request.Trigger) ?? """{"kind":"http"}""";
         }
         // The function's own env last: it may set PATH or LANG, never FJORD_* (the spec refuses those).
         foreach (var (key, value) in spec.Env)

@@ -91,19 +91,50 @@ internal sealed class CgroupHost
         return new CgroupHost(1, bases);
     }
 
+    /// <summary>The leaf a v2 node moves itself into, beside its functions' <c>fjord/</c> group.</summary>
+    internal const string NodeLeaf = "fjord-node";
+
+    /// <summary>
+    /// v2: one tree, and its no-internal-processes rule: a group that holds processes cannot hand
+    /// controllers to its children. Under systemd with <c>Delegate=yes</c> the node starts in its
+    /// unit's own group, so it first moves itself into the leaf <c>fjord-node/</c>, then enables
+    /// memory, pids and cpu in its group's <c>cgroup.subtree_control</c>, then in <c>fjord/</c> and
+    /// <c>fjord/&lt;scope&gt;/</c>, whose children are the functions' groups.
+    /// </summary>
     private static CgroupHost? DetectV2(string root, string[] own, string scope, out string? problem)
     {
-        var fjordPath = PrepareBase(root, OwnPath(own, ""), scope: null);
-        var controllers = File.ReadAllText(Path.Combine(fjordPath, "cgroup.controllers")).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var ownPath = OwnPath(own, "");
+        // A second probe in the same process (tests probe several times) finds itself in the leaf it made.
+        if (Path.GetFileName(ownPath) == NodeLeaf)
+            ownPath = Path.GetDirectoryName(ownPath) ?? "";
+        var ownDir = Path.Combine(root, ownPath);
+        // Inside a container the mount may already be our own group: fall back to its root.
+        if (!Directory.Exists(ownDir))
+            ownDir = root;
+        var controllers = File.ReadAllText(Path.Combine(ownDir, "cgroup.controllers")).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var missing = V1Controllers.Where(c => !controllers.Contains(c)).ToList();
         if (missing.Count > 0)
         {
-            // Our parent did not delegate the controllers to our subtree (it has processes of its
-            // own, or no Delegate=yes): limits cannot be set from here.
-            problem = $"cgroup v2: controller(s) {string.Join(", ", missing)} not available in {fjordPath} (run Fjord in a delegated cgroup: systemd Delegate=yes)";
+            // Our parent did not delegate the controllers to our group: limits cannot be set from here.
+            problem = $"cgroup v2: controller(s) {string.Join(", ", missing)} not delegated to {ownDir} (set Delegate=yes in the systemd unit, as the fjord package's units do; for a manual start: systemd-run --scope -p Delegate=yes fjord up)";
             return null;
         }
+        var leaf = Path.Combine(ownDir, NodeLeaf);
+        Directory.CreateDirectory(leaf);
+        File.WriteAllText(Path.Combine(leaf, "cgroup.procs"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         var wanted = string.Join(' ', V1Controllers.Select(c => "+" + c));
+        try
+        {
+            File.WriteAllText(Path.Combine(ownDir, "cgroup.subtree_control"), wanted);
+        }
+        catch (IOException e)
+        {
+            // EBUSY: another process still sits in our group (something the unit started beside us).
+            problem = $"cgroup v2: cannot enable {wanted} in {ownDir}/cgroup.subtree_control ({e.Message}): it still holds processes other than this node; run the node alone in its unit's group";
+            return null;
+        }
+        var fjordPath = Path.Combine(ownDir, FjordDir);
+        Directory.CreateDirectory(fjordPath);
         File.WriteAllText(Path.Combine(fjordPath, "cgroup.subtree_control"), wanted);
         var basePath = Path.Combine(fjordPath, scope);
         Directory.CreateDirectory(basePath);

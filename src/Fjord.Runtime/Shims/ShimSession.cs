@@ -116,6 +116,7 @@ internal sealed class ShimSession : IAsyncDisposable
             ["maxSize"] = _options.MaxOutputBytes,
             ["traceparent"] = request.TraceParent,
             ["tracestate"] = request.TraceState,
+            ["trigger"] = JobTrigger.Pack(request.Trigger) is { } trigger ? JsonNode.Parse(trigger) : null,
         };
         ShimFrame? frame;
         try

@@ -14,7 +14,7 @@ internal static class Claims
     // (function, run_at) and stops after $limit rows; the point UPDATEs then cost a few µs each.
     // One writer owns the transaction, so nothing can change the rows between the two.
     private static readonly SqlText PickSql = new("""
-        SELECT rowid, id, attempt, max_attempts, created_at, sync, content_type, callback_url, payload, run_at, trace FROM jobs
+        SELECT rowid, id, attempt, max_attempts, created_at, sync, content_type, callback_url, payload, run_at, trace, trigger_info FROM jobs
         WHERE function = $function AND status IN (0, 1) AND run_at <= $now
           AND (created_at >= $cutoff OR requeued_at >= $cutoff)
         ORDER BY run_at, rowid LIMIT $limit
@@ -77,6 +77,7 @@ internal static class Claims
                     Payload = reader.GetFieldValue<byte[]>(8),
                     ReadyAt = UnixMs.To(reader.GetInt64(9)),
                     Trace = reader.IsDBNull(10) ? null : reader.GetString(10),
+                    Trigger = JobTrigger.Unpack(reader.IsDBNull(11) ? null : reader.GetString(11)),
                     StartedAt = startedAt,
                     LeaseToken = 0, // set below, once the count is known
                 });

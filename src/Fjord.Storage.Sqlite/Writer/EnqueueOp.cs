@@ -14,8 +14,8 @@ internal sealed class EnqueueOp(IReadOnlyList<NewJob> jobs) : WriteOp<IReadOnlyL
 {
 
     private static readonly SqlText Insert = new("""
-        INSERT INTO jobs (id, function, status, max_attempts, created_at, run_at, sync, content_type, callback_url, trace, payload)
-        VALUES ($id, $function, $status, $max, $created, $run, $sync, $type, $callback, $trace, $payload)
+        INSERT INTO jobs (id, function, status, max_attempts, created_at, run_at, sync, content_type, callback_url, trace, trigger_info, payload)
+        VALUES ($id, $function, $status, $max, $created, $run, $sync, $type, $callback, $trace, $trigger, $payload)
         """);
 
     private static readonly SqlText FindKey = new(
@@ -79,6 +79,7 @@ internal sealed class EnqueueOp(IReadOnlyList<NewJob> jobs) : WriteOp<IReadOnlyL
             .Set("$type", job.ContentType)
             .Set("$callback", job.CallbackUrl)
             .Set("$trace", job.Trace)
+            .Set("$trigger", JobTrigger.Pack(job.Trigger))
             .Set("$payload", AsArray(job.Payload))
             .Run();
         JobWrites.Waiting(context, job.Function, runAt);
