@@ -36,4 +36,23 @@ public sealed class LayoutTests(Browser browser)
         await page.Keyboard.PressAsync("Enter");
         await page.WaitForURLAsync(gw.Address.ToString());
     }
+
+    [Fact]
+    public async Task ABrowserThatPrefersDark_GetsTheDarkTheme()
+    {
+        await using var gw = await TestGateway.StartAsync();
+        var context = await browser.Instance.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = gw.Address.ToString().TrimEnd('/'),
+            ColorScheme = ColorScheme.Dark,
+        });
+        context.SetDefaultTimeout(30_000);
+        var page = await context.NewPageAsync();
+        await Session.SignInAsync(page, gw.AdminKey);
+
+        await page.GotoAsync("/nodes");
+
+        Assert.Equal("rgb(17, 20, 24)", await page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor"));
+        await Browser.ScreenshotAsync(page, "nodes-dark");
+    }
 }
