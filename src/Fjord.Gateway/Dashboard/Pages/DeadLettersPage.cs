@@ -137,9 +137,10 @@ internal sealed class DeadLettersPage(DeadLetterEndpoints endpoints, TimeProvide
         var filter = $"function={Uri.EscapeDataString(g.Function)}&errorKind={Uri.EscapeDataString(kind)}";
         var jobs = $"{DashboardRoutes.Jobs}?function={Uri.EscapeDataString(g.Function)}&status=failed&errorKind={Uri.EscapeDataString(kind)}";
         var label = $"{g.Function} {(kind.Length > 0 ? kind : "without error kind")}";
-        var actions = canAct
-            ? $$"""<td class="actions"><a class="button" href="{{DashboardRoutes.DeadLetters}}/confirm?action=retry&amp;{{H(filter)}}" aria-label="Retry {{H(label)}}">Retry…</a> <a class="button danger" href="{{DashboardRoutes.DeadLetters}}/confirm?action=purge&amp;{{H(filter)}}" aria-label="Purge {{H(label)}}">Purge…</a></td>"""
-            : "";
+        // A failure stored without a kind cannot be named by a filter (an empty kind means any kind): no group buttons, the filter form still reaches it.
+        var actions = !canAct ? ""
+            : g.ErrorKind is null ? """<td class="hint">use the filter below</td>"""
+            : $$"""<td class="actions"><a class="button" href="{{DashboardRoutes.DeadLetters}}/confirm?action=retry&amp;{{H(filter)}}" aria-label="Retry {{H(label)}}">Retry…</a> <a class="button danger" href="{{DashboardRoutes.DeadLetters}}/confirm?action=purge&amp;{{H(filter)}}" aria-label="Purge {{H(label)}}">Purge…</a></td>""";
         return $$"""<tr data-function="{{H(g.Function)}}" data-kind="{{H(kind)}}"><th scope="row"><a href="{{H(DashboardRoutes.Functions + "/" + g.Function)}}">{{H(g.Function)}}</a></th><td>{{H(kind.Length > 0 ? kind : "—")}}</td><td><a class="count" href="{{H(jobs)}}" aria-label="{{H(g.Count)}} failed jobs of {{H(label)}}">{{H(g.Count)}}</a></td><td>{{H(DashboardFormat.Time(g.LastFailedAt))}}</td>{{actions}}</tr>""";
     }
 
