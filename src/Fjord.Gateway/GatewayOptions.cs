@@ -41,4 +41,7 @@ public sealed record GatewayOptions
 
     /// <summary>The node key that seals secrets (<c>&lt;data&gt;/secrets.key</c> or <c>$FJORD_SECRETS_KEY</c>); null: <c>PUT /v1/secrets</c> answers 503.</summary>
     public Fjord.Core.Secrets.SecretKey? SecretsKey { get; init; }
+
+    /// <summary>Queue triggers (RabbitMQ consumers for the deployed functions' <c>triggers</c>).</summary>
+    public Triggers.AmqpTriggerOptions AmqpTriggers { get; init; } = new();
 }

@@ -61,6 +61,16 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<HealthEndpoints>();
         services.AddSingleton<MetricsEndpoints>();
         services.AddFjordDashboard();
+        // Queue triggers: a consumer per trigger of the deployed functions, feeding JobIntake.
+        services.AddSingleton(sp => new Triggers.AmqpTriggerMetrics(sp.GetRequiredService<GatewayMetrics>()));
+        services.AddHostedService(sp => new Triggers.AmqpTriggerHost(
+            sp.GetRequiredService<IFunctionStore>(),
+            sp.GetRequiredService<Intake.JobIntake>(),
+            sp.GetRequiredService<FunctionCache>(),
+            SecretStore(sp) is { } triggerSecrets ? new Fjord.Core.Secrets.SecretVault(triggerSecrets, options.SecretsKey) : null,
+            sp.GetRequiredService<Triggers.AmqpTriggerMetrics>(),
+            options.AmqpTriggers,
+            sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => new DeadLetterEndpoints(
             sp.GetService<IDeadLetters>() ?? sp.GetService<IJobStore>() as IDeadLetters,
             sp.GetRequiredService<TimeProvider>(),

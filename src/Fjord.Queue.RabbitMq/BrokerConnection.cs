@@ -31,19 +31,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     {
         _options = options;
         _logger = logger;
-        _factory = new ConnectionFactory
-        {
-            AutomaticRecoveryEnabled = false,
-            TopologyRecoveryEnabled = false,
-            RequestedHeartbeat = options.Heartbeat,
-            RequestedConnectionTimeout = options.CallTimeout,
-            HandshakeContinuationTimeout = options.CallTimeout,
-            ContinuationTimeout = options.CallTimeout,
-            SocketReadTimeout = options.CallTimeout,
-            SocketWriteTimeout = options.CallTimeout,
-            ClientProvidedName = options.ClientName,
-        };
-        BrokerTls.Configure(_factory, options.BrokerUri);
+        _factory = BrokerFactories.Create(options.BrokerUri, options.Heartbeat, options.CallTimeout, options.ClientName);
     }
 
     /// <summary>Open and usable now. Intake checks this before writing anything: broker down → 503, never 202.</summary>

@@ -228,6 +228,9 @@ public sealed partial class RabbitMqQueue : IJobQueue, IReadinessSource, IAsyncD
         await _relay.DisposeAsync();
         foreach (var consumer in _consumers.Values)
             await consumer.DisposeAsync();
+        if (_inspect is { } inspect)
+            await inspect.DisposeAsync();
+        _inspectGate.Dispose();
         await _broker.DisposeAsync();
     }
 

@@ -15,6 +15,23 @@ public interface IFunctionRunner : IAsyncDisposable
     /// killed the attempt's whole process tree.
     /// </summary>
     Task<RunResult> RunAsync(RunRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts the slot's process ahead of its first job (warm mode), so the job finds it ready.
+    /// Returns false when it could not start (the runner's health says why; the next job tries
+    /// again). Runners without a long-lived process (fork) have nothing to start.
+    /// </summary>
+    Task<bool> WarmUpAsync(CancellationToken cancellationToken) => Task.FromResult(true);
+
+    /// <summary>Completes when the slot's live process dies between jobs (warm mode); never for a runner without one.</summary>
+    Task ProcessGone => RunnerTasks.Never;
+}
+
+/// <summary>Shared by the runners' default members.</summary>
+public static class RunnerTasks
+{
+    /// <summary>A task that never completes.</summary>
+    public static Task Never { get; } = new TaskCompletionSource().Task;
 }
 
 public sealed record RunRequest(string JobId, string Function, int Attempt, ReadOnlyMemory<byte> Payload, string? ContentType)

@@ -26,43 +26,17 @@ internal sealed partial class WarmRunner(FunctionSpec spec, string? functionDir,
 
     public async Task<RunResult> RunAsync(RunRequest request, CancellationToken cancellationToken)
     {
-        if (_session is null)
+        if (_session is { Exited.IsCompleted: true })
         {
-            // Loading the handler has its own budget: the job's timeout starts when the job does.
-            using var startTimeout = new CancellationTokenSource(options.StartTimeout);
-            using var starting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, startTimeout.Token);
-            try
-            {
-                var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                _session = await ShimSession.StartAsync(spec, functionDir, options, request: null, once: false, starting.Token);
-                options.ColdStart?.Invoke(spec.Name, System.Diagnostics.Stopwatch.GetElapsedTime(started));
-                _health.Started(_session.Pid);
-                LogStarted(options.Logger, spec.Name, _session.Pid);
-            }
-            catch (FunctionStartException e)
-            {
-                _health.StartFailed(e.Message);
-                LogStartFailed(options.Logger, spec.Name, e.Message);
-                return new RunResult([], OctetStream, new JobError(ErrorKind.Crash, e.Message), "", 0);
-            }
-            catch (ShimStartException e)
-            {
-                _health.StartFailed(e.Error.Message);
-                LogStartFailed(options.Logger, spec.Name, e.Error.Message);
-                return new RunResult([], OctetStream, e.Error, e.Log, 0);
-            }
-            catch (OperationCanceledException)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var problem = $"the handler did not load within {Quantity.FormatDuration(options.StartTimeout)}";
-                _health.StartFailed(problem);
-                return new RunResult([], OctetStream, new JobError(ErrorKind.Timeout, problem), "", 0);
-            }
+            // Died between jobs (killed from outside, say): this job gets a fresh process, not a crash.
+            await DropSessionAsync();
         }
+        if (_session is null && await StartSessionAsync(cancellationToken) is { } failed)
+            return failed;
 
         using var timeout = new CancellationTokenSource(spec.Timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        var session = _session;
+        var session = _session!;
         try
         {
             var result = await session.RunAsync(request, linked.Token);
@@ -82,6 +56,54 @@ internal sealed partial class WarmRunner(FunctionSpec spec, string? functionDir,
             cancellationToken.ThrowIfCancellationRequested();
             return Timeout(log, session.Pid);
         }
+    }
+
+    /// <summary>Starts the process now (elastic pools warm ahead of the first job).</summary>
+    public async Task<bool> WarmUpAsync(CancellationToken cancellationToken)
+    {
+        if (_session is { } live && !live.Exited.IsCompleted)
+            return true;
+        await DropSessionAsync();
+        return await StartSessionAsync(cancellationToken) is null;
+    }
+
+    /// <summary>The live process's end; between processes, never (nothing is up to be replaced).</summary>
+    public Task ProcessGone => _session?.Exited ?? RunnerTasks.Never;
+
+    /// <summary>Starts the shim and loads the handler; null when it is ready, else the failed attempt's result.</summary>
+    private async Task<RunResult?> StartSessionAsync(CancellationToken cancellationToken)
+    {
+        // Loading the handler has its own budget: the job's timeout starts when the job does.
+        using var startTimeout = new CancellationTokenSource(options.StartTimeout);
+        using var starting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, startTimeout.Token);
+        try
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            _session = await ShimSession.StartAsync(spec, functionDir, options, request: null, once: false, starting.Token);
+            options.ColdStart?.Invoke(spec.Name, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            _health.Started(_session.Pid);
+            LogStarted(options.Logger, spec.Name, _session.Pid);
+        }
+        catch (FunctionStartException e)
+        {
+            _health.StartFailed(e.Message);
+            LogStartFailed(options.Logger, spec.Name, e.Message);
+            return new RunResult([], OctetStream, new JobError(ErrorKind.Crash, e.Message), "", 0);
+        }
+        catch (ShimStartException e)
+        {
+            _health.StartFailed(e.Error.Message);
+            LogStartFailed(options.Logger, spec.Name, e.Error.Message);
+            return new RunResult([], OctetStream, e.Error, e.Log, 0);
+        }
+        catch (OperationCanceledException)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var problem = $"the handler did not load within {Quantity.FormatDuration(options.StartTimeout)}";
+            _health.StartFailed(problem);
+            return new RunResult([], OctetStream, new JobError(ErrorKind.Timeout, problem), "", 0);
+        }
+        return null;
     }
 
     private async Task DropSessionAsync()

@@ -45,10 +45,20 @@ public sealed partial class PostgresStore
         }
         if (query.Status is { } status)
             sql.Append(CultureInfo.InvariantCulture, $" AND status = {(int)status}");
+        if (query.ErrorKind is { } kind)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $" AND error_kind = ${++n}");
+            command.Arg(kind.ToString().ToLowerInvariant());
+        }
         if (query.Cursor is { } after)
         {
             sql.Append(CultureInfo.InvariantCulture, $" AND id < ${++n}");
             command.Arg(after);
+        }
+        if (query.Since is { } since)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $" AND id >= ${++n}");
+            command.Arg(JobId.Floor(since));
         }
         sql.Append(CultureInfo.InvariantCulture, $" ORDER BY id DESC LIMIT {limit + 1}");
         command.CommandText = sql.ToString();

@@ -12,6 +12,9 @@ public sealed partial class SqliteStore
 {
     public const int MaxListLimit = 1000;
 
+    /// <summary>How many jobs a bounded listing page examines before it widens to <see cref="SqliteStoreOptions.ListScanBound"/>.</summary>
+    private const int FirstScan = 1000;
+
     public async Task<JobRecord?> GetJobAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
@@ -21,6 +24,11 @@ public sealed partial class SqliteStore
     /// <summary>
     /// Newest first. Ids are UUIDv7 hex, ordered by creation, so the cursor is simply the last id
     /// of the page: <c>id &lt; cursor ORDER BY id DESC</c> is stable while new jobs arrive.
+    /// Function, cursor and since narrow an index range (jobs_function or the id index); failed
+    /// uses the dead-letter index and running the lease index (both partial, so small). Any other
+    /// status or an error kind is checked on at most <see cref="SqliteStoreOptions.ListScanBound"/> jobs of that range per
+    /// page: a page may then hold fewer matches than asked and still have a next cursor (the last
+    /// job examined), so the answer time stays bounded on a store of millions.
     /// </summary>
     public async Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken)
     {
@@ -31,33 +39,61 @@ public sealed partial class SqliteStore
 
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        var sql = new StringBuilder($"SELECT {JobRows.Columns} FROM jobs WHERE 1 = 1");
+        // Status values are literals, not parameters: only then can SQLite use the partial indexes.
+        var range = new StringBuilder(query.Status == JobStatus.Running ? "FROM jobs INDEXED BY jobs_lease WHERE 1 = 1" : "FROM jobs WHERE 1 = 1");
+        var rest = new StringBuilder();
         if (query.Function is { } function)
         {
-            sql.Append(" AND function = $function");
+            range.Append(" AND function = $function");
             command.Parameters.AddWithValue("$function", function);
         }
         if (query.Status is { } status)
+            (status is JobStatus.Failed or JobStatus.Running ? range : rest).Append(CultureInfo.InvariantCulture, $" AND status = {(int)status}");
+        if (query.ErrorKind is { } kind)
         {
-            // A literal, not a parameter: only then can SQLite use the partial index for dead letters.
-            sql.Append(CultureInfo.InvariantCulture, $" AND status = {(int)status}");
+            rest.Append(" AND error_kind = $kind");
+            command.Parameters.AddWithValue("$kind", kind.ToString().ToLowerInvariant());
         }
         if (query.Cursor is { } after)
         {
-            sql.Append(" AND id < $cursor");
+            range.Append(" AND id < $cursor");
             command.Parameters.AddWithValue("$cursor", after);
         }
-        sql.Append(" ORDER BY id DESC LIMIT $limit");
-        command.Parameters.AddWithValue("$limit", limit + 1);
-        command.CommandText = sql.ToString();
-
-        var jobs = new List<JobRecord>(Math.Min(limit + 1, 64));
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        if (query.Since is { } since)
         {
-            while (await reader.ReadAsync(cancellationToken))
-                jobs.Add(JobRows.Read(reader));
+            range.Append(" AND id >= $floor");
+            command.Parameters.AddWithValue("$floor", JobId.Floor(since));
         }
-        string? next = null;
+        // Without a bound, such a filter walks every job of the function (or the store) when it
+        // matches few or none. The bound is an id floor: the n-th id of the range, found on the index
+        // alone; the page's query stops at the limit or at the floor, whichever comes first. A near
+        // floor first, so a filter that matches often costs little more than an unfiltered page.
+        command.Parameters.AddWithValue("$limit", limit + 1);
+        var jobs = new List<JobRecord>(Math.Min(limit + 1, 64));
+        string? floor = null;
+        var bound = rest.Length == 0 ? 0 : Math.Min(FirstScan, _options.ListScanBound);
+        while (true)
+        {
+            if (bound > 0)
+            {
+                command.CommandText = $"SELECT id {range} ORDER BY id DESC LIMIT 1 OFFSET {bound - 1}";
+                floor = await command.ExecuteScalarAsync(cancellationToken) as string;
+                command.Parameters.AddWithValue("$scan_floor", floor ?? "");
+            }
+            command.CommandText = $"SELECT {JobRows.Columns} {range}{rest}{(floor is null ? "" : " AND id >= $scan_floor")} ORDER BY id DESC LIMIT $limit";
+            jobs.Clear();
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                    jobs.Add(JobRows.Read(reader));
+            }
+            if (jobs.Count > limit || floor is null || bound >= _options.ListScanBound)
+                break;
+            command.Parameters.RemoveAt("$scan_floor");
+            bound = _options.ListScanBound;
+        }
+        // A short page whose search the floor cut goes on below the floor (the last job examined).
+        var next = floor;
         if (jobs.Count > limit)
         {
             jobs.RemoveAt(limit);

@@ -13,7 +13,7 @@ namespace Fjord.Storage.Sqlite;
 /// reads use pooled read-only connections beside it. A job row is its own queue entry, so a
 /// 202 (the enqueue's commit) and the job being fetchable are the same fact.
 /// </summary>
-public sealed partial class SqliteStore : IJobQueue, IFunctionStore, IJobStore, IJobMonitor, IKeyStore, IReadinessSource, IDeadLetters, ICallbackOutbox, IAsyncDisposable
+public sealed partial class SqliteStore : IJobQueue, IFunctionStore, IJobStore, IJobMonitor, IKeyStore, IReadinessSource, IDeadLetters, ICallbackOutbox, IBacklogSource, IAsyncDisposable
 {
     private readonly SqliteStoreOptions _options;
     private readonly LockFile _lock;

@@ -22,5 +22,8 @@ public sealed record SqliteStoreOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>How many jobs one listing page examines for a filter no index serves (see <see cref="SqliteStore.ListJobsAsync"/>); tests make it small.</summary>
+    internal int ListScanBound { get; init; } = 10_000;
+
     public ILoggerFactory? LoggerFactory { get; init; }
 }

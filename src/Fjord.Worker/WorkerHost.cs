@@ -19,6 +19,7 @@ public sealed partial class WorkerHost : IHostedService, IWorkerStatus, IAsyncDi
     private readonly WorkerOptions _options;
     private readonly ILogger _logger;
     private readonly BundleCache _bundles;
+    private readonly Scaling.PoolScaler _scaler;
     private readonly Dictionary<string, (FunctionPool Pool, string Fingerprint)> _pools = [];
     private readonly SemaphoreSlim _nudge = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
@@ -32,6 +33,13 @@ public sealed partial class WorkerHost : IHostedService, IWorkerStatus, IAsyncDi
         _options = options;
         _logger = logger;
         _bundles = new BundleCache(functions, options.BundleDir, options.MaxBundleUnpackedBytes);
+        _scaler = new Scaling.PoolScaler(PoolList, options, logger);
+    }
+
+    private List<FunctionPool> PoolList()
+    {
+        lock (_pools)
+            return _pools.Values.Select(p => p.Pool).ToList();
     }
 
     public string Node => _options.Node;
@@ -68,6 +76,7 @@ public sealed partial class WorkerHost : IHostedService, IWorkerStatus, IAsyncDi
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await ReconcileAsync(cancellationToken);
+        _scaler.Start();
         _loop = Task.Run(() => LoopAsync(_stop.Token), CancellationToken.None);
     }
 
@@ -105,7 +114,8 @@ public sealed partial class WorkerHost : IHostedService, IWorkerStatus, IAsyncDi
         List<FunctionPool> retired = [];
         foreach (var (name, spec) in wanted)
         {
-            var fingerprint = JsonSerializer.Serialize(spec.ToDocument()) + SecretFingerprint(spec, secretVersions);
+            // Triggers are the gateways' business: changing one does not restart the function's processes.
+            var fingerprint = JsonSerializer.Serialize((spec with { Triggers = [] }).ToDocument()) + SecretFingerprint(spec, secretVersions);
             if (_pools.TryGetValue(name, out var existing) && existing.Fingerprint == fingerprint)
                 continue;
 
@@ -129,7 +139,7 @@ public sealed partial class WorkerHost : IHostedService, IWorkerStatus, IAsyncDi
             var pool = new FunctionPool(spec, folder, _queue, _options, _logger);
             lock (_pools)
                 _pools[name] = (pool, fingerprint);
-            LogPoolStarted(_logger, name, spec.Concurrency, spec.Mode.ToString().ToLowerInvariant());
+            LogPoolStarted(_logger, name, spec.MinConcurrency, spec.Concurrency, spec.Mode.ToString().ToLowerInvariant());
         }
 
         foreach (var name in _pools.Keys.ToList())
@@ -149,6 +159,9 @@ public sealed partial class WorkerHost : IHostedService, IWorkerStatus, IAsyncDi
         // already takes new ones.
         foreach (var pool in retired)
             _ = pool.DisposeAsync().AsTask();
+
+        // New pools get their first size now: min processes warm ahead of the first job.
+        await _scaler.TickAsync(cancellationToken);
     }
 
     /// <summary>name → version of every stored secret, read only when a wanted function names one.</summary>
@@ -173,6 +186,7 @@ public sealed partial class WorkerHost : IHostedService, IWorkerStatus, IAsyncDi
     {
         await _stop.CancelAsync();
         await _loop;
+        await _scaler.DisposeAsync();
         List<FunctionPool> pools;
         lock (_pools)
         {
@@ -192,8 +206,8 @@ public sealed partial class WorkerHost : IHostedService, IWorkerStatus, IAsyncDi
         _nudge.Dispose();
     }
 
-    [LoggerMessage(EventId = 130, Level = LogLevel.Information, Message = "Pool {Function} started: {Concurrency} {Mode} process(es)")]
-    private static partial void LogPoolStarted(ILogger logger, string function, int concurrency, string mode);
+    [LoggerMessage(EventId = 130, Level = LogLevel.Information, Message = "Pool {Function} started: {Min}..{Max} {Mode} process(es)")]
+    private static partial void LogPoolStarted(ILogger logger, string function, int min, int max, string mode);
 
     [LoggerMessage(EventId = 131, Level = LogLevel.Information, Message = "Pool {Function} stopped: function removed")]
     private static partial void LogPoolStopped(ILogger logger, string function);

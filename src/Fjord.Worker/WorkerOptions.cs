@@ -36,6 +36,18 @@ public sealed record WorkerOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>How often elastic pools are looked at (a job for a pool at zero is heard at once, not at the next look).</summary>
+    public TimeSpan ScaleInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The operator's <c>--max-processes</c>: function processes on this node at once, over every pool; null = no cap.</summary>
+    public int? MaxProcesses { get; init; }
+
+    /// <summary>The operator's <c>--max-memory</c>: the functions' <c>memory</c> × processes, over every pool; null = no cap.</summary>
+    public long? MaxMemoryBytes { get; init; }
+
+    /// <summary>Where elastic pools learn the depth and age of their ready jobs; null = from their own slots (no scale from zero).</summary>
+    public Fjord.Core.Queue.IBacklogSource? Backlog { get; init; }
+
     /// <summary>
     /// The store's secrets (versions only are read here): a pool whose function names a secret
     /// that changed is replaced at the next reconcile, so its warm processes restart with the new value.

@@ -150,7 +150,32 @@ public sealed class JobEndpointsTests
         Assert.Equal([scheduled], ids);
     }
 
+    [Fact]
+    public async Task ListJobs_FiltersByErrorKind_AndSince()
+    {
+        await using var gw = await TestGateway.StartAsync();
+        await gw.CreateFunctionAsync("fn");
+        var canceled = await EnqueueAsync(gw, "fn");
+        await EnqueueAsync(gw, "fn");
+        using (await CommandAsync(gw, $"/v1/jobs/{canceled}/cancel")) { }
+
+        async Task<string[]> IdsAsync(string query)
+        {
+            using var response = await GetAsync(gw, "/v1/jobs?" + query);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return [.. (await TestGateway.JsonAsync(response)).GetProperty("items").EnumerateArray().Select(j => j.GetProperty("id").GetString()!)];
+        }
+
+        // Nothing has run, so no job has an error; every job was created within the hour, none after an hour from now.
+        Assert.Empty(await IdsAsync("errorKind=exit"));
+        Assert.Equal(2, (await IdsAsync("function=fn&since=1h")).Length);
+        Assert.Empty(await IdsAsync("since=" + Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(1).ToString("o", System.Globalization.CultureInfo.InvariantCulture))));
+    }
+
     [Theory]
+    [InlineData("errorKind=Exit")]
+    [InlineData("errorKind=oops")]
+    [InlineData("since=yesterday")]
     [InlineData("status=done")]
     [InlineData("status=3")]
     [InlineData("limit=0")]

@@ -11,7 +11,7 @@ namespace Fjord.Gateway.Tests;
 /// <summary>Issue 11 through the API: /v1/nodes, the queue figures beside it, node gauges and latency histograms.</summary>
 public sealed class ObservabilityTests
 {
-    private static NodeReport Report(string id, params SlotFigures[] slots) => new()
+    internal static NodeReport Report(string id, params SlotFigures[] slots) => new()
     {
         Id = id,
         Role = "worker",

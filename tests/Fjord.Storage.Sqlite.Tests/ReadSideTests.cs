@@ -92,6 +92,38 @@ public sealed class ReadSideTests
     }
 
     [Fact]
+    public async Task ListJobsAsync_AFilterNoIndexServes_ExaminesABoundedRangePerPage_AndTheCursorsReachEveryMatch()
+    {
+        await using var h = await StoreHarness.OpenAsync();
+        var ids = new List<string>();
+        for (var i = 0; i < 10; i++)
+            ids.Add(await h.EnqueueAsync());
+        Assert.Equal(JobCommandResult.Done, await h.Store.CancelAsync(ids[1], default));
+        Assert.Equal(JobCommandResult.Done, await h.Store.CancelAsync(ids[7], default));
+        await h.ReopenAsync(o => o with { ListScanBound = 3 });
+
+        var pages = new List<IReadOnlyList<string>>();
+        string? cursor = null;
+        do
+        {
+            var page = await h.Store.ListJobsAsync(new JobQuery(Status: JobStatus.Canceled, Limit: 5, Cursor: cursor), default);
+            pages.Add([.. page.Items.Select(j => j.Id)]);
+            cursor = page.Next;
+        }
+        while (cursor is not null);
+
+        // Ten jobs, three examined per page: four pages, some of them short or empty, every match once, newest first.
+        Assert.Equal(4, pages.Count);
+        Assert.Equal([ids[7], ids[1]], pages.SelectMany(p => p));
+        Assert.Contains(pages, p => p.Count == 0);
+        // Running is served by the lease index, whole: the one running job on the first page, and no cursor.
+        await using var running = await h.FetchAsync();
+        var runningPage = await h.Store.ListJobsAsync(new JobQuery(Status: JobStatus.Running), default);
+        Assert.Equal(running.Job.Id, Assert.Single(runningPage.Items).Id);
+        Assert.Null(runningPage.Next);
+    }
+
+    [Fact]
     public async Task GetJobAsync_ShowsTheRunningAttempt_AndNullForUnknownIds()
     {
         await using var h = await StoreHarness.OpenAsync();

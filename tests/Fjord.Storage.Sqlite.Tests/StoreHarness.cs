@@ -37,11 +37,11 @@ internal sealed class StoreHarness : IAsyncDisposable
         return harness;
     }
 
-    /// <summary>Closes the store and opens the same file again (a restart).</summary>
-    public async Task ReopenAsync()
+    /// <summary>Closes the store and opens the same file again (a restart), with <paramref name="change"/> to its options.</summary>
+    public async Task ReopenAsync(Func<SqliteStoreOptions, SqliteStoreOptions>? change = null)
     {
         await Store.DisposeAsync();
-        Store = await SqliteStore.OpenAsync(Options, CancellationToken.None);
+        Store = await SqliteStore.OpenAsync(change is null ? Options : change(Options), CancellationToken.None);
     }
 
     public NewJob Job(string function = "f", string payload = "x", string? key = null, DateTimeOffset? runAt = null, int maxAttempts = 3, bool sync = false) => new()

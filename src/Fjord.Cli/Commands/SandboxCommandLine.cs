@@ -25,7 +25,7 @@ internal sealed class SandboxCommandLine
 
     private readonly Option<int?> _maxProcesses = new("--max-processes")
     {
-        Description = "Refuse deploys whose concurrency, summed over every function, exceeds this",
+        Description = "Function processes at once on this node, over every pool (elastic pools share what is left above their min by queue age); a gateway refuses deploys whose min (or fixed concurrency), summed over every function, exceeds it",
     };
 
     private readonly Option<double?> _defaultCpu = new("--default-cpu")
@@ -50,7 +50,7 @@ internal sealed class SandboxCommandLine
             command.Options.Add(_defaultCpu);
         }
         command.Options.Add(_maxMemory);
-        if (validatesDeploys)
+        if (validatesDeploys || runsFunctions)
             command.Options.Add(_maxProcesses);
     }
 
@@ -67,7 +67,7 @@ internal sealed class SandboxCommandLine
                 ? bytes
                 : throw CliException.Usage($"--max-memory '{text}' is not a size like 8Gi or 512Mi");
         }
-        var maxProcesses = _validatesDeploys ? result.GetValue(_maxProcesses) : null;
+        var maxProcesses = _validatesDeploys || _runsFunctions ? result.GetValue(_maxProcesses) : null;
         if (maxProcesses is < 1)
             throw CliException.Usage("--max-processes must be at least 1");
         if (!_runsFunctions)

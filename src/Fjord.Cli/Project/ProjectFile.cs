@@ -98,6 +98,7 @@ internal sealed class ProjectFile
 
         var deserializer = new DeserializerBuilder()
             .WithNamingConvention(CamelCaseNamingConvention.Instance)
+            .WithTypeConverter(new ConcurrencyYaml())
             .Build();
         try
         {
@@ -116,7 +117,9 @@ internal sealed class ProjectFile
         Handler = d.Handler,
         Command = d.Command is null ? null : [.. d.Command],
         Mode = d.Mode,
-        Concurrency = d.Concurrency,
+        Concurrency = d.Concurrency?.Copy(),
+        IdleTimeout = d.IdleTimeout,
+        TargetWait = d.TargetWait,
         Timeout = d.Timeout,
         Memory = d.Memory,
         Cpu = d.Cpu,
@@ -127,6 +130,7 @@ internal sealed class ProjectFile
         MaxQueueDepth = d.MaxQueueDepth,
         MaxAge = d.MaxAge,
         Secrets = d.Secrets is null ? null : [.. d.Secrets],
+        Triggers = d.Triggers,
         Bundle = d.Bundle,
     };
 }

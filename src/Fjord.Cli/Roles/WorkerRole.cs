@@ -33,6 +33,9 @@ internal static class WorkerRole
         NodeComposition.AddWorker(builder.Services, node.WorkerOptions(functions, args.Surface.MaxBundleUnpackedBytes, services.Store) with
         {
             Functions = args.Functions,
+            Backlog = services.Queue,
+            MaxProcesses = args.Sandbox.MaxProcesses,
+            MaxMemoryBytes = args.Sandbox.MaxMemoryBytes,
         });
         using var host = builder.Build();
 

@@ -63,6 +63,9 @@ internal static class UpCommand
         {
             Time = time,
             LiveLogs = liveLogs,
+            Backlog = store,
+            MaxProcesses = sandboxArgs.MaxProcesses,
+            MaxMemoryBytes = sandboxArgs.MaxMemoryBytes,
         });
         builder.Services.AddSingleton(registry);
         builder.Services.AddSingleton(liveLogs);

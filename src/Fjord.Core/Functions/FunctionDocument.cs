@@ -12,7 +12,14 @@ public sealed class FunctionDocument
     public string? Handler { get; set; }
     public List<string>? Command { get; set; }
     public string? Mode { get; set; }
-    public int? Concurrency { get; set; }
+    /// <summary>A number (fixed pool) or <c>{min, max}</c> (elastic pool).</summary>
+    public ConcurrencyDocument? Concurrency { get; set; }
+
+    /// <summary>Elastic pools: how long a process may go without work before the pool shrinks by one (default 5m).</summary>
+    public string? IdleTimeout { get; set; }
+
+    /// <summary>Elastic pools: the pool grows while ready jobs wait longer than this (default 1s).</summary>
+    public string? TargetWait { get; set; }
     public string? Timeout { get; set; }
     public string? Memory { get; set; }
 
@@ -27,6 +34,9 @@ public sealed class FunctionDocument
 
     /// <summary>Names of the secrets the function may read, as files under /run/secrets.</summary>
     public List<string>? Secrets { get; set; }
+
+    /// <summary>Queue triggers: <c>[{ amqp: { url, queue, declare, prefetch, name } }]</c>.</summary>
+    public List<TriggerDocument>? Triggers { get; set; }
 
     /// <summary>Content hash of the uploaded bundle; set by the server, ignored on input.</summary>
     public string? Bundle { get; set; }

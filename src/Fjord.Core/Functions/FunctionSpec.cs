@@ -28,6 +28,9 @@ public sealed partial record FunctionSpec
     /// <summary>Secrets the function may read, each as /run/secrets/NAME in its sandbox; never in its environment.</summary>
     public IReadOnlyList<string> Secrets { get; init; } = [];
 
+    /// <summary>RabbitMQ queues whose messages become jobs of this function (consumed by every gateway).</summary>
+    public IReadOnlyList<AmqpTrigger> Triggers { get; init; } = [];
+
     /// <summary>Content hash (sha256 hex) of the function's folder, or null for a host program.</summary>
     public string? Bundle { get; init; }
 
@@ -68,9 +71,7 @@ public sealed partial record FunctionSpec
         if (doc.Handler is { } h && (h.StartsWith('/') || h.Split('/').Contains("..")))
             errors.Add("handler must be a relative path inside the function's folder");
 
-        var concurrency = doc.Concurrency ?? 1;
-        if (concurrency is < 1 or > 1024)
-            errors.Add("concurrency must be between 1 and 1024");
+        var pool = ParsePool(doc, errors);
 
         var timeout = TimeSpan.FromSeconds(60);
         if (doc.Timeout is not null && (!Quantity.TryParseDuration(doc.Timeout, out timeout) || timeout <= TimeSpan.Zero))
@@ -129,6 +130,8 @@ public sealed partial record FunctionSpec
         if (secrets.Distinct(StringComparer.Ordinal).Count() != secrets.Count)
             errors.Add("secrets must not name a secret twice");
 
+        var triggers = AmqpTrigger.Parse(doc.Triggers, errors);
+
         if (errors.Count > 0)
             return null;
 
@@ -139,7 +142,11 @@ public sealed partial record FunctionSpec
             Handler = doc.Handler,
             Command = command.ToArray(),
             Mode = mode,
-            Concurrency = concurrency,
+            Concurrency = pool.Max,
+            MinConcurrency = pool.Min,
+            Elastic = pool.Elastic,
+            IdleTimeout = pool.IdleTimeout,
+            TargetWait = pool.TargetWait,
             Timeout = timeout,
             MemoryBytes = memory,
             CpuCores = doc.Cpu,
@@ -150,6 +157,7 @@ public sealed partial record FunctionSpec
             MaxQueueDepth = depth,
             MaxAge = maxAge,
             Secrets = secrets.ToArray(),
+            Triggers = triggers,
             Bundle = doc.Bundle,
         };
     }
@@ -160,7 +168,9 @@ public sealed partial record FunctionSpec
         Handler = Handler,
         Command = Command.Count == 0 ? null : [.. Command],
         Mode = Mode.ToString().ToLowerInvariant(),
-        Concurrency = Concurrency,
+        Concurrency = Elastic ? new ConcurrencyDocument { Min = MinConcurrency, Max = Concurrency } : ConcurrencyDocument.FromInt32(Concurrency),
+        IdleTimeout = Elastic ? Quantity.FormatDuration(IdleTimeout) : null,
+        TargetWait = Elastic ? Quantity.FormatDuration(TargetWait) : null,
         Timeout = Quantity.FormatDuration(Timeout),
         Memory = Quantity.FormatBytes(MemoryBytes),
         Cpu = CpuCores,
@@ -171,6 +181,7 @@ public sealed partial record FunctionSpec
         MaxQueueDepth = MaxQueueDepth,
         MaxAge = MaxAge is { } age ? Quantity.FormatDuration(age) : null,
         Secrets = Secrets.Count == 0 ? null : [.. Secrets],
+        Triggers = Triggers.Count == 0 ? null : [.. Triggers.Select(t => t.ToDocument())],
         Bundle = Bundle,
     };
 }

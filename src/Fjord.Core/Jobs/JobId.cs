@@ -50,6 +50,16 @@ public static class JobId
         return Convert.ToHexStringLower(bytes);
     }
 
+    /// <summary>
+    /// The smallest id a job created at or after <paramref name="time"/> can have: ids begin with
+    /// their creation millisecond, so <c>id &gt;= Floor(t)</c> means "created at or after t".
+    /// </summary>
+    public static string Floor(DateTimeOffset time)
+    {
+        var ms = Math.Clamp(time.ToUnixTimeMilliseconds(), 0, 0xFFFF_FFFF_FFFF);
+        return ms.ToString("x12", System.Globalization.CultureInfo.InvariantCulture) + new string('0', 20);
+    }
+
     public static bool IsValid(string? id) =>
         id is { Length: 32 } && id.All(c => char.IsAsciiHexDigitLower(c) || char.IsAsciiDigit(c));
 

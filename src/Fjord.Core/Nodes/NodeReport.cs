@@ -30,7 +30,14 @@ public sealed record HostFigures(int Cpus, double CpuBusy, double CpuSteal, doub
 public sealed record ProcessFigures(long RssBytes);
 
 /// <summary>A worker's pool of one function: slots running a job now, and slots in all.</summary>
-public sealed record SlotFigures(string Function, int Busy, int Total);
+public sealed record SlotFigures(string Function, int Busy, int Total)
+{
+    /// <summary>Processes the pool wants (its scaling rule); absent from beats of older nodes.</summary>
+    public int? Desired { get; init; }
+
+    /// <summary>The pool's last scaling decision, in words.</summary>
+    public string? Reason { get; init; }
+}
 
 /// <summary>A stored report and whether the node is still heard from (silent for less than three heartbeats).</summary>
 public sealed record NodeRecord(NodeReport Report, DateTimeOffset LastSeenAt, bool Alive);

@@ -7,7 +7,12 @@ public interface IJobStore
 {
     Task<JobRecord?> GetJobAsync(string id, CancellationToken cancellationToken);
 
-    /// <summary>Newest first. The cursor is opaque to callers: the <see cref="JobPage.Next"/> of the previous page.</summary>
+    /// <summary>
+    /// Newest first. The cursor is opaque to callers: the <see cref="JobPage.Next"/> of the previous page.
+    /// A backend may bound how many jobs one page examines for filters its indexes do not serve:
+    /// such a page can hold fewer items than the limit (even none) and still have a next cursor.
+    /// Only a null <see cref="JobPage.Next"/> means the end.
+    /// </summary>
     Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken);
 
     Task<JobResult?> GetResultAsync(string id, CancellationToken cancellationToken);
@@ -38,7 +43,18 @@ public interface IJobStore
     IJobEndWatch WatchEnd(string id) => new ReadingEndWatch(this, id);
 }
 
-public sealed record JobQuery(string? Function = null, JobStatus? Status = null, int Limit = 50, string? Cursor = null);
+/// <summary>
+/// A listing's filters. <paramref name="ErrorKind"/> matches the job's latest error;
+/// <paramref name="Since"/> keeps jobs created at or after it (a bound on the UUIDv7 id, so it
+/// narrows the same index range the cursor walks instead of adding a scan).
+/// </summary>
+public sealed record JobQuery(
+    string? Function = null,
+    JobStatus? Status = null,
+    int Limit = 50,
+    string? Cursor = null,
+    ErrorKind? ErrorKind = null,
+    DateTimeOffset? Since = null);
 
 public sealed record JobPage(IReadOnlyList<JobRecord> Items, string? Next);
 

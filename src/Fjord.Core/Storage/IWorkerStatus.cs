@@ -11,4 +11,11 @@ public interface IWorkerStatus
 }
 
 /// <summary>A pool is unhealthy when its processes keep crashing; its jobs then wait instead of burning attempts.</summary>
-public sealed record PoolStatus(int Workers, int Busy, bool Healthy, string? Problem);
+public sealed record PoolStatus(int Workers, int Busy, bool Healthy, string? Problem)
+{
+    /// <summary>How many processes the pool's scaling rule wants now (before the node's limits cut it).</summary>
+    public int Desired { get; init; }
+
+    /// <summary>Why the pool has the size it wants: the last scaling decision, in words.</summary>
+    public string? Reason { get; init; }
+}

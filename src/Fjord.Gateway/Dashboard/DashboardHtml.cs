@@ -39,6 +39,7 @@ internal static class DashboardHtml
             <title>{{H(title)}} · Fjord</title>
             <link rel="stylesheet" href="{{DashboardRoutes.Assets}}/uPlot.min.css">
             <link rel="stylesheet" href="{{DashboardRoutes.Assets}}/dashboard.css">
+            <link rel="stylesheet" href="{{DashboardRoutes.Assets}}/jobs.css">
             </head>
             <body>
             <header><a class="brand" href="{{DashboardRoutes.Overview}}">Fjord</a>{{nav}}</header>
@@ -48,6 +49,7 @@ internal static class DashboardHtml
             </main>
             <script src="{{DashboardRoutes.Assets}}/uPlot.iife.min.js"></script>
             <script src="{{DashboardRoutes.Assets}}/dashboard.js"></script>
+            <script src="{{DashboardRoutes.Assets}}/jobs.js"></script>
             </body>
             </html>
             """;

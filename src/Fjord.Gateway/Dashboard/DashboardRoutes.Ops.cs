@@ -7,7 +7,6 @@ namespace Fjord.Gateway.Dashboard;
 /// <summary>The operator pages: dead letters, nodes, keys, and the function page's live series.</summary>
 internal static partial class DashboardRoutes
 {
-    public const string Jobs = "/jobs";
     public const string DeadLetters = "/dead-letters";
     public const string Nodes = "/nodes";
     public const string Keys = "/keys";

@@ -16,17 +16,19 @@ internal static partial class DashboardRoutes
     public const string Stats = "/dashboard/stats";
     public const string Assets = "/dashboard/assets";
     public const string Functions = "/functions";
+    public const string Jobs = "/jobs";
+    public const string JobsData = "/dashboard/jobs";
 
     /// <summary>Paths the dashboard answers (cookie session), as opposed to the API (bearer key).</summary>
     public static bool Owns(PathString path) =>
         path == Overview || path == Login || path == Logout || path.StartsWithSegments("/dashboard") || path.StartsWithSegments(Functions)
-        || OwnsOps(path);
+        || path.StartsWithSegments(Jobs) || OwnsOps(path);
 
     /// <summary>Reachable signed out: the login form and the static assets it needs.</summary>
     public static bool IsAnonymous(PathString path) => path == Login || path.StartsWithSegments(Assets);
 
     /// <summary>Machine-read paths answer 401 when signed out; pages redirect to the login form.</summary>
-    public static bool IsData(PathString path) => path.StartsWithSegments(Stats);
+    public static bool IsData(PathString path) => path.StartsWithSegments(Stats) || path.StartsWithSegments(JobsData);
 
     public static void Map(WebApplication app)
     {
@@ -47,5 +49,19 @@ internal static partial class DashboardRoutes
         app.MapPost(Functions + "/{name}/pause", (RequestDelegate)functions.PauseAsync);
         app.MapPost(Functions + "/{name}/resume", (RequestDelegate)functions.ResumeAsync);
         MapOps(app);
+        MapJobs(app);
+    }
+
+    private static void MapJobs(WebApplication app)
+    {
+        var list = app.Services.GetRequiredService<JobsPage>();
+        var job = app.Services.GetRequiredService<JobDetailPage>();
+        app.MapGet(Jobs, (RequestDelegate)list.ListAsync);
+        app.MapGet(JobsData, (RequestDelegate)list.DataAsync);
+        app.MapGet(Jobs + "/{id}", (RequestDelegate)job.GetAsync);
+        app.MapGet(JobsData + "/{id}", (RequestDelegate)job.StateAsync);
+        app.MapGet(Jobs + "/{id}/{body}/image", (RequestDelegate)job.ImageAsync);
+        app.MapPost(Jobs + "/{id}/retry", (RequestDelegate)job.RetryAsync);
+        app.MapPost(Jobs + "/{id}/cancel", (RequestDelegate)job.CancelAsync);
     }
 }

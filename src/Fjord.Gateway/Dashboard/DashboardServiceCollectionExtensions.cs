@@ -13,6 +13,8 @@ internal static class DashboardServiceCollectionExtensions
         services.AddSingleton<LoginPage>();
         services.AddSingleton<OverviewPage>();
         services.AddSingleton<FunctionsPage>();
+        services.AddSingleton<JobsPage>();
+        services.AddSingleton<JobDetailPage>();
         services.AddSingleton<DeadLettersPage>();
         services.AddSingleton<NodesPage>();
         services.AddSingleton<KeysPage>();

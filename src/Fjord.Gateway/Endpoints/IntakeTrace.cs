@@ -25,8 +25,14 @@ internal readonly struct IntakeTrace : IDisposable
     public static IntakeTrace Start(HttpContext context, string function)
     {
         var headers = context.Request.Headers;
-        var parent = TraceContext.FromHeaders(headers.TraceParent.ToString(), headers.TraceState.ToString() is { Length: > 0 } s ? s : null);
-        var span = TraceContext.Source.StartActivity("intake", ActivityKind.Server, parent);
+        return Start(function, headers.TraceParent.ToString(), headers.TraceState.ToString() is { Length: > 0 } s ? s : null, ActivityKind.Server);
+    }
+
+    /// <summary>For a trigger: the message's own traceparent when it carries one, else a new trace.</summary>
+    public static IntakeTrace Start(string function, string? traceparent, string? tracestate, ActivityKind kind)
+    {
+        var parent = TraceContext.FromHeaders(traceparent, tracestate);
+        var span = TraceContext.Source.StartActivity("intake", kind, parent);
         if (span is null)
             return new IntakeTrace(null, TraceContext.Pack(parent));
         span.SetTag("fjord.function", function);

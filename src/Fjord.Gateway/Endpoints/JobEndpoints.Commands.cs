@@ -16,21 +16,37 @@ internal sealed partial class JobEndpoints
     {
         if (await LoadAsync(context, Scope.Invoke) is not { } job)
             return;
-        var ct = context.RequestAborted;
-        var result = await jobs.RetryAsync(job.Id, ct);
-        await AnswerAsync(context, job.Id, result, StatusCodes.Status202Accepted, "retried", "only a failed job can be retried");
+        var result = await RetryJobAsync(job.Id, context.RequestAborted);
+        await AnswerAsync(context, job.Id, result, StatusCodes.Status202Accepted, "only a failed job can be retried");
     }
 
     public async Task CancelAsync(HttpContext context)
     {
         if (await LoadAsync(context, Scope.Invoke) is not { } job)
             return;
-        var ct = context.RequestAborted;
-        var result = await jobs.CancelAsync(job.Id, ct);
-        await AnswerAsync(context, job.Id, result, StatusCodes.Status200OK, "canceled", "a finished job cannot be canceled");
+        var result = await CancelJobAsync(job.Id, context.RequestAborted);
+        await AnswerAsync(context, job.Id, result, StatusCodes.Status200OK, "a finished job cannot be canceled");
     }
 
-    private async Task AnswerAsync(HttpContext context, string id, JobCommandResult result, int status, string done, string wrongState)
+    /// <summary>The retry itself, for this API and the dashboard's button (the caller has checked the invoke scope on the job's function).</summary>
+    internal async Task<JobCommandResult> RetryJobAsync(string id, CancellationToken ct)
+    {
+        var result = await jobs.RetryAsync(id, ct);
+        if (result == JobCommandResult.Done)
+            GatewayLog.JobCommand(logger, id, "retried");
+        return result;
+    }
+
+    /// <summary>The cancel itself, for this API and the dashboard's button (the caller has checked the invoke scope on the job's function).</summary>
+    internal async Task<JobCommandResult> CancelJobAsync(string id, CancellationToken ct)
+    {
+        var result = await jobs.CancelAsync(id, ct);
+        if (result == JobCommandResult.Done)
+            GatewayLog.JobCommand(logger, id, "canceled");
+        return result;
+    }
+
+    private async Task AnswerAsync(HttpContext context, string id, JobCommandResult result, int status, string wrongState)
     {
         var ct = context.RequestAborted;
         switch (result)
@@ -44,7 +60,6 @@ internal sealed partial class JobEndpoints
                 await Problem.WriteAsync(context, ProblemType.WrongState, wrongState + now);
                 return;
         }
-        GatewayLog.JobCommand(logger, id, done);
         var job = await jobs.GetJobAsync(id, ct);
         if (job is null)
         {

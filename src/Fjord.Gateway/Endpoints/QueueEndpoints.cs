@@ -18,7 +18,7 @@ internal sealed class QueueEndpoints(IJobMonitor monitor, LiveWorkers live)
         }
         var grant = Access.Grant(context)!;
         var queues = await monitor.GetQueuesAsync(context.RequestAborted);
-        var workers = await live.PerFunctionAsync(context.RequestAborted);
+        var pools = await live.ScalingAsync(context.RequestAborted);
         var items = new List<QueueView>(queues.Count);
         foreach (var q in queues)
         {
@@ -32,7 +32,9 @@ internal sealed class QueueEndpoints(IJobMonitor monitor, LiveWorkers live)
                 Running = q.Running,
                 Succeeded = q.Succeeded,
                 Failed = q.Failed,
-                Workers = workers.GetValueOrDefault(q.Name),
+                Workers = pools.GetValueOrDefault(q.Name)?.Workers ?? 0,
+                DesiredWorkers = pools.GetValueOrDefault(q.Name)?.Desired ?? 0,
+                ScalingReason = pools.GetValueOrDefault(q.Name)?.Reason,
                 Paused = q.Paused,
                 OldestReadyAgeMs = q.OldestReadyAgeMs,
                 RunningByNode = q.RunningByNode,

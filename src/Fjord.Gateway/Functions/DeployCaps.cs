@@ -5,9 +5,11 @@ namespace Fjord.Gateway.Functions;
 
 /// <summary>
 /// What the operator lets deployed functions claim in total (<c>--max-memory</c>,
-/// <c>--max-processes</c>): every function may run <c>concurrency</c> processes of up to
-/// <c>memory</c> each at once, so a deploy whose sum over all functions exceeds a cap is refused
-/// (400 naming the cap) rather than letting a busy node swap or be OOM-killed as a whole.
+/// <c>--max-processes</c>): every function keeps its <c>min</c> processes (a fixed pool: its
+/// <c>concurrency</c>) of up to <c>memory</c> each, so a deploy whose sum over all functions
+/// exceeds a cap is refused (400 naming the cap) rather than letting a busy node swap or be
+/// OOM-killed as a whole. What elastic pools grow beyond their min is shared at run time by the
+/// worker within the same caps.
 /// </summary>
 public sealed record DeployCaps
 {
@@ -25,18 +27,18 @@ public sealed record DeployCaps
         var others = deployed.Where(f => f.Spec.Name != spec.Name).Select(f => f.Spec).ToList();
         if (MaxMemoryBytes is { } maxMemory)
         {
-            var total = others.Sum(f => f.MemoryBytes * f.Concurrency) + spec.MemoryBytes * spec.Concurrency;
+            var total = others.Sum(f => f.MemoryBytes * f.MinConcurrency) + spec.MemoryBytes * spec.MinConcurrency;
             if (total > maxMemory)
             {
                 yield return $"memory × concurrency of all functions would be {Quantity.FormatBytes(total)}, over this node's --max-memory of {Quantity.FormatBytes(maxMemory)}"
-                    + $" (this function asks for {Quantity.FormatBytes(spec.MemoryBytes * spec.Concurrency)})";
+                    + $" (this function keeps {Quantity.FormatBytes(spec.MemoryBytes * spec.MinConcurrency)})";
             }
         }
         if (MaxProcesses is { } maxProcesses)
         {
-            var total = others.Sum(f => f.Concurrency) + spec.Concurrency;
+            var total = others.Sum(f => f.MinConcurrency) + spec.MinConcurrency;
             if (total > maxProcesses)
-                yield return $"concurrency of all functions would be {total}, over this node's --max-processes of {maxProcesses} (this function asks for {spec.Concurrency})";
+                yield return $"concurrency of all functions would be {total}, over this node's --max-processes of {maxProcesses} (this function keeps {spec.MinConcurrency})";
         }
     }
 }

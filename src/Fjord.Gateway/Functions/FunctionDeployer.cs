@@ -75,6 +75,8 @@ public sealed class FunctionDeployer
         }
         if (spec is { Secrets.Count: > 0 })
             await CheckSecretsExistAsync(spec.Secrets, errors, ct);
+        if (spec is not null && spec.Triggers.Any(t => t.UrlIsSecret))
+            await CheckTriggerSecretsExistAsync(spec.Triggers, errors, ct);
         if (spec is not null && (Caps.MaxMemoryBytes is not null || Caps.MaxProcesses is not null))
             errors.AddRange(Caps.Check(spec, await _store.ListFunctionsAsync(ct)));
         if (spec is null || errors.Count > 0)
@@ -90,6 +92,17 @@ public sealed class FunctionDeployer
         GatewayLog.FunctionChanged(_logger, name, created ? "created" : "updated");
         var state = await _store.GetFunctionAsync(name, ct) ?? new FunctionState(spec, false, DateTimeOffset.UtcNow);
         return new FunctionPut(state, created, []);
+    }
+
+    /// <summary>A trigger's url may name a secret (the broker URL with its password): it must exist, like the function's own.</summary>
+    private async Task CheckTriggerSecretsExistAsync(IReadOnlyList<AmqpTrigger> triggers, List<string> errors, CancellationToken ct)
+    {
+        var stored = _secrets is null ? [] : (await _secrets.ListSecretsAsync(ct)).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < triggers.Count; i++)
+        {
+            if (triggers[i].UrlIsSecret && !stored.Contains(triggers[i].Url))
+                errors.Add($"triggers[{i}].amqp.url names secret '{triggers[i].Url}', which does not exist (create it first: fjord secrets set {triggers[i].Url} --from-file FILE)");
+        }
     }
 
     /// <summary>A function may only name secrets that exist: a typo is a 400 now, not a crash at its first job.</summary>

@@ -15,6 +15,12 @@ internal sealed class FunctionViews(IWorkerStatus? workers)
         var spec = state.Spec.ToDocument();
         if (maskEnv && spec.Env is { } env)
             spec.Env = env.ToDictionary(e => e.Key, _ => MaskedValue, StringComparer.Ordinal);
+        // A trigger URL's password is never shown, not even to deploy keys (a secret name is).
+        foreach (var trigger in spec.Triggers ?? [])
+        {
+            if (trigger.Amqp is { Url: { } url } amqp)
+                amqp.Url = Fjord.Core.Functions.AmqpTrigger.Masked(url);
+        }
         PoolStatus? pool = null;
         if (workers is not null && workers.Pools.TryGetValue(state.Spec.Name, out var p))
             pool = p;

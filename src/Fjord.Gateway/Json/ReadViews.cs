@@ -14,6 +14,12 @@ internal sealed class QueueView
     public long Succeeded { get; init; }
     public long Failed { get; init; }
     public int Workers { get; init; }
+
+    /// <summary>Processes the function's pools want, over the live nodes (elastic pools: their scaling rule; fixed: concurrency).</summary>
+    public int DesiredWorkers { get; init; }
+
+    /// <summary>The last scaling decision of the function's pool, in words; null where no node runs it.</summary>
+    public string? ScalingReason { get; init; }
     public bool Paused { get; init; }
 
     /// <summary>How long the oldest job that could run now has waited; 0 when none waits.</summary>

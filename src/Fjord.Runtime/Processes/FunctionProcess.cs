@@ -54,6 +54,11 @@ internal sealed class FunctionProcess : IAsyncDisposable
     public Stream Stdout => _process.StandardOutput.BaseStream;
     public StderrPump Stderr { get; }
     public bool HasExited => _process.HasExited;
+
+    /// <summary>Completes when the process has exited (killed from outside, crashed, or ended).</summary>
+    public Task Exited => _exited ??= _process.WaitForExitAsync();
+
+    private Task? _exited;
     public int ExitCode => _process.ExitCode;
 
     /// <summary>True when the kernel's OOM killer fired in this process's cgroup.</summary>

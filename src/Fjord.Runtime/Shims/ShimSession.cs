@@ -32,6 +32,9 @@ internal sealed class ShimSession : IAsyncDisposable
     }
 
     public int Pid => _process.Pid;
+
+    /// <summary>Completes when the shim's process is gone.</summary>
+    public Task Exited => _process.Exited;
     public bool Broken { get; private set; }
     public int JobsRun { get; private set; }
 

@@ -204,6 +204,8 @@ internal sealed partial class WriterLoop
                 op.Complete();
         }
         _fetches.Committed();
+        if (WorkListener is { } listen)
+            TellWork(listen);
         foreach (var function in _context.WakeNextGroup)
             _fetches.WakeNextRound(function);
         _leases.Cancel(_context.CanceledLeases);

@@ -20,6 +20,9 @@ public sealed class JobMetrics
     private readonly Histogram _endToEnd;
     private readonly Histogram _coldStart;
     private readonly Counter _ended;
+    private readonly Gauge _poolWorkers;
+    private readonly Gauge _poolDesired;
+    private readonly Counter _scaleEvents;
     private readonly ConcurrentDictionary<string, FunctionMetrics> _functions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Function, string Status, string Kind), Counter.Child> _endedChildren = new();
 
@@ -31,6 +34,9 @@ public sealed class JobMetrics
         _run = factory.CreateHistogram("fjord_job_run_seconds", "Time an attempt ran: started to finished.", config);
         _endToEnd = factory.CreateHistogram("fjord_job_end_to_end_seconds", "Time from intake (accepted) to the job's end (succeeded or dead-lettered).", config);
         _coldStart = factory.CreateHistogram("fjord_function_cold_start_seconds", "Time a warm function process took from start to ready for its first job.", config);
+        _poolWorkers = factory.CreateGauge("fjord_pool_workers", "Function processes (slots) of the function's pool on this node.", ["function"]);
+        _poolDesired = factory.CreateGauge("fjord_pool_desired_workers", "Processes the function's pool wants on this node (its scaling rule, before the node's limits).", ["function"]);
+        _scaleEvents = factory.CreateCounter("fjord_pool_scale_events_total", "Times the function's pool on this node was resized, by direction (up, down).", ["function", "direction"]);
         _ended = factory.CreateCounter("fjord_jobs_ended_total", "Jobs that ended on this node, by status (succeeded, failed) and error kind (none on success).", ["function", "status", "kind"]);
     }
 
@@ -47,6 +53,16 @@ public sealed class JobMetrics
         child.Inc();
     }
 
+    /// <summary>The pool's size and wanted size after a scaling tick; a resize counted by direction.</summary>
+    public void Pool(string function, int workers, int desired, int resizedBy)
+    {
+        For(function);
+        _poolWorkers.WithLabels(function).Set(workers);
+        _poolDesired.WithLabels(function).Set(desired);
+        if (resizedBy != 0)
+            _scaleEvents.WithLabels(function, resizedBy > 0 ? "up" : "down").Inc();
+    }
+
     /// <summary>Drops a removed function's label sets.</summary>
     public void Forget(string function)
     {
@@ -56,6 +72,10 @@ public sealed class JobMetrics
         _run.RemoveLabelled(function);
         _endToEnd.RemoveLabelled(function);
         _coldStart.RemoveLabelled(function);
+        _poolWorkers.RemoveLabelled(function);
+        _poolDesired.RemoveLabelled(function);
+        _scaleEvents.RemoveLabelled(function, "up");
+        _scaleEvents.RemoveLabelled(function, "down");
         foreach (var key in _endedChildren.Keys)
         {
             if (key.Function == function && _endedChildren.TryRemove(key, out _))

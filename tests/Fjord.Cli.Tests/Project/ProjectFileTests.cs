@@ -158,12 +158,27 @@ public sealed class ProjectFileTests : IDisposable
     [Fact]
     public void Load_Fails_WhenAValueHasTheWrongType()
     {
-        var yml = temp.Write("fjord.yml", "functions:\n  hello:\n    runtime: exec\n    command: [/bin/cat]\n    concurrency: many\n");
+        var yml = temp.Write("fjord.yml", "functions:\n  hello:\n    runtime: exec\n    command: [/bin/cat]\n    maxAttempts: many\n");
 
         var error = Assert.Throws<CliException>(() => ProjectFile.Load(yml));
 
         Assert.Equal(ExitCodes.Usage, error.ExitCode);
         Assert.Contains("fjord.yml:5:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_ReadsElasticPools_AndNamesABadConcurrency()
+    {
+        var yml = temp.Write("fjord.yml", "functions:\n  hello:\n    runtime: exec\n    command: [/bin/cat]\n    concurrency: { min: 0, max: 16 }\n    idleTimeout: 5m\n    targetWait: 1s\n");
+        var hello = Assert.Single(ProjectFile.Load(yml).Functions);
+        Assert.True(hello.Spec.Elastic);
+        Assert.Equal((0, 16), (hello.Spec.MinConcurrency, hello.Spec.Concurrency));
+        Assert.Equal(TimeSpan.FromMinutes(5), hello.Spec.IdleTimeout);
+
+        var bad = temp.Write("bad.yml", "functions:\n  hello:\n    runtime: exec\n    command: [/bin/cat]\n    concurrency: many\n");
+        var error = Assert.Throws<CliException>(() => ProjectFile.Load(bad));
+        Assert.Equal(ExitCodes.Usage, error.ExitCode);
+        Assert.Contains("concurrency 'many'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
