@@ -2,7 +2,7 @@
 # Installs the host packages Fjord and its tests use, when missing: bubblewrap (the function
 # sandbox), libseccomp2 (its seccomp filter), slirp4netns and iproute2 (the network of
 # `network: true` functions), util-linux (setpriv, setsid, nsenter), ImageMagick (the thumbnail
-# example), Python/Node (function runtimes), npm (the dashboard's front-end libraries, installed
+# example), Python/Node/PHP (function runtimes; php-cli is Debian's), npm (the dashboard's front-end libraries, installed
 # from their lockfile at build time) and Chromium (the dashboard's browser tests). Safe to run
 # again; does nothing when everything is there. Needs root (or sudo) only when something is missing.
 set -euo pipefail
@@ -12,6 +12,7 @@ command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 [ -x /usr/bin/convert ] || need+=(imagemagick)
 [ -x /usr/bin/python3 ] || need+=(python3)
 [ -x /usr/bin/node ] || command -v node >/dev/null 2>&1 || need+=(nodejs)
+[ -x /usr/bin/php ] || need+=(php-cli)
 command -v setsid >/dev/null 2>&1 || need+=(util-linux)
 command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
 [ -x /usr/bin/setpriv ] || need+=(util-linux)

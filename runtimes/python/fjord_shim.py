@@ -92,6 +92,14 @@ def load_handler(path):
     folder = os.path.dirname(os.path.abspath(path))
     if folder not in sys.path:
         sys.path.insert(0, folder)
+    # Dependencies `fjord deploy` built into the bundle (pip install --target): before the host's
+    # site-packages, so the bundled versions win; addsitedir also runs their .pth files.
+    deps = os.path.join(folder, ".fjord", "python")
+    if os.path.isdir(deps) and deps not in sys.path:
+        import site
+
+        sys.path.insert(1, deps)
+        site.addsitedir(deps)
     spec = importlib.util.spec_from_file_location("handler", path)
     if spec is None or spec.loader is None:
         raise ImportError("cannot load %s" % path)

@@ -17,6 +17,12 @@ internal static class ExitCodes
     /// <summary>Same code as <see cref="Unreachable"/>: a refused key is as blocking as no gateway.</summary>
     public const int NotAuthorized = 3;
 
+    /// <summary>
+    /// `fjord deploy` cannot build a function's dependencies here: this machine's python or node is
+    /// not the version the function declares (<c>runtimeVersion</c>), pip or npm failed, or a lock file is missing.
+    /// </summary>
+    public const int Dependencies = 4;
+
     /// <summary>Interrupted by Ctrl+C (128 + SIGINT, as shells report it).</summary>
     public const int Interrupted = 130;
 }

@@ -14,6 +14,7 @@ internal static class FjordCli
         var root = new RootCommand("Fjord: self-hosted serverless functions. Client commands use $FJORD_URL and $FJORD_KEY.");
         root.Subcommands.Add(UpCommandLine.Build(console));
         root.Subcommands.Add(DeployCommand.Build(console));
+        root.Subcommands.Add(Scaffold.NewCommand.Build(console));
         root.Subcommands.Add(FunctionsCommand.Build(console));
         root.Subcommands.Add(InvokeCommand.Build(console));
         root.Subcommands.Add(JobsCommand.Build(console));

@@ -2,7 +2,7 @@ using Fjord.Core.Functions;
 
 namespace Fjord.Runtime;
 
-/// <summary>Makes the runner for one pool slot of a function: warm for python/node in warm mode, fork otherwise.</summary>
+/// <summary>Makes the runner for one pool slot of a function: warm for python/node/php in warm mode, fork otherwise.</summary>
 public static class RunnerFactory
 {
     /// <param name="functionDir">The function's unpacked folder on this node, or null for an exec function of the host system.</param>

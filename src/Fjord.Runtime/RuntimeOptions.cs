@@ -15,7 +15,7 @@ public sealed record RuntimeOptions
     /// <summary>The probed host; null means <see cref="Fjord.Runtime.Sandbox.Host"/>.</summary>
     public Sandbox? Host { get; init; }
 
-    /// <summary>The shims (python/, node/); shipped beside this assembly.</summary>
+    /// <summary>The shims (python/, node/, php/); shipped beside this assembly.</summary>
     public string RuntimesDir { get; init; } = Path.Combine(AppContext.BaseDirectory, "runtimes");
 
     /// <summary>Where unsandboxed processes without a function folder get their private working folder.</summary>
@@ -39,6 +39,7 @@ public sealed record RuntimeOptions
 
     public string PythonPath { get; init; } = "/usr/bin/python3";
     public string NodePath { get; init; } = "/usr/bin/node";
+    public string PhpPath { get; init; } = "/usr/bin/php";
 
     /// <summary>How long a warm process may take to load its handler before its first job (not counted in the job's timeout).</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Fjord.Runtime;
 
 /// <summary>
-/// Mode warm: one long-lived python or node process for this pool slot, started on the first job
+/// Mode warm: one long-lived python, node or php process for this pool slot, started on the first job
 /// and reused job after job through the shim protocol (runtimes/PROTOCOL.md). A process that
 /// crashes, times out or is cancelled mid-job is killed with its whole tree and that attempt
 /// fails; the next job starts a fresh process, so one bad job never poisons the next.

@@ -67,6 +67,38 @@ public sealed class ExamplesTests(ExamplesNode fixture) : IClassFixture<Examples
     }
 
     [Fact]
+    public async Task Slugify_PhpWarm_AnswersJsonAndKeepsEchoInTheLog()
+    {
+        using var response = await _node.Http.PostAsync("/v1/functions/slugify/invoke", new StringContent("Hello, Fjord!"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var doc = JsonDocument.Parse(text);
+        Assert.Equal("hello-fjord", doc.RootElement.GetProperty("slug").GetString());
+        Assert.Equal(2, doc.RootElement.GetProperty("words").GetInt32());
+
+        var jobId = response.Headers.GetValues("X-Fjord-Job-Id").Single();
+        var log = await _node.Http.GetStringAsync($"/v1/jobs/{jobId}/logs");
+        Assert.Contains("slugifying Hello, Fjord!", log, StringComparison.Ordinal);
+
+        using var empty = await _node.Http.PostAsync("/v1/functions/slugify/invoke", new StringContent(" "));
+        Assert.Equal(HttpStatusCode.BadGateway, empty.StatusCode);
+        Assert.Contains("InvalidArgumentException", await empty.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ago_NodeWithAnNpmDependency_BuiltIntoItsBundle_Answers()
+    {
+        using var response = await _node.Http.PostAsync("/v1/functions/ago/invoke", new StringContent("2 days"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        using var doc = JsonDocument.Parse(text);
+        Assert.Equal(172_800_000, doc.RootElement.GetProperty("ms").GetInt64());
+        Assert.Equal("2d", doc.RootElement.GetProperty("short").GetString());
+        Assert.Equal("2 days", doc.RootElement.GetProperty("long").GetString());
+    }
+
+    [Fact]
     public async Task Cli_InvokeAsyncThenJobsGetAndLogs_Work()
     {
         var sync = await CliAsync(null, "invoke", "wordcount", "-d", "a b c d");
@@ -89,7 +121,7 @@ public sealed class ExamplesTests(ExamplesNode fixture) : IClassFixture<Examples
 
         var ls = await CliAsync(null, "functions", "ls");
         Assert.Equal(0, ls.ExitCode);
-        foreach (var name in new[] { "wordcount", "thumbnail", "hello", "greet" })
+        foreach (var name in new[] { "wordcount", "thumbnail", "hello", "greet", "slugify", "ago" })
             Assert.Contains(name, ls.Stdout, StringComparison.Ordinal);
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Fjord.Cli.Project;
+using Fjord.Cli.Project.Dependencies;
 
 namespace Fjord.Cli.Commands;
 
@@ -19,7 +20,7 @@ internal static class DeployCommand
         {
             var project = ProjectFile.Load(console.ResolvePath(result.GetValue(file)!));
             using var client = CommandHelpers.CreateClient(console);
-            await DeployAsync(client, project, result.GetValue(names) ?? [], console.Out, ct);
+            await DeployAsync(client, project, result.GetValue(names) ?? [], console.Out, ct, console.GetEnvironment);
             return ExitCodes.Success;
         });
         return command;
@@ -30,7 +31,9 @@ internal static class DeployCommand
     /// function. The bundle goes up before the spec that names it, so the gateway never holds a
     /// function whose code it does not have. Stops at the first failure (a <see cref="CliException"/>).
     /// </summary>
-    public static async Task DeployAsync(IDeployTarget client, ProjectFile project, IReadOnlyCollection<string> names, TextWriter output, CancellationToken ct)
+    /// <param name="environment">Where the dependency settings come from (<see cref="DependencySettings"/>); the process's environment when null.</param>
+    public static async Task DeployAsync(IDeployTarget client, ProjectFile project, IReadOnlyCollection<string> names, TextWriter output, CancellationToken ct,
+        Func<string, string?>? environment = null)
     {
         var unknown = names.Where(n => project.Functions.All(f => f.Name != n)).ToList();
         if (unknown.Count > 0)
@@ -43,15 +46,17 @@ internal static class DeployCommand
             return;
         }
         var width = selected.Max(f => f.Name.Length);
+        var settings = DependencySettings.From(environment ?? Environment.GetEnvironmentVariable);
         foreach (var function in selected)
         {
             var document = function.Document;
             var what = "host program";
             if (function.Folder is { } folder)
             {
-                var bundle = BundleBuilder.Build(folder);
+                var dependencies = await DependencyBuilder.PrepareAsync(function, settings, ct);
+                var bundle = BundleBuilder.Build(folder, dependencies);
                 document.Bundle = await client.UploadBundleAsync(function.Name, bundle.Zip, ct);
-                what = $"bundle {document.Bundle[..Math.Min(12, document.Bundle.Length)]} ({bundle.FileCount} files, {Size(bundle.Zip.Length)})";
+                what = $"bundle {document.Bundle[..Math.Min(12, document.Bundle.Length)]} ({bundle.FileCount} files, {Size(bundle.Zip.Length)}{(dependencies is null ? "" : "; " + dependencies.Summary)})";
             }
             var created = await client.PutFunctionAsync(function.Name, document, ct);
             await output.WriteLineAsync($"{function.Name.PadRight(width)}  {(created ? "created" : "updated")}  {what}");

@@ -21,13 +21,16 @@ internal static class BundleBuilder
     private const int RegularFile = 0x8000; // S_IFREG
     private const UnixFileMode AnyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
-    public static Bundle Build(string folder)
+    /// <param name="dependencies">Built dependencies to pack in place of whatever the folder holds at their path.</param>
+    public static Bundle Build(string folder, Dependencies.DependencySet? dependencies = null)
     {
         var root = Path.GetFullPath(folder);
         if (!Directory.Exists(root))
             throw CliException.Usage($"'{root}' is not a folder");
 
         var files = BundleFiles.List(root);
+        if (dependencies is not null)
+            files = BundleFiles.Overlay(files, dependencies.BundlePath, BundleFiles.List(dependencies.Folder));
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
         {

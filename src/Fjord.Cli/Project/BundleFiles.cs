@@ -20,6 +20,21 @@ internal static class BundleFiles
         return files;
     }
 
+    /// <summary>
+    /// <paramref name="files"/> without anything at or under <paramref name="path"/>, plus
+    /// <paramref name="overlay"/> placed there, still in ordinal order. npm's <c>.bin</c> folders
+    /// (links to package scripts, meaningless once copied) are left out.
+    /// </summary>
+    public static List<(string Relative, string FullPath)> Overlay(List<(string Relative, string FullPath)> files, string path, List<(string Relative, string FullPath)> overlay)
+    {
+        var merged = files.Where(f => f.Relative != path && !f.Relative.StartsWith(path + "/", StringComparison.Ordinal)).ToList();
+        merged.AddRange(overlay
+            .Where(f => !f.Relative.StartsWith(".bin/", StringComparison.Ordinal) && !f.Relative.Contains("/.bin/", StringComparison.Ordinal))
+            .Select(f => (path + "/" + f.Relative, f.FullPath)));
+        merged.Sort((a, b) => string.CompareOrdinal(a.Item1, b.Item1));
+        return merged;
+    }
+
     private static void Walk(string folder, string prefix, HashSet<string> ancestors, List<(string, string)> files)
     {
         foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())

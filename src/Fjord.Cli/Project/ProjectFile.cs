@@ -132,6 +132,7 @@ internal sealed class ProjectFile
         Secrets = d.Secrets is null ? null : [.. d.Secrets],
         Triggers = d.Triggers,
         Bundle = d.Bundle,
+        RuntimeVersion = d.RuntimeVersion,
     };
 }
 

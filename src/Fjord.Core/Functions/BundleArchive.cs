@@ -118,7 +118,10 @@ public static class BundleArchive
     }
 
     private static InvalidDataException TooLarge(long max) =>
-        new($"the bundle unpacks to more than {Quantity.FormatBytes(max)} (the node's --max-bundle-unpacked)");
+        new($"the bundle unpacks to more than {Quantity.FormatBytes(max)} (the node's --max-bundle-unpacked); {LargeHint}");
+
+    /// <summary>What to do about a bundle over the limits: usually a dependency set grown too big for a folder function.</summary>
+    public const string LargeHint = "dependencies this large belong in a container image (docs/functions.md#dependencies)";
 
     private static void CreateFolder(string path)
     {

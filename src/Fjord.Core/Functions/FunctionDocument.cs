@@ -38,6 +38,9 @@ public sealed class FunctionDocument
     /// <summary>Queue triggers: <c>[{ amqp: { url, queue, declare, prefetch, name } }]</c>.</summary>
     public List<TriggerDocument>? Triggers { get; set; }
 
+    /// <summary>python/node: the interpreter version the function's dependencies are built for (<c>3.11</c>, <c>20</c>); `fjord deploy` refuses to build them with another.</summary>
+    public string? RuntimeVersion { get; set; }
+
     /// <summary>Content hash of the uploaded bundle; set by the server, ignored on input.</summary>
     public string? Bundle { get; set; }
 }

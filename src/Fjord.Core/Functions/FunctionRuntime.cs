@@ -6,6 +6,7 @@ public enum FunctionRuntime
     Exec,
     Python,
     Node,
+    Php,
 }
 
 /// <summary>Warm: one long-lived process per pool slot runs job after job. Fork: one process per job.</summary>

@@ -31,8 +31,14 @@ public sealed partial record FunctionSpec
     /// <summary>RabbitMQ queues whose messages become jobs of this function (consumed by every gateway).</summary>
     public IReadOnlyList<AmqpTrigger> Triggers { get; init; } = [];
 
+    /// <summary>The python/node/php version the function declares (<c>3.11</c>); null when it declares none.</summary>
+    public string? RuntimeVersion { get; init; }
+
     /// <summary>Content hash (sha256 hex) of the function's folder, or null for a host program.</summary>
     public string? Bundle { get; init; }
+
+    [GeneratedRegex(@"^[0-9]{1,4}(\.[0-9]{1,4}){0,2}$")]
+    private static partial Regex VersionRegex();
 
     [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
     private static partial Regex NameRegex();
@@ -48,9 +54,9 @@ public sealed partial record FunctionSpec
 
         var runtime = FunctionRuntime.Exec;
         if (doc.Runtime is not null && !Enum.TryParse(doc.Runtime, ignoreCase: true, out runtime))
-            errors.Add($"runtime '{doc.Runtime}' must be python, node or exec");
+            errors.Add($"runtime '{doc.Runtime}' must be python, node, php or exec");
         else if (doc.Runtime is null)
-            errors.Add("runtime is required (python, node or exec)");
+            errors.Add("runtime is required (python, node, php or exec)");
 
         var mode = runtime == FunctionRuntime.Exec ? RunMode.Fork : RunMode.Warm;
         if (doc.Mode is not null && !Enum.TryParse(doc.Mode, ignoreCase: true, out mode))
@@ -131,6 +137,8 @@ public sealed partial record FunctionSpec
             errors.Add("secrets must not name a secret twice");
 
         var triggers = AmqpTrigger.Parse(doc.Triggers, errors);
+        if (doc.RuntimeVersion is { } version && (runtime == FunctionRuntime.Exec || !VersionRegex().IsMatch(version)))
+            errors.Add(runtime == FunctionRuntime.Exec ? "runtimeVersion is for python, node and php functions" : $"runtimeVersion '{version}' is not a version like 3.11 or 20");
 
         if (errors.Count > 0)
             return null;
@@ -159,6 +167,7 @@ public sealed partial record FunctionSpec
             Secrets = secrets.ToArray(),
             Triggers = triggers,
             Bundle = doc.Bundle,
+            RuntimeVersion = doc.RuntimeVersion,
         };
     }
 
@@ -183,5 +192,6 @@ public sealed partial record FunctionSpec
         Secrets = Secrets.Count == 0 ? null : [.. Secrets],
         Triggers = Triggers.Count == 0 ? null : [.. Triggers.Select(t => t.ToDocument())],
         Bundle = Bundle,
+        RuntimeVersion = RuntimeVersion,
     };
 }

@@ -24,7 +24,7 @@ internal sealed class BundleEndpoints(FunctionDeployer deployer, GatewayOptions 
         var zip = await RequestBody.ReadAsync(context.Request, options.MaxBundleBytes, ct);
         if (zip is null)
         {
-            await Problem.WriteAsync(context, ProblemType.TooLarge, $"the bundle is larger than {options.MaxBundleBytes} bytes");
+            await Problem.WriteAsync(context, ProblemType.TooLarge, $"the bundle is larger than {options.MaxBundleBytes} bytes; {Core.Functions.BundleArchive.LargeHint}");
             return;
         }
         var put = await deployer.PutBundleAsync(name, zip, ct);

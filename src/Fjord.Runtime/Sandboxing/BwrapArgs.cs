@@ -17,7 +17,7 @@ internal static class BwrapArgs
     [
         "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/ssl",
         "/etc/ca-certificates", "/etc/localtime", "/etc/nsswitch.conf", "/etc/mime.types",
-        "/etc/python3", "/etc/python3.11",
+        "/etc/python3", "/etc/python3.11", "/etc/php",
     ];
 
     private static readonly string[] EtcNetwork =

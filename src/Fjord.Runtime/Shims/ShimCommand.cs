@@ -4,15 +4,15 @@ using Fjord.Runtime.Sandboxing;
 
 namespace Fjord.Runtime.Shims;
 
-/// <summary>The command line that starts a python or node shim, with paths as the process will see them.</summary>
+/// <summary>The command line that starts a python, node or php shim, with paths as the process will see them.</summary>
 internal static class ShimCommand
 {
     /// <summary>
-    /// Node cannot dup file descriptors, so a shell moves them before node starts: the protocol
+    /// Node and PHP cannot dup file descriptors, so a shell moves them before they start: the protocol
     /// goes to fd 3 (out) and fd 4 (in), fd 1 becomes stderr (console.log lands in the log) and
     /// fd 0 becomes /dev/null (user code cannot eat protocol bytes).
     /// </summary>
-    private const string NodeFdScript = "exec 3>&1 4<&0 1>&2 0</dev/null; exec \"$@\"";
+    private const string FdScript = "exec 3>&1 4<&0 1>&2 0</dev/null; exec \"$@\"";
 
     public static IReadOnlyList<string> For(FunctionSpec spec, string? functionDir, RuntimeOptions options, bool sandboxed, string marker, bool once)
     {
@@ -29,7 +29,10 @@ internal static class ShimCommand
         return spec.Runtime switch
         {
             FunctionRuntime.Python => [options.PythonPath, Path.Combine(runtimes, "python", "fjord_shim.py"), .. tail],
-            FunctionRuntime.Node => ["/bin/sh", "-c", NodeFdScript, "fjord-node", options.NodePath, Path.Combine(runtimes, "node", "fjord_shim.js"), .. tail],
+            FunctionRuntime.Node => ["/bin/sh", "-c", FdScript, "fjord-node", options.NodePath, Path.Combine(runtimes, "node", "fjord_shim.js"), .. tail],
+            // Errors and warnings go to stderr (the job's log) whatever the host's php.ini says.
+            FunctionRuntime.Php => ["/bin/sh", "-c", FdScript, "fjord-php", options.PhpPath, "-d", "display_errors=stderr", "-d", "log_errors=0",
+                "-d", "html_errors=0", Path.Combine(runtimes, "php", "fjord_shim.php"), .. tail],
             _ => throw new FunctionStartException($"{spec.Runtime} functions have no shim"),
         };
     }

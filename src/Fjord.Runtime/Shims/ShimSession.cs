@@ -7,7 +7,7 @@ using Fjord.Runtime.Processes;
 namespace Fjord.Runtime.Shims;
 
 /// <summary>
-/// One python or node shim process and the protocol conversation with it. A warm runner keeps a
+/// One python, node or php shim process and the protocol conversation with it. A warm runner keeps a
 /// session for job after job; fork mode opens one per job. After a timeout, a crash or a protocol
 /// error the session is <see cref="Broken"/> and must be disposed, never reused: the process may
 /// be mid-frame or mid-job.

@@ -14,7 +14,7 @@ public sealed class DeployCommandTests : IDisposable
     public void Dispose() => temp.Dispose();
 
     /// <summary>A gateway that hashes bundles like the real one and says created the first time, updated after.</summary>
-    private static Task<TestGateway> StartAsync()
+    internal static Task<TestGateway> StartAsync()
     {
         var known = new HashSet<string>();
         return TestGateway.StartAsync(app =>

@@ -132,4 +132,23 @@ public sealed class FunctionSpecTests
             Assert.Contains(refused, e => e.StartsWith("cpu ", StringComparison.Ordinal));
         }
     }
+
+    [Fact]
+    public void RuntimeVersion_RoundTrips_ForPhp_AndIsValidated()
+    {
+        var errors = new List<string>();
+        var php = FunctionSpec.Parse("x", new FunctionDocument { Runtime = "php", Handler = "handler.php", RuntimeVersion = "8.2" }, errors)!;
+
+        Assert.Equal(FunctionRuntime.Php, php.Runtime);
+        Assert.Equal(RunMode.Warm, php.Mode);
+        Assert.Equal("8.2", FunctionSpec.Parse("x", php.ToDocument(), errors)!.RuntimeVersion);
+        Assert.Empty(errors);
+        foreach (var (runtime, version) in new[] { ("python", "3.x"), ("node", "v20"), ("python", "3.11.2.1"), ("exec", "1") })
+        {
+            var refused = new List<string>();
+            var doc = new FunctionDocument { Runtime = runtime, Handler = runtime == "exec" ? null : "h", Command = runtime == "exec" ? ["true"] : null, RuntimeVersion = version };
+            Assert.Null(FunctionSpec.Parse("x", doc, refused));
+            Assert.Contains(refused, e => e.Contains("runtimeVersion", StringComparison.Ordinal));
+        }
+    }
 }
