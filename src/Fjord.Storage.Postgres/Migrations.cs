@@ -220,6 +220,11 @@ internal static class Migrations
         );
         """,
         """
+        -- Dead letters by function and error kind (the dashboard's groups, the count a bulk
+        -- command is about to move), from the failed rows' index alone.
+        CREATE INDEX IF NOT EXISTS jobs_dead ON jobs (function, error_kind, finished_at) WHERE status = 4;
+        """,
+        """
         -- Retention (issue 16): the sweeper's "ended jobs of f in state s finished before t",
         -- partial so the queue's rows never enter it; and small facts of the database, first of
         -- them the tombstone (the creation time of the newest job retention or a purge deleted).

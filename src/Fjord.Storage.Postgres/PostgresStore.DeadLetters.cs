@@ -22,11 +22,12 @@ public sealed partial class PostgresStore : IDeadLetters
 
     // The optional filters are typed parameters that match everything when null. SKIP LOCKED:
     // two bulk commands at once take disjoint chunks instead of waiting on each other.
-    private const string Selection = """
-        SELECT id FROM jobs WHERE status = 4 AND ($1::text IS NULL OR function = $1)
+    private const string DeadLetterWhere = """
+        status = 4 AND ($1::text IS NULL OR function = $1)
             AND ($2::text IS NULL OR error_kind = $2) AND ($3::bigint IS NULL OR finished_at >= $3)
-        LIMIT $4 FOR UPDATE SKIP LOCKED
         """;
+
+    private const string Selection = $"SELECT id FROM jobs WHERE {DeadLetterWhere} LIMIT $4 FOR UPDATE SKIP LOCKED";
 
     private static readonly string RetryChunkSql = $"""
         WITH picked AS ({Selection}),

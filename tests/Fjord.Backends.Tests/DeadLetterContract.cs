@@ -4,7 +4,7 @@ using Fjord.Core.Storage;
 namespace Fjord.Backends.Tests;
 
 /// <summary>Dead letters in bulk (IDeadLetters), run against every backend.</summary>
-public abstract class DeadLetterContract
+public abstract partial class DeadLetterContract
 {
     protected abstract Task<Backend> CreateAsync();
 
@@ -87,6 +87,34 @@ public abstract class DeadLetterContract
         Assert.NotNull(await b.Jobs.GetJobAsync(waiting.Id, default));
         Assert.Equal(2, Assert.Single(await b.Monitor.GetQueuesAsync(default), q => q.Name == fn).Failed);
         Assert.Equal(0, await b.DeadLetters.PurgeDeadLettersAsync(new DeadLetterFilter(fn), default));
+    }
+}
+
+public abstract partial class DeadLetterContract
+{
+    [Fact]
+    public async Task GroupAndCount_SayHowManyDeadLettersAFilterNames_ByFunctionAndKind()
+    {
+        await using var b = await CreateAsync();
+        var fn = Jobs.NewFunction();
+        var other = Jobs.NewFunction();
+        await DeadLetterAsync(b, fn, 3);
+        await DeadLetterAsync(b, other, 1);
+        var waiting = Jobs.New(fn);
+        await b.Queue.EnqueueAsync([waiting], default);
+
+        var groups = (await b.DeadLetters.GroupDeadLettersAsync(default)).Where(g => g.Function == fn || g.Function == other).ToList();
+
+        Assert.Equal([(fn, ErrorKind.Exit, 3L), (other, ErrorKind.Exit, 1L)], groups.Select(g => (g.Function, g.ErrorKind!.Value, g.Count)).OrderBy(g => g.Function == other));
+        Assert.All(groups, g => Assert.InRange(g.LastFailedAt!.Value, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(5)));
+        Assert.Equal(3, await b.DeadLetters.CountDeadLettersAsync(new DeadLetterFilter(fn), default));
+        Assert.Equal(3, await b.DeadLetters.CountDeadLettersAsync(new DeadLetterFilter(fn, ErrorKind.Exit, DateTimeOffset.UtcNow.AddHours(-1)), default));
+        Assert.Equal(0, await b.DeadLetters.CountDeadLettersAsync(new DeadLetterFilter(fn, ErrorKind.Timeout), default));
+        Assert.Equal(0, await b.DeadLetters.CountDeadLettersAsync(new DeadLetterFilter(fn, Since: DateTimeOffset.UtcNow.AddHours(1)), default));
+        // The count is what the command then moves.
+        Assert.Equal(3, await b.DeadLetters.RetryDeadLettersAsync(new DeadLetterFilter(fn), default));
+        Assert.Equal(0, await b.DeadLetters.CountDeadLettersAsync(new DeadLetterFilter(fn), default));
+        Assert.DoesNotContain(await b.DeadLetters.GroupDeadLettersAsync(default), g => g.Function == fn);
     }
 }
 

@@ -22,16 +22,16 @@ public sealed class FunctionsTests(Browser browser)
         using var accepted = await gw.PostJobAsync("resize", "x");
         var id = (await TestGateway.JsonAsync(accepted)).GetProperty("id").GetString();
         await Task.Delay(1500);
-        Assert.Equal("queued", await StatusAsync(gw, id!)); // still waiting, not run
+        Assert.Equal("queued", await Session.JobStatusAsync(gw, id!)); // still waiting, not run
         await Browser.ScreenshotAsync(page, "function-paused");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
 
         Assert.Equal("active", await page.Locator("#state").TextContentAsync());
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (await StatusAsync(gw, id!) != "succeeded" && DateTime.UtcNow < deadline)
+        while (await Session.JobStatusAsync(gw, id!) != "succeeded" && DateTime.UtcNow < deadline)
             await Task.Delay(200);
-        Assert.Equal("succeeded", await StatusAsync(gw, id!));
+        Assert.Equal("succeeded", await Session.JobStatusAsync(gw, id!));
     }
 
     [Fact]
@@ -49,23 +49,10 @@ public sealed class FunctionsTests(Browser browser)
         Assert.True(await button.IsDisabledAsync());
         Assert.Contains("lacks the 'deploy' scope", await page.Locator("#why-disabled").TextContentAsync(), StringComparison.Ordinal);
         // The token from a real page of this session: only the scope check stands in the way.
-        var token = await page.Locator("form.signout input[name=_csrf]").GetAttributeAsync("value");
-        var form = page.APIRequest.CreateFormData();
-        form.Set("_csrf", token!);
-        var forged = await page.APIRequest.PostAsync("/functions/resize/pause", new()
-        {
-            Headers = new Dictionary<string, string> { ["Origin"] = gw.Address.GetLeftPart(UriPartial.Authority) },
-            Form = form,
-        });
+        var forged = await Session.ForgedPostAsync(page, gw, "/functions/resize/pause");
         Assert.Equal(403, forged.Status);
         using var state = await gw.Client.GetAsync(new Uri("/v1/functions/resize", UriKind.Relative));
         Assert.False((await TestGateway.JsonAsync(state)).GetProperty("paused").GetBoolean());
         await Browser.ScreenshotAsync(page, "function-read-key");
-    }
-
-    private static async Task<string?> StatusAsync(TestGateway gw, string id)
-    {
-        using var response = await gw.Client.GetAsync(new Uri("/v1/jobs/" + id, UriKind.Relative));
-        return (await TestGateway.JsonAsync(response)).GetProperty("status").GetString();
     }
 }

@@ -25,9 +25,7 @@ internal static class DashboardHtml
         var nav = signedIn
             ? $$"""
               <nav aria-label="Main">
-                <a href="{{DashboardRoutes.Overview}}">Overview</a>
-                <a href="{{DashboardRoutes.Functions}}">Functions</a>
-                <a href="{{DashboardRoutes.Jobs}}">Jobs</a>
+                {{NavLinks(context)}}
                 <form method="post" action="{{DashboardRoutes.Logout}}" class="signout">{{CsrfField(context)}}<button type="submit">Sign out</button></form>
               </nav>
               """
@@ -58,6 +56,30 @@ internal static class DashboardHtml
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/html; charset=utf-8";
         return context.Response.WriteAsync(html, context.RequestAborted);
+    }
+
+    private static readonly (string Path, string Label)[] Pages =
+    [
+        (DashboardRoutes.Overview, "Overview"), (DashboardRoutes.Functions, "Functions"), (DashboardRoutes.Jobs, "Jobs"),
+        (DashboardRoutes.DeadLetters, "Dead letters"), (DashboardRoutes.Nodes, "Nodes"), (DashboardRoutes.Schedules, "Schedules"),
+        (DashboardRoutes.Keys, "Keys"),
+    ];
+
+    /// <summary>One link per page; the one being shown says so to screen readers (aria-current).</summary>
+    private static string NavLinks(HttpContext context)
+    {
+        var current = context.Request.Path;
+        // Keys is an admin's page: other keys are not offered a link to a page that would only refuse them.
+        var admin = Fjord.Gateway.Auth.Access.Grant(context)?.Allows(Fjord.Gateway.Auth.Scope.Admin) == true;
+        var links = new System.Text.StringBuilder();
+        foreach (var (path, label) in Pages)
+        {
+            if (path == DashboardRoutes.Keys && !admin)
+                continue;
+            var here = path == DashboardRoutes.Overview ? current == path : current.StartsWithSegments(path);
+            links.Append($"""<a href="{path}"{(here ? " aria-current=\"page\"" : "")}>{H(label)}</a>""");
+        }
+        return links.ToString();
     }
 
     public static Task ForbiddenAsync(HttpContext context, string message) =>

@@ -8,7 +8,7 @@ namespace Fjord.Gateway.Dashboard;
 /// The dashboard's one route table: every page, command and asset URL is listed here, and
 /// <see cref="Owns"/> decides which requests the cookie session (not the bearer key) authenticates.
 /// </summary>
-internal static class DashboardRoutes
+internal static partial class DashboardRoutes
 {
     public const string Overview = "/";
     public const string Login = "/login";
@@ -24,13 +24,13 @@ internal static class DashboardRoutes
     public static bool Owns(PathString path) =>
         path == Overview || path == Login || path == Logout || path.StartsWithSegments("/dashboard") || path.StartsWithSegments(Functions)
         || path.StartsWithSegments(Schedules)
-        || path.StartsWithSegments(Jobs);
+        || path.StartsWithSegments(Jobs) || OwnsOps(path);
 
     /// <summary>Reachable signed out: the login form and the static assets it needs.</summary>
     public static bool IsAnonymous(PathString path) => path == Login || path.StartsWithSegments(Assets);
 
     /// <summary>Machine-read paths answer 401 when signed out; pages redirect to the login form.</summary>
-    public static bool IsData(PathString path) => path == Stats || path.StartsWithSegments(JobsData);
+    public static bool IsData(PathString path) => path.StartsWithSegments(Stats) || path.StartsWithSegments(JobsData);
 
     public static void Map(WebApplication app)
     {
@@ -56,6 +56,8 @@ internal static class DashboardRoutes
         app.MapPost(Schedules + "/{name}/{schedule}/trigger", (RequestDelegate)schedules.TriggerAsync);
         app.MapPost(Schedules + "/{name}/{schedule}/pause", (RequestDelegate)schedules.PauseAsync);
         app.MapPost(Schedules + "/{name}/{schedule}/resume", (RequestDelegate)schedules.ResumeAsync);
+
+        MapOps(app);
         MapJobs(app);
     }
 

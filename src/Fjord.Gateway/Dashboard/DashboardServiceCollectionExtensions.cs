@@ -16,6 +16,9 @@ internal static class DashboardServiceCollectionExtensions
         services.AddSingleton<SchedulesPage>();
         services.AddSingleton<JobsPage>();
         services.AddSingleton<JobDetailPage>();
+        services.AddSingleton<DeadLettersPage>();
+        services.AddSingleton<NodesPage>();
+        services.AddSingleton<KeysPage>();
         return services;
     }
 }

@@ -46,24 +46,39 @@ internal sealed class DeadLetterEndpoints(IDeadLetters? deadLetters, EndedJobPur
             await Problem.WriteAsync(context, ProblemType.InvalidRequest, error!);
             return;
         }
+        if (await MoveAsync(context, filter, retry) is not { } count)
+            return;
+        var answer = retry ? new DeadLetterAnswer { Retried = count } : new DeadLetterAnswer { Purged = count };
+        await context.Response.WriteJsonAsync(answer, GatewayJsonContext.Default.DeadLetterAnswer, cancellationToken: ct);
+    }
+
+    /// <summary>The store the bulk commands move through, for the dashboard's counts (null: this backend has none).</summary>
+    public IDeadLetters? Store => deadLetters;
+
+    /// <summary>
+    /// The namespace check and the move, shared by the API and the dashboard (after their deploy
+    /// check): how many jobs moved, or null when refused (the 403 or 501 is already written).
+    /// </summary>
+    public async Task<long?> MoveAsync(HttpContext context, DeadLetterFilter filter, bool retry)
+    {
         var denied = filter.Function is null ? Access.DenyUnlessAllNamespaces(context, Scope.Deploy) : Access.Deny(context, Scope.Deploy, filter.Function);
         if (denied is not null)
         {
             await denied;
-            return;
+            return null;
         }
         if (deadLetters is null)
         {
             await Problem.WriteAsync(context, ProblemType.NotImplemented, "this store does not offer dead letters in bulk (IDeadLetters)");
-            return;
+            return null;
         }
 
+        var ct = context.RequestAborted;
         var count = retry
             ? await deadLetters.RetryDeadLettersAsync(filter, ct)
             : await deadLetters.PurgeDeadLettersAsync(filter, ct);
         GatewayLog.DeadLetters(logger, retry ? "retried" : "purged", count, filter.Function ?? "*");
-        var answer = retry ? new DeadLetterAnswer { Retried = count } : new DeadLetterAnswer { Purged = count };
-        await context.Response.WriteJsonAsync(answer, GatewayJsonContext.Default.DeadLetterAnswer, cancellationToken: ct);
+        return count;
     }
 
     /// <summary>The filter's fields from the JSON body when there is one, else from the query string.</summary>

@@ -50,7 +50,7 @@ internal sealed class KeyEndpoints(IKeyStore store, KeyCache cache, TimeProvider
             return;
         }
 
-        var outcome = KeyRules.Check(request, creator, time.GetUtcNow());
+        var (outcome, secret) = await AddAsync(request, creator, ct);
         if (outcome.Forbidden is { } reason)
         {
             await Problem.WriteAsync(context, ProblemType.Forbidden, reason);
@@ -61,10 +61,39 @@ internal sealed class KeyEndpoints(IKeyStore store, KeyCache cache, TimeProvider
             await InvalidAsync(context, outcome.Errors);
             return;
         }
+        await WriteCreatedAsync(context, key, secret!);
+    }
+
+    /// <summary>
+    /// The rules and the write, shared by the API and the dashboard (after their admin check): the
+    /// new key and its secret, or the outcome's errors or refusal with no secret.
+    /// </summary>
+    public async Task<(KeyRules.Outcome Outcome, string? Secret)> AddAsync(KeyRequest request, KeyGrant creator, CancellationToken ct)
+    {
+        var outcome = KeyRules.Check(request, creator, time.GetUtcNow());
+        if (outcome.Forbidden is not null || outcome.Key is not { } key)
+            return (outcome, null);
         var secret = ApiKeySecrets.Generate();
         await store.AddKeyAsync(key, ApiKeySecrets.Hash(secret), ct);
         GatewayLog.KeyChanged(logger, key.Id, "created", creator.Key.Id);
-        await WriteCreatedAsync(context, key, secret);
+        return (outcome, secret);
+    }
+
+    /// <summary>The keys <paramref name="grant"/>'s namespace covers (the API's list and the dashboard's).</summary>
+    public async Task<List<ApiKey>> VisibleKeysAsync(KeyGrant grant, CancellationToken ct) =>
+        [.. (await store.ListKeysAsync(ct)).Where(k => grant.CoversNamespace(k.Namespace))];
+
+    /// <summary>Revokes a key <paramref name="grant"/> covers; false when there is no such live key.</summary>
+    public async Task<bool> RevokeAsync(string id, KeyGrant grant, CancellationToken ct)
+    {
+        var key = await store.GetKeyAsync(id, ct);
+        if (key is null || !grant.CoversNamespace(key.Namespace))
+            return false;
+        var revoked = await store.RevokeKeyAsync(key.Id, ct);
+        cache.Forget(key.Id);
+        if (revoked)
+            GatewayLog.KeyChanged(logger, key.Id, "revoked", grant.Key.Id);
+        return revoked;
     }
 
     public async Task ListAsync(HttpContext context)
@@ -74,9 +103,7 @@ internal sealed class KeyEndpoints(IKeyStore store, KeyCache cache, TimeProvider
             await denied;
             return;
         }
-        var grant = Access.Grant(context)!;
-        var all = await store.ListKeysAsync(context.RequestAborted);
-        var items = all.Where(k => grant.CoversNamespace(k.Namespace)).Select(k => View(k, null)).ToList();
+        var items = (await VisibleKeysAsync(Access.Grant(context)!, context.RequestAborted)).Select(k => View(k, null)).ToList();
         await context.Response.WriteJsonAsync(new KeyList { Items = items }, GatewayJsonContext.Default.KeyList, cancellationToken: context.RequestAborted);
     }
 
@@ -91,14 +118,11 @@ internal sealed class KeyEndpoints(IKeyStore store, KeyCache cache, TimeProvider
     {
         if (await VisibleKeyAsync(context) is not { } key)
             return;
-        var revoked = await store.RevokeKeyAsync(key.Id, context.RequestAborted);
-        cache.Forget(key.Id);
-        if (!revoked)
+        if (!await RevokeAsync(key.Id, Access.Grant(context)!, context.RequestAborted))
         {
             await NotFoundAsync(context, key.Id);
             return;
         }
-        GatewayLog.KeyChanged(logger, key.Id, "revoked", Access.Grant(context)!.Key.Id);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 

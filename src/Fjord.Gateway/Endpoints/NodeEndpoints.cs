@@ -15,13 +15,19 @@ internal sealed class NodeEndpoints(INodeStore? nodes)
             await denied;
             return;
         }
-        var grant = Access.Grant(context)!;
+        var items = await ViewsAsync(Access.Grant(context)!, context.RequestAborted);
+        await context.Response.WriteJsonAsync(new NodesView { Nodes = items }, GatewayJsonContext.Default.NodesView, cancellationToken: context.RequestAborted);
+    }
+
+    /// <summary>What <c>GET /v1/nodes</c> answers <paramref name="grant"/>; the dashboard shows the same.</summary>
+    public async Task<List<NodeView>> ViewsAsync(KeyGrant grant, CancellationToken cancellationToken)
+    {
         IReadOnlyList<NodeRecord> records = nodes is null
             ? []
-            : await nodes.ListNodesAsync(NodeHeartbeat.SilentAfter(NodeHeartbeat.DefaultInterval), context.RequestAborted);
+            : await nodes.ListNodesAsync(NodeHeartbeat.SilentAfter(NodeHeartbeat.DefaultInterval), cancellationToken);
         var items = new List<NodeView>(records.Count);
         foreach (var record in records)
             items.Add(NodeView.From(record, grant.Covers));
-        await context.Response.WriteJsonAsync(new NodesView { Nodes = items }, GatewayJsonContext.Default.NodesView, cancellationToken: context.RequestAborted);
+        return items;
     }
 }

@@ -1,63 +1,85 @@
-// The overview's live part: polls the stats endpoint every 2 s, moves the chart (uPlot draws it)
-// and the per-function table. Values are set with textContent, never as HTML.
+// The dashboard's live parts: each polls its JSON every 2 s and moves its chart (uPlot draws it)
+// and tables. Values are set with textContent, never as HTML. Polling pauses while the tab is
+// hidden, so a dashboard left open in the background costs the node nothing.
 (function () {
   "use strict";
-  var el = document.getElementById("throughput");
-  if (!el || typeof uPlot === "undefined") return;
-  var url = el.getAttribute("data-stats");
-  var plot = null;
+  if (typeof uPlot === "undefined") return;
   var css = getComputedStyle(document.documentElement);
   function color(name) { return css.getPropertyValue(name).trim(); }
-  function width() { return Math.max(280, el.clientWidth); }
+  var axis = function () { return { stroke: color("--muted"), grid: { stroke: color("--line") }, ticks: { stroke: color("--line") } }; };
+  // The x axis always spans the last 15 minutes, however few samples there are yet.
+  var lastQuarter = { time: true, range: function () { var now = Date.now() / 1000; return [now - 900, now]; } };
 
-  function draw(d) {
-    var data = [d.t, d.succeeded, d.failed];
-    if (!plot) {
-      var axis = { stroke: color("--muted"), grid: { stroke: color("--line") }, ticks: { stroke: color("--line") } };
-      plot = new uPlot({
-        width: width(), height: 220,
-        series: [{}, { label: "succeeded/s", stroke: color("--ok"), width: 2 },
-                     { label: "failed/s", stroke: color("--bad"), width: 2 }],
-        // The x axis always spans the last 15 minutes, however few samples there are yet.
-        scales: { x: { time: true, range: function () { var now = Date.now() / 1000; return [now - 900, now]; } } },
-        axes: [axis, axis]
-      }, data, el);
-    } else {
-      plot.setData(data);
-    }
-    el.setAttribute("data-points", String(d.t.length));
+  function chart(el, series, axes, scales, columns) {
+    var plot = null;
+    function width() { return Math.max(280, el.clientWidth); }
+    window.addEventListener("resize", function () { if (plot) plot.setSize({ width: width(), height: 220 }); });
+    return function (d) {
+      var data = [d.t].concat(columns.map(function (c) { return d[c]; }));
+      if (!plot) {
+        plot = new uPlot({ width: width(), height: 220, series: [{}].concat(series), scales: scales, axes: axes }, data, el);
+      } else {
+        plot.setData(data);
+      }
+      el.setAttribute("data-points", String(d.t.length));
+    };
   }
 
-  function table(functions) {
-    var body = document.querySelector("#functions tbody");
+  function cells(body, rows) {
     if (!body) return;
-    var rows = functions.map(function (f) {
+    body.replaceChildren.apply(body, rows.map(function (values) {
       var tr = document.createElement("tr");
-      var th = document.createElement("th");
-      th.scope = "row";
-      th.textContent = f.name;
-      tr.appendChild(th);
-      [f.ready, f.scheduled, f.running, f.succeeded, f.failed, f.paused ? "paused" : "active"].forEach(function (v) {
-        var td = document.createElement("td");
-        td.textContent = String(v);
-        tr.appendChild(td);
+      values.forEach(function (v, i) {
+        var cell = document.createElement(i === 0 ? "th" : "td");
+        if (i === 0) cell.scope = "row";
+        cell.textContent = String(v);
+        tr.appendChild(cell);
       });
       return tr;
+    }));
+  }
+
+  function poll(url, onData) {
+    function tick() {
+      if (document.hidden) { setTimeout(tick, 2000); return; }
+      fetch(url, { credentials: "same-origin", headers: { accept: "application/json" } })
+        .then(function (r) {
+          if (r.status === 401) { location.assign("/login"); return null; }
+          return r.ok ? r.json() : null;
+        })
+        .then(function (d) { if (d) onData(d); })
+        .catch(function () { /* the next poll retries */ })
+        .then(function () { setTimeout(tick, 2000); });
+    }
+    tick();
+  }
+
+  var throughput = document.getElementById("throughput");
+  if (throughput) {
+    var drawThroughput = chart(throughput,
+      [{ label: "succeeded/s", stroke: color("--ok"), width: 2 }, { label: "failed/s", stroke: color("--bad"), width: 2 }],
+      [axis(), axis()], { x: lastQuarter }, ["succeeded", "failed"]);
+    poll(throughput.getAttribute("data-stats"), function (d) {
+      drawThroughput(d);
+      cells(document.querySelector("#functions tbody"), d.functions.map(function (f) {
+        return [f.name, f.ready, f.scheduled, f.running, f.succeeded, f.failed, f.paused ? "paused" : "active", f.oldestReady];
+      }));
+      cells(document.querySelector("#overview-nodes tbody"), d.nodes.map(function (n) {
+        return [n.id, n.role, n.alive ? "alive" : "silent", n.cpuBusy, n.cpuSteal, n.memory];
+      }));
     });
-    body.replaceChildren.apply(body, rows);
   }
 
-  function poll() {
-    fetch(url, { credentials: "same-origin", headers: { accept: "application/json" } })
-      .then(function (r) {
-        if (r.status === 401) { location.assign("/login"); return null; }
-        return r.ok ? r.json() : null;
-      })
-      .then(function (d) { if (d) { draw(d); table(d.functions); } })
-      .catch(function () { /* the next poll retries */ })
-      .then(function () { setTimeout(poll, 2000); });
+  var depth = document.getElementById("depth");
+  if (depth) {
+    var ageAxis = axis();
+    ageAxis.scale = "s";
+    ageAxis.side = 1;
+    ageAxis.values = function (u, ticks) { return ticks.map(function (t) { return t + " s"; }); };
+    var drawDepth = chart(depth,
+      [{ label: "ready", stroke: color("--accent"), width: 2 }, { label: "scheduled", stroke: color("--muted"), width: 1 },
+       { label: "running", stroke: color("--ok"), width: 2 }, { label: "oldest ready age (s)", stroke: color("--bad"), width: 2, scale: "s" }],
+      [axis(), axis(), ageAxis], { x: lastQuarter, s: { auto: true } }, ["ready", "scheduled", "running", "oldestReadyAgeS"]);
+    poll(depth.getAttribute("data-series"), drawDepth);
   }
-
-  window.addEventListener("resize", function () { if (plot) plot.setSize({ width: width(), height: 220 }); });
-  poll();
 })();
