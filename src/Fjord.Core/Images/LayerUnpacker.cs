@@ -69,7 +69,8 @@ public static class LayerUnpacker
                                 bytes += BoundedCopy.Run(entry.DataStream, output, null, limits.MaxUnpackedBytes - bytes, "the unpacked layer");
                             }
                         }
-                        File.SetUnixFileMode(path, mode);
+                        // Owner read, so a mode-0000 file (RHEL's /etc/shadow) can still be copied into a root by a non-root node.
+                        File.SetUnixFileMode(path, mode | UnixFileMode.UserRead);
                         break;
                     case TarEntryType.SymbolicLink:
                         FileNode.Remove(path);
@@ -78,7 +79,7 @@ public static class LayerUnpacker
                     case TarEntryType.HardLink:
                         var target = Path.Combine(folder, SafeName(entry.LinkName));
                         CheckParents(folder, SafeName(entry.LinkName));
-                        if (FileNode.Kind(target) != NodeKind.File)
+                        if (FileNode.Kind(target) != NodeKind.File || target == path)
                         {
                             throw new InvalidImageException($"hard link '{entry.Name}' must name a regular file earlier in the same layer, not '{entry.LinkName}'");
                         }

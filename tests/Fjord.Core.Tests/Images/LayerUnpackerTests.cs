@@ -79,6 +79,20 @@ public sealed class LayerUnpackerTests : IDisposable
     }
 
     [Fact]
+    public void HardLink_ToItself_IsRefused()
+    {
+        AssertRefusedAndNothingWritten(Layer(File("h", "x"), HardLink("h", "h")), "must name a regular file");
+    }
+
+    [Fact]
+    public void FileWithNoPermissions_KeepsOwnerRead()
+    {
+        var unpacked = Unpack(Layer(File("shadow", "s", UnixFileMode.None)));
+
+        Assert.Equal(UnixFileMode.UserRead, System.IO.File.GetUnixFileMode(Path.Combine(unpacked.Path, "shadow")));
+    }
+
+    [Fact]
     public void HardLink_ToASymlinkInTheLayer_IsRefused()
     {
         AssertRefusedAndNothingWritten(Layer(Symlink("s", scratch.Outside + "/x"), HardLink("h", "s")), "must name a regular file");
