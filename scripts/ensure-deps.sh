@@ -3,7 +3,8 @@
 # sandbox), libseccomp2 (its seccomp filter), slirp4netns and iproute2 (the network of
 # `network: true` functions), util-linux (setpriv, setsid, nsenter), ImageMagick (the thumbnail
 # example), Python/Node/PHP (function runtimes; php-cli is Debian's), npm (the dashboard's front-end libraries, installed
-# from their lockfile at build time) and Chromium (the dashboard's browser tests). Safe to run
+# from their lockfile at build time), Chromium (the dashboard's browser tests) and busybox-static (the
+# static binary the image tests pack into a layer). Safe to run
 # again; does nothing when everything is there. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -21,6 +22,7 @@ command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || need+
 ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2' || need+=(libseccomp2)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /bin/busybox ] || need+=(busybox-static)
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "installing: ${need[*]}" >&2
