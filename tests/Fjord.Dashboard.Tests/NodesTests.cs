@@ -37,5 +37,27 @@ public sealed class NodesTests(Browser browser)
         Assert.Equal(DashboardPercent(report.Host.CpuBusy), await overviewRow.Locator("td").Nth(2).TextContentAsync());
     }
 
+    [Fact]
+    public async Task TheNodesPage_ShowsANodeThatStartsBeatingLater_WithoutReloading()
+    {
+        await using var gw = await TestGateway.StartAsync();
+        await using var first = new NodeHeartbeat(gw.Store, new NodeHeartbeatOptions { Id = "live-node-1", Role = "up", DataDir = gw.Dir }, NullLogger.Instance);
+        await first.BeatAsync(CancellationToken.None);
+        var page = await Session.NewPageAsync(browser, gw);
+        await Session.SignInAsync(page, gw.AdminKey);
+        await page.GotoAsync("/nodes");
+        await page.Locator("#nodes tr[data-node='live-node-1']").WaitForAsync();
+        // A marker on the window: a reload would lose it, a live refresh keeps it.
+        await page.EvaluateAsync("() => { window.fjordMarker = 7; }");
+
+        await using var second = new NodeHeartbeat(gw.Store, new NodeHeartbeatOptions { Id = "live-node-2", Role = "worker", DataDir = gw.Dir }, NullLogger.Instance);
+        await second.BeatAsync(CancellationToken.None);
+
+        var row = page.Locator("#nodes tr[data-node='live-node-2']");
+        await row.WaitForAsync(new() { Timeout = 20_000 });
+        Assert.Equal("worker", await row.Locator("td").Nth(0).TextContentAsync());
+        Assert.Equal(7, await page.EvaluateAsync<int>("() => window.fjordMarker"));
+    }
+
     private static string DashboardPercent(double fraction) => (fraction * 100).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + " %";
 }

@@ -53,12 +53,18 @@ internal sealed class NodeComposition : IDisposable
         // The first failing check of `fjord doctor`, as one line with its fix, instead of a failure halfway through the start.
         Doctor.NodeChecks.StopAtFirstFailure(Preflight(fullPath, port));
         PrivateFiles.CreateFolder(fullPath);
-        return new NodeComposition(role, string.IsNullOrWhiteSpace(name) ? NodeName.Default() : name, fullPath);
+        var node = new NodeComposition(role, string.IsNullOrWhiteSpace(name) ? NodeName.Default() : name, fullPath);
+        // Little free space is a warning, not a refusal: a node on a small disk still serves, and a
+        // disk that fills up is a state the store handles (503 at intake, nothing accepted lost).
+        if (Doctor.NodeChecks.DataFolder(fullPath) is { Ok: false } low)
+            NodeCompositionLog.Preflight(node.Logger, low.Line);
+        return node;
     }
 
     private static IEnumerable<Doctor.DoctorCheck> Preflight(string dataDir, (string Host, int Port)? port)
     {
-        yield return Doctor.NodeChecks.DataFolder(dataDir);
+        // Writable is what a start needs; the free-space floor is doctor's advice (warned above).
+        yield return Doctor.NodeChecks.DataFolder(dataDir, minFreeBytes: 0);
         if (port is { Port: > 0 } listen)
             yield return Doctor.NodeChecks.Port(listen.Host, listen.Port);
     }
@@ -159,4 +165,7 @@ internal static partial class NodeCompositionLog
 {
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Function processes are not fully contained: {Reason}")]
     public static partial void SandboxUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "doctor: {Check}")]
+    public static partial void Preflight(ILogger logger, string check);
 }

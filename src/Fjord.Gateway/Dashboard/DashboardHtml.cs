@@ -50,6 +50,7 @@ internal static class DashboardHtml
             <script src="{{DashboardRoutes.Assets}}/uPlot.iife.min.js"></script>
             <script src="{{DashboardRoutes.Assets}}/dashboard.js"></script>
             <script src="{{DashboardRoutes.Assets}}/jobs.js"></script>
+            <script src="{{DashboardRoutes.Assets}}/live.js"></script>
             </body>
             </html>
             """;

@@ -21,7 +21,7 @@ internal sealed class NodesPage(NodeEndpoints nodes, TimeProvider time)
         var body = views.Count == 0
             ? """<p id="no-nodes">No node has reported yet (nodes write a heartbeat every 5 s).</p>"""
             : $$"""
-              <div class="scroll"><table id="nodes">
+              <div class="scroll" id="nodes-live" data-live="5"><table id="nodes">
                 <thead><tr><th scope="col">Node</th><th scope="col">Role</th><th scope="col">Version</th><th scope="col">State</th><th scope="col">Uptime</th>
                   <th scope="col">CPU busy</th><th scope="col">CPU steal</th><th scope="col">Load (1 min)</th><th scope="col">Memory used</th>
                   <th scope="col">Disk free</th><th scope="col">Process RSS</th><th scope="col">Slots busy/total</th></tr></thead>

@@ -35,7 +35,7 @@ internal sealed class SchedulesPage(ScheduleBook book)
             ? """<p id="no-schedules">No schedules. Add <code>schedules:</code> to a function in fjord.yml.</p>"""
             : $$"""
               {{notice}}{{hint}}
-              <div class="scroll"><table id="schedule-list">
+              <div class="scroll" id="schedules-live" data-live="5"><table id="schedule-list">
                 <thead><tr><th scope="col">Function</th><th scope="col">Schedule</th><th scope="col">Cron</th><th scope="col">Zone</th>
                 <th scope="col">Next fire (UTC)</th><th scope="col">Last fire (UTC)</th><th scope="col">Last job</th><th scope="col">Skipped</th>
                 <th scope="col">State</th><th scope="col">Actions</th></tr></thead>
