@@ -8,7 +8,7 @@ namespace Fjord.Queue.RabbitMq;
 
 /// <summary>
 /// This node's subscription to one function's queue: one channel, prefetch = the pool's
-/// concurrency, manual acks. Deliveries wait in a local buffer until a free slot's fetch takes
+/// current size (its concurrency, or an elastic pool's size now), manual acks. Deliveries wait in a local buffer until a free slot's fetch takes
 /// one. Since a message stays unacked while its job runs (acked only after the outcome is in
 /// PostgreSQL), unacked = running + buffered ≤ slots: the broker never sends a node more than it
 /// can start, and the rest stays in the queue for other nodes (fair dispatch).
@@ -35,40 +35,91 @@ internal sealed partial class FunctionConsumer(BrokerConnection broker, string f
 
     public string Function => function;
 
-    /// <summary>Subscribes (again) when not subscribed on the current connection.</summary>
+    /// <summary>The pool's current size as its scaler last said (null: not told; the spec's concurrency is used).</summary>
+    public int? Capacity
+    {
+        get => Volatile.Read(ref _capacity) is > 0 and var n ? n : null;
+        set => Volatile.Write(ref _capacity, value ?? 0);
+    }
+
+    private int _capacity;
+    private ushort _prefetch;
+
+    /// <summary>
+    /// Subscribes (again) when not subscribed on the current connection, or with another prefetch
+    /// than <paramref name="prefetch"/> (the pool was resized). RabbitMQ applies a per-consumer
+    /// basic.qos only to consumers created after it (an existing consumer keeps its limit, and
+    /// quorum queues refuse the channel-wide kind), so a new prefetch means a new consumer on the
+    /// same channel: the old one is cancelled, its messages already running stay unacked on the
+    /// channel and are acked there as usual; on a shrink those still waiting in the buffer are
+    /// handed back (nack, requeue) so the node holds no more than the new size plus what runs.
+    /// </summary>
     public async Task EnsureConsumingAsync(ushort prefetch, CancellationToken cancellationToken)
     {
-        if (_channel is { IsOpen: true } && _consumerTag is not null && _generation == broker.Generation)
+        if (Subscribed(prefetch))
             return;
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            if (_channel is { IsOpen: true } && _consumerTag is not null && _generation == broker.Generation)
+            if (Subscribed(prefetch))
                 return;
+            if (_channel is { IsOpen: true } live && _consumerTag is { } tag && _generation == broker.Generation)
+            {
+                await ResubscribeAsync(live, tag, prefetch, cancellationToken);
+                return;
+            }
             await DropChannelAsync();
             var connection = await broker.GetConnectionAsync(cancellationToken);
             var generation = broker.Generation;
             await broker.EnsureQueueAsync(function, cancellationToken);
             using var timeout = broker.Timeout(cancellationToken);
             var channel = await connection.CreateChannelAsync(cancellationToken: timeout.Token);
-            await channel.BasicQosAsync(0, prefetch, global: false, timeout.Token);
-            var consumer = new AsyncEventingBasicConsumer(channel);
-            consumer.ReceivedAsync += (_, e) =>
-            {
-                // The body is only valid during this callback: copy the job id out.
-                var jobId = Encoding.ASCII.GetString(e.Body.Span);
-                _buffer.Writer.TryWrite(new Delivery(channel, e.DeliveryTag, jobId));
-                return Task.CompletedTask;
-            };
-            _consumerTag = await channel.BasicConsumeAsync(QueueNames.For(function), autoAck: false, consumer, timeout.Token);
+            _consumerTag = await ConsumeAsync(channel, prefetch, timeout.Token);
             _channel = channel;
             _generation = generation;
-            LogSubscribed(logger, function, prefetch);
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    private bool Subscribed(ushort prefetch) =>
+        _channel is { IsOpen: true } && _consumerTag is not null && _generation == broker.Generation && _prefetch == prefetch;
+
+    private async Task<string> ConsumeAsync(IChannel channel, ushort prefetch, CancellationToken cancellationToken)
+    {
+        await channel.BasicQosAsync(0, prefetch, global: false, cancellationToken);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, e) =>
+        {
+            // The body is only valid during this callback: copy the job id out.
+            var jobId = Encoding.ASCII.GetString(e.Body.Span);
+            _buffer.Writer.TryWrite(new Delivery(channel, e.DeliveryTag, jobId));
+            return Task.CompletedTask;
+        };
+        var tag = await channel.BasicConsumeAsync(QueueNames.For(function), autoAck: false, consumer, cancellationToken);
+        _prefetch = prefetch;
+        LogSubscribed(logger, function, prefetch);
+        return tag;
+    }
+
+    private async Task ResubscribeAsync(IChannel channel, string tag, ushort prefetch, CancellationToken cancellationToken)
+    {
+        using var timeout = broker.Timeout(cancellationToken);
+        await channel.BasicCancelAsync(tag, noWait: false, timeout.Token);
+        _consumerTag = null;
+        if (prefetch < _prefetch)
+        {
+            // Not taken by a fetch yet, so not claimed: back to the queue for any node. A fetch
+            // racing this loop takes its delivery and runs it, acked on this channel as usual.
+            while (_buffer.Reader.TryRead(out var waiting))
+            {
+                if (waiting.Channel.IsOpen)
+                    await waiting.Channel.BasicNackAsync(waiting.Tag, multiple: false, requeue: true, timeout.Token);
+            }
+        }
+        _consumerTag = await ConsumeAsync(channel, prefetch, timeout.Token);
     }
 
     /// <summary>The next delivery on a live channel; ones from a closed channel were requeued by the broker and are skipped.</summary>

@@ -24,7 +24,7 @@ namespace Fjord.Queue.RabbitMq;
 ///     rows survive and a relay publishes them later. Either way no job that got a 202 lacks a
 ///     message, and no row is orphaned.
 /// </summary>
-public sealed partial class RabbitMqQueue : IJobQueue, IReadinessSource, IAsyncDisposable
+public sealed partial class RabbitMqQueue : IJobQueue, IReadinessSource, IFetchCapacity, IAsyncDisposable
 {
     private static readonly TimeSpan PauseCheck = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan HeldRecheck = TimeSpan.FromMilliseconds(250);
@@ -157,7 +157,8 @@ public sealed partial class RabbitMqQueue : IJobQueue, IReadinessSource, IAsyncD
                 await Task.Delay(PauseCheck, cancellationToken);
                 continue;
             }
-            var prefetch = (ushort)Math.Clamp(settings?.Spec.Concurrency ?? 1, 1, ushort.MaxValue);
+            // The pool's current size when it told us (an elastic pool below max), else the spec's.
+            var prefetch = (ushort)Math.Clamp(consumer.Capacity ?? settings?.Spec.Concurrency ?? 1, 1, ushort.MaxValue);
             await consumer.EnsureConsumingAsync(prefetch, cancellationToken);
             if (await consumer.ReadAsync(PauseCheck, cancellationToken) is not { } delivery)
                 continue;
@@ -207,6 +208,19 @@ public sealed partial class RabbitMqQueue : IJobQueue, IReadinessSource, IAsyncD
             await Task.Delay(wait, cancellationToken);
             wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, HeldRecheck.Ticks));
         }
+    }
+
+    /// <summary>
+    /// The pool's size, from its scaler: the next fetch re-subscribes with it as the prefetch
+    /// (see <see cref="FunctionConsumer.EnsureConsumingAsync"/>). At zero nothing is fetched, and
+    /// the idle subscription closes, handing what it held to other nodes.
+    /// </summary>
+    public void SetCapacity(string function, int processes)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(function);
+        if (Volatile.Read(ref _disposed) != 0)
+            return;
+        _consumers.GetOrAdd(function, f => new FunctionConsumer(_broker, f, _logger)).Capacity = processes > 0 ? processes : null;
     }
 
     /// <summary>Closes the subscriptions no pool on this node uses any more (see <see cref="FunctionConsumer.CloseIfIdleAsync"/>).</summary>

@@ -149,6 +149,7 @@ internal sealed partial class FunctionPool : IAsyncDisposable
             if (_stopFetching.IsCancellationRequested)
                 return;
             Target = target;
+            (_queue as IFetchCapacity)?.SetCapacity(Spec.Name, target);
             _slots.RemoveAll(s => s.Loop.IsCompleted);
             var live = _slots.Where(s => !s.Retire.IsCancellationRequested).ToList();
             for (var i = live.Count; i < target; i++)
