@@ -83,7 +83,7 @@ public sealed partial class PostgresStore
 
     public async Task<JobResult?> GetResultAsync(string id, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand("SELECT result, result_content_type FROM jobs WHERE id = $1 AND status = 3").Arg(id);
+        await using var command = _dataSource.CreateCommand($"SELECT result, result_content_type FROM jobs WHERE id = $1 AND status = {JobSql.Succeeded}").Arg(id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull(0))
             return null;
@@ -109,7 +109,7 @@ public sealed partial class PostgresStore
     /// same statement: a queued job always has a broker message coming.
     /// </summary>
     public Task<JobCommandResult> RetryAsync(string id, CancellationToken cancellationToken) => Command(id, $"""
-        WITH j AS (UPDATE jobs SET {RequeueSet} WHERE id = $1 AND status = 4 RETURNING id, function, run_at),
+        WITH j AS (UPDATE jobs SET {RequeueSet} WHERE id = $1 AND status = {JobSql.RetryDeadLetter.From} RETURNING id, function, run_at),
         o AS ({RequeueOutbox})
         SELECT count(*) FROM j
         """, cancellationToken);
@@ -137,7 +137,7 @@ public sealed partial class PostgresStore
 
     private static readonly string CancelWaitingSql = $"""
         WITH j AS (
-            UPDATE jobs SET status = 5, finished_at = fjord_now_ms() WHERE id = $1 AND status IN (0, 1)
+            UPDATE jobs SET status = {JobSql.Cancel.To}, finished_at = fjord_now_ms() WHERE id = $1 AND status IN ({JobSql.Cancel.From})
             RETURNING id, callback_url, status, attempt, NULL::text AS error_kind, NULL::text AS error_message, NULL::integer AS error_exit_code),
         o AS (DELETE FROM outbox WHERE job_id IN (SELECT id FROM j)),
         cb AS ({CallbackSql.Queue("j")}),
@@ -154,9 +154,9 @@ public sealed partial class PostgresStore
     /// </summary>
     private static readonly string CancelRunningSql = $"""
         WITH j AS (
-            UPDATE jobs SET status = 5, finished_at = fjord_now_ms(), lease_expires = NULL,
+            UPDATE jobs SET status = {JobSql.CancelRunning.To}, finished_at = fjord_now_ms(), lease_expires = NULL,
                 error_kind = 'canceled', error_message = '{CanceledWhileRunning}', error_exit_code = NULL
-            WHERE id = $1 AND status = 2
+            WHERE id = $1 AND status = {JobSql.CancelRunning.From}
             RETURNING id, started_at, node, {CallbackSql.Returning}),
         a AS (INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, error_kind, error_message)
               SELECT id, attempt, coalesce(started_at, fjord_now_ms()), fjord_now_ms(), node, 'canceled', error_kind, error_message FROM j),

@@ -106,7 +106,7 @@ public sealed partial class SqliteStore
     {
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT result, result_content_type FROM jobs WHERE id = $id AND status = 3";
+        command.CommandText = $"SELECT result, result_content_type FROM jobs WHERE id = $id AND status = {JobSql.Succeeded}";
         command.Parameters.AddWithValue("$id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull(0))

@@ -1,3 +1,4 @@
+using Fjord.Core.Jobs;
 using Fjord.Core.Storage;
 
 namespace Fjord.Storage.Sqlite;
@@ -19,10 +20,10 @@ public sealed partial class SqliteStore
 
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = """
+        command.CommandText = $"""
             SELECT function, sum(run_at <= $now), sum(run_at > $now), 0, 0, 0, 0, 0, coalesce($now - min(CASE WHEN run_at <= $now THEN run_at END), 0), NULL
-                FROM jobs WHERE status IN (0, 1) GROUP BY function
-            UNION ALL SELECT function, 0, 0, count(*), 0, 0, 0, 1, 0, node FROM jobs WHERE status = 2 GROUP BY function, node
+                FROM jobs WHERE status IN ({JobSql.Waiting}) GROUP BY function
+            UNION ALL SELECT function, 0, 0, count(*), 0, 0, 0, 1, 0, node FROM jobs WHERE status = {JobSql.Running} GROUP BY function, node
             UNION ALL SELECT function, 0, 0, 0, succeeded, failed, 0, 2, 0, NULL FROM counters
             UNION ALL SELECT name, 0, 0, 0, 0, 0, paused, 3, 0, NULL FROM functions
             """;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Fjord.Core.Functions;
+using Fjord.Core.Jobs;
 using Fjord.Core.Storage;
 using Fjord.Storage.Sqlite.Writer;
 using Microsoft.Data.Sqlite;
@@ -31,7 +32,7 @@ internal static class StoreOpening
         context.Reset();
 
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT function, count(*) FROM jobs WHERE status IN (0, 1) GROUP BY function";
+        command.CommandText = $"SELECT function, count(*) FROM jobs WHERE status IN ({JobSql.Waiting}) GROUP BY function";
         using var reader = command.ExecuteReader();
         while (reader.Read())
             context.Depths.Seed(reader.GetString(0), reader.GetInt64(1));

@@ -17,23 +17,24 @@ internal enum Completion
 internal sealed class CompleteOp(Completion kind, string jobId, long token, bool sync, AttemptOutcome outcome, long runAt)
     : WriteOp<bool>
 {
-    private const string Fence = "WHERE id = $id AND lease_token = $token AND status = 2 RETURNING function, attempt, started_at, node, callback_url";
+    // Ack, retry and dead letter all start from running (JobTransitions).
+    private const string Fence = $"WHERE id = $id AND lease_token = $token AND status = {JobSql.Running} RETURNING function, attempt, started_at, node, callback_url";
 
     private static readonly SqlText AckSql = new($"""
-        UPDATE jobs SET status = 3, finished_at = $now, lease_expires = NULL,
+        UPDATE jobs SET status = {JobSql.Ack.To}, finished_at = $now, lease_expires = NULL,
             result = $result, result_content_type = $type,
             error_kind = NULL, error_message = NULL, error_exit_code = NULL
         {Fence}
         """);
 
     private static readonly SqlText RetrySql = new($"""
-        UPDATE jobs SET status = 1, run_at = $run, lease_expires = NULL,
+        UPDATE jobs SET status = {JobSql.Retry.To}, run_at = $run, lease_expires = NULL,
             error_kind = $kind, error_message = $message, error_exit_code = $exit
         {Fence}
         """);
 
     private static readonly SqlText DeadLetterSql = new($"""
-        UPDATE jobs SET status = 4, finished_at = $now, lease_expires = NULL,
+        UPDATE jobs SET status = {JobSql.DeadLetter.To}, finished_at = $now, lease_expires = NULL,
             error_kind = $kind, error_message = $message, error_exit_code = $exit
         {Fence}
         """);

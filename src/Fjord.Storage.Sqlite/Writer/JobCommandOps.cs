@@ -9,10 +9,10 @@ namespace Fjord.Storage.Sqlite.Writer;
 /// </summary>
 internal sealed class RetryJobOp(string jobId) : WriteOp<JobCommandResult>
 {
-    private static readonly SqlText Sql = new("""
-        UPDATE jobs SET status = 0, attempt = 0, run_at = $now, requeued_at = $now, finished_at = NULL, lease_expires = NULL,
+    private static readonly SqlText Sql = new($"""
+        UPDATE jobs SET status = {JobSql.RetryDeadLetter.To}, attempt = 0, run_at = $now, requeued_at = $now, finished_at = NULL, lease_expires = NULL,
             error_kind = NULL, error_message = NULL, error_exit_code = NULL
-        WHERE id = $id AND status = 4
+        WHERE id = $id AND status = {JobSql.RetryDeadLetter.From}
         RETURNING function
         """);
 
@@ -48,12 +48,12 @@ internal sealed class CancelJobOp(string jobId) : WriteOp<JobCommandResult>
         "SELECT status, function, attempt, lease_token, started_at, node, callback_url FROM jobs WHERE id = $id");
 
     private static readonly SqlText CancelWaiting = new(
-        "UPDATE jobs SET status = 5, finished_at = $now WHERE id = $id AND status IN (0, 1)");
+        $"UPDATE jobs SET status = {JobSql.Cancel.To}, finished_at = $now WHERE id = $id AND status IN ({JobSql.Cancel.From})");
 
-    private static readonly SqlText CancelRunning = new("""
-        UPDATE jobs SET status = 5, finished_at = $now, lease_expires = NULL,
+    private static readonly SqlText CancelRunning = new($"""
+        UPDATE jobs SET status = {JobSql.CancelRunning.To}, finished_at = $now, lease_expires = NULL,
             error_kind = 'canceled', error_message = $message, error_exit_code = NULL
-        WHERE id = $id AND status = 2
+        WHERE id = $id AND status = {JobSql.CancelRunning.From}
         """);
 
     private static readonly JobError Canceled = new(ErrorKind.Canceled, WhileRunning);
