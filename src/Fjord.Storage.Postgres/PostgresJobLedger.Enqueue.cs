@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Fjord.Core.Jobs;
 using Fjord.Core.Ledger;
 using Fjord.Core.Queue;
@@ -116,7 +115,7 @@ public sealed partial class PostgresJobLedger
             .Arg(jobs.Select(j => j.Sync).ToArray())
             .Arg(jobs.Select(j => j.ContentType).ToArray())
             .Arg(jobs.Select(j => j.CallbackUrl).ToArray())
-            .Arg(jobs.Select(j => AsArray(j.Payload)).ToArray())
+            .Arg(jobs.Select(j => Payloads.AsArray(j.Payload)).ToArray())
             .Arg(claim)
             .Arg((long)_store.Options.InlinePublishClaim.TotalMilliseconds)
             .Arg(jobs.Select(j => j.Trace).ToArray())
@@ -175,11 +174,6 @@ public sealed partial class PostgresJobLedger
             Volatile.Write(ref entry.At, now);
         }
         if (Volatile.Read(ref entry.Count) + adding > settings.Spec.MaxQueueDepth)
-            throw new QueueFullException(function, TimeSpan.FromSeconds(1 + Random.Shared.Next(5)));
+            throw new QueueFullException(function);
     }
-
-    private static byte[] AsArray(ReadOnlyMemory<byte> payload) =>
-        MemoryMarshal.TryGetArray(payload, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : payload.ToArray();
 }

@@ -199,7 +199,7 @@ public sealed partial class PostgresJobLedger
                 // Acks of every slot finishing meanwhile share one statement (see Coalescer).
                 return await _acks.RunAsync((jobId, token, outcome.Result ?? [], outcome.ResultContentType ?? "application/octet-stream", LogText.Cap(outcome.Log)));
             }
-            var error = outcome.Error ?? new JobError(ErrorKind.Crash, "failed without an error");
+            var error = outcome.FailureError;
             var command = Db.CreateCommand(kind == LedgerCompletion.Retry ? RetrySql : DeadLetterSql).Arg(jobId).Arg(token)
                 .Arg(UnixMs.From(runAt)).Arg(error.KindName).Arg(error.Message).Arg(error.ExitCode).Arg(LogText.Cap(outcome.Log));
             await using (command)

@@ -19,11 +19,11 @@ public sealed partial class PostgresStore
         {
             if (!await reader.ReadAsync(cancellationToken))
                 return null;
-            job = JobRows.Read(reader);
+            job = JobRowReader.Read(reader);
         }
         var attempts = await ReadAttemptsAsync(connection, [id], cancellationToken);
         var callbacks = await ReadCallbacksAsync(connection, id, cancellationToken);
-        return JobRows.WithAttempts(job, attempts.TryGetValue(id, out var list) ? list : []) with { Callbacks = callbacks };
+        return JobRowReader.WithAttempts(job, attempts.TryGetValue(id, out var list) ? list : []) with { Callbacks = callbacks };
     }
 
     /// <summary>Newest first; UUIDv7 ids sort by creation, so the cursor is the last id of the page.</summary>
@@ -67,7 +67,7 @@ public sealed partial class PostgresStore
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
-                jobs.Add(JobRows.Read(reader));
+                jobs.Add(JobRowReader.Read(reader));
         }
         string? next = null;
         if (jobs.Count > limit)
@@ -77,7 +77,7 @@ public sealed partial class PostgresStore
         }
         var attempts = await ReadAttemptsAsync(connection, [.. jobs.Select(j => j.Id)], cancellationToken);
         for (var i = 0; i < jobs.Count; i++)
-            jobs[i] = JobRows.WithAttempts(jobs[i], attempts.TryGetValue(jobs[i].Id, out var list) ? list : []);
+            jobs[i] = JobRowReader.WithAttempts(jobs[i], attempts.TryGetValue(jobs[i].Id, out var list) ? list : []);
         return new JobPage(jobs, next);
     }
 
@@ -132,9 +132,6 @@ public sealed partial class PostgresStore
         return await ExistsAsync(connection, id, cancellationToken) ? JobCommandResult.WrongState : JobCommandResult.NotFound;
     });
 
-    /// <summary>The error a running job's attempt is recorded with when it is canceled.</summary>
-    public const string CanceledWhileRunning = "canceled while it ran";
-
     private static readonly string CancelWaitingSql = $"""
         WITH j AS (
             UPDATE jobs SET status = {JobSql.Cancel.To}, finished_at = fjord_now_ms() WHERE id = $1 AND status IN ({JobSql.Cancel.From})
@@ -155,7 +152,7 @@ public sealed partial class PostgresStore
     private static readonly string CancelRunningSql = $"""
         WITH j AS (
             UPDATE jobs SET status = {JobSql.CancelRunning.To}, finished_at = fjord_now_ms(), lease_expires = NULL,
-                error_kind = 'canceled', error_message = '{CanceledWhileRunning}', error_exit_code = NULL
+                error_kind = 'canceled', error_message = '{AttemptOutcomes.CanceledWhileRunning}', error_exit_code = NULL
             WHERE id = $1 AND status = {JobSql.CancelRunning.From}
             RETURNING id, started_at, node, {CallbackSql.Returning}),
         a AS (INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, error_kind, error_message)
@@ -217,14 +214,14 @@ public sealed partial class PostgresStore
         var byJob = new Dictionary<string, List<AttemptRecord>>(StringComparer.Ordinal);
         if (ids.Length == 0)
             return byJob;
-        await using var command = new NpgsqlCommand($"SELECT {JobRows.AttemptColumns} FROM attempts WHERE job_id = ANY($1) ORDER BY seq", connection).Arg(ids);
+        await using var command = new NpgsqlCommand($"SELECT {JobRowReader.AttemptColumns} FROM attempts WHERE job_id = ANY($1) ORDER BY seq", connection).Arg(ids);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             var jobId = reader.GetString(0);
             if (!byJob.TryGetValue(jobId, out var list))
                 byJob[jobId] = list = [];
-            list.Add(JobRows.ReadAttempt(reader));
+            list.Add(JobRowReader.ReadAttempt(reader));
         }
         return byJob;
     }

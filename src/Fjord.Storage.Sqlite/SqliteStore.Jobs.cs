@@ -85,7 +85,7 @@ public sealed partial class SqliteStore
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
                 while (await reader.ReadAsync(cancellationToken))
-                    jobs.Add(JobRows.Read(reader));
+                    jobs.Add(JobRowReader.Read(reader));
             }
             if (jobs.Count > limit || floor is null || bound >= _options.ListScanBound)
                 break;
@@ -176,17 +176,17 @@ public sealed partial class SqliteStore
             using var reader = command.ExecuteReader();
             if (!reader.Read())
                 return null;
-            job = JobRows.Read(reader);
+            job = JobRowReader.Read(reader);
         }
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = $"SELECT {JobRows.AttemptColumns} FROM attempts WHERE job_id = $id ORDER BY rowid";
+            command.CommandText = $"SELECT {JobRowReader.AttemptColumns} FROM attempts WHERE job_id = $id ORDER BY rowid";
             command.Parameters.AddWithValue("$id", id);
             using var reader = command.ExecuteReader();
             var attempts = new List<AttemptRecord>();
             while (reader.Read())
-                attempts.Add(JobRows.ReadAttempt(reader));
-            job = JobRows.WithAttempts(job, attempts);
+                attempts.Add(JobRowReader.ReadAttempt(reader));
+            job = JobRowReader.WithAttempts(job, attempts);
         }
         // Only the single-job read shows callback deliveries; listings stay one query per page.
         return job.CallbackUrl is null ? job : job with { Callbacks = ReadCallbacks(connection, id) };
@@ -202,14 +202,14 @@ public sealed partial class SqliteStore
             byJob[job.Id] = [];
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = $"SELECT {JobRows.AttemptColumns} FROM attempts WHERE job_id IN (SELECT value FROM json_each($ids)) ORDER BY rowid";
+            command.CommandText = $"SELECT {JobRowReader.AttemptColumns} FROM attempts WHERE job_id IN (SELECT value FROM json_each($ids)) ORDER BY rowid";
             command.Parameters.AddWithValue("$ids", "[\"" + string.Join("\",\"", byJob.Keys) + "\"]");
             using var reader = command.ExecuteReader();
             while (reader.Read())
-                byJob[reader.GetString(0)].Add(JobRows.ReadAttempt(reader));
+                byJob[reader.GetString(0)].Add(JobRowReader.ReadAttempt(reader));
         }
         for (var i = 0; i < jobs.Count; i++)
-            jobs[i] = JobRows.WithAttempts(jobs[i], byJob[jobs[i].Id]);
+            jobs[i] = JobRowReader.WithAttempts(jobs[i], byJob[jobs[i].Id]);
         return jobs;
     }
 

@@ -16,7 +16,6 @@ public sealed partial class SqliteStore
     {
         var now = UnixMs.Now(_options.Time);
         var rows = new SortedDictionary<string, QueueStats>(StringComparer.Ordinal);
-        QueueStats Row(string name) => rows.TryGetValue(name, out var row) ? row : rows[name] = new QueueStats(name, 0, 0, 0, 0, 0, false);
 
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -30,16 +29,7 @@ public sealed partial class SqliteStore
         command.Parameters.AddWithValue("$now", now);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
-        {
-            var row = Row(reader.GetString(0));
-            rows[row.Name] = reader.GetInt32(7) switch
-            {
-                0 => row with { Ready = reader.GetInt64(1), Scheduled = reader.GetInt64(2), OldestReadyAgeMs = Math.Max(0, reader.GetInt64(8)) },
-                1 => QueueStatsRows.AddRunning(row, reader.IsDBNull(9) ? "" : reader.GetString(9), reader.GetInt64(3)),
-                2 => row with { Succeeded = reader.GetInt64(4), Failed = reader.GetInt64(5) },
-                _ => row with { Paused = reader.GetInt64(6) != 0 },
-            };
-        }
+            QueueStatsRows.Add(rows, reader);
         return [.. rows.Values];
     }
 

@@ -1,20 +1,14 @@
 using Fjord.Core.Jobs;
+using Fjord.Core.Ledger;
 
 namespace Fjord.Storage.Sqlite.Writer;
-
-internal enum Completion
-{
-    Ack,
-    Retry,
-    DeadLetter,
-}
 
 /// <summary>
 /// Ends one attempt: the job's new status, the attempt's record and the running totals change in
 /// one write. Every variant is fenced (<c>lease_token = $token AND status = running</c>): a worker
 /// whose lease ran out and was handed to another cannot finish that other attempt; it gets false.
 /// </summary>
-internal sealed class CompleteOp(Completion kind, string jobId, long token, bool sync, AttemptOutcome outcome, long runAt)
+internal sealed class CompleteOp(LedgerCompletion kind, string jobId, long token, bool sync, AttemptOutcome outcome, long runAt)
     : WriteOp<bool>
 {
     // Ack, retry and dead letter all start from running (JobTransitions).
@@ -46,23 +40,23 @@ internal sealed class CompleteOp(Completion kind, string jobId, long token, bool
 
     public override void Execute(WriteContext context)
     {
-        var error = outcome.Error ?? (kind == Completion.Ack ? null : new JobError(ErrorKind.Crash, "failed without an error"));
+        var error = kind == LedgerCompletion.Ack ? outcome.Error : outcome.FailureError;
         var result = new JobResult(outcome.Result ?? [], outcome.ResultContentType ?? "application/octet-stream");
         var statement = kind switch
         {
-            Completion.Ack => context.Sql[AckSql]
+            LedgerCompletion.Ack => context.Sql[AckSql]
                 .Set("$result", result.Body)
                 .Set("$type", result.ContentType),
-            Completion.Retry => context.Sql[RetrySql].Set("$run", runAt),
+            LedgerCompletion.Retry => context.Sql[RetrySql].Set("$run", runAt),
             _ => context.Sql[DeadLetterSql],
         };
         statement.Set("$id", jobId).Set("$token", token);
-        if (kind == Completion.Ack)
+        if (kind == LedgerCompletion.Ack)
             statement.Set("$now", context.Now);
         else
         {
             statement.Set("$kind", error!.KindName).Set("$message", error.Message).Set("$exit", error.ExitCode);
-            if (kind == Completion.DeadLetter)
+            if (kind == LedgerCompletion.DeadLetter)
                 statement.Set("$now", context.Now);
         }
 
@@ -83,14 +77,14 @@ internal sealed class CompleteOp(Completion kind, string jobId, long token, bool
             callbackUrl = reader.IsDBNull(4) ? null : reader.GetString(4);
         }
 
-        JobWrites.RecordAttempt(context, jobId, attempt, startedAt, node, kind == Completion.Ack ? JobWrites.Succeeded : JobWrites.Failed, error, outcome.Log);
+        JobWrites.RecordAttempt(context, jobId, attempt, startedAt, node, kind == LedgerCompletion.Ack ? AttemptOutcomes.Succeeded : AttemptOutcomes.Failed, error, outcome.Log);
         switch (kind)
         {
-            case Completion.Ack:
+            case LedgerCompletion.Ack:
                 JobWrites.CountSuccess(context, function, jobId, result);
                 JobWrites.QueueCallback(context, jobId, callbackUrl, JobStatus.Succeeded, attempt, null);
                 break;
-            case Completion.Retry:
+            case LedgerCompletion.Retry:
                 JobWrites.Waiting(context, function, runAt);
                 break;
             default:

@@ -42,8 +42,6 @@ internal sealed class RetryJobOp(string jobId) : WriteOp<JobCommandResult>
 /// </summary>
 internal sealed class CancelJobOp(string jobId) : WriteOp<JobCommandResult>
 {
-    public const string WhileRunning = "canceled while it ran";
-
     private static readonly SqlText Find = new(
         "SELECT status, function, attempt, lease_token, started_at, node, callback_url FROM jobs WHERE id = $id");
 
@@ -56,7 +54,7 @@ internal sealed class CancelJobOp(string jobId) : WriteOp<JobCommandResult>
         WHERE id = $id AND status = {JobSql.CancelRunning.From}
         """);
 
-    private static readonly JobError Canceled = new(ErrorKind.Canceled, WhileRunning);
+    private static readonly JobError Canceled = new(ErrorKind.Canceled, AttemptOutcomes.CanceledWhileRunning);
 
     public override bool Durable => true;
 
@@ -90,8 +88,8 @@ internal sealed class CancelJobOp(string jobId) : WriteOp<JobCommandResult>
                 JobWrites.QueueCallback(context, jobId, callbackUrl, JobStatus.Canceled, attempt, null);
                 break;
             case JobStatus.Running:
-                context.Sql[CancelRunning].Set("$now", context.Now).Set("$message", WhileRunning).Set("$id", jobId).Run();
-                JobWrites.RecordAttempt(context, jobId, attempt, startedAt, node, JobWrites.Canceled, Canceled, log: null);
+                context.Sql[CancelRunning].Set("$now", context.Now).Set("$message", AttemptOutcomes.CanceledWhileRunning).Set("$id", jobId).Run();
+                JobWrites.RecordAttempt(context, jobId, attempt, startedAt, node, AttemptOutcomes.Canceled, Canceled, log: null);
                 JobWrites.QueueCallback(context, jobId, callbackUrl, JobStatus.Canceled, attempt, Canceled);
                 context.CanceledLeases.Add((jobId, token));
                 break;

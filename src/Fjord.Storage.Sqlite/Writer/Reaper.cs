@@ -68,7 +68,7 @@ internal static class Reaper
         var ids = new List<string>(rows.Count);
         foreach (var row in rows)
         {
-            JobWrites.RecordAttempt(context, row.Id, row.Attempt, row.StartedAt, row.Node, JobWrites.Lost, error, log: null);
+            JobWrites.RecordAttempt(context, row.Id, row.Attempt, row.StartedAt, row.Node, AttemptOutcomes.Lost, error, log: null);
             if (row.Status == (long)JobStatus.Failed)
             {
                 JobWrites.DeadLettered(context, row.Function, row.Id, error);
