@@ -85,9 +85,7 @@ public sealed partial class PostgresStore
     {
         await using var command = _dataSource.CreateCommand($"SELECT result, result_content_type FROM jobs WHERE id = $1 AND status = {JobSql.Succeeded}").Arg(id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull(0))
-            return null;
-        return new JobResult(reader.GetFieldValue<byte[]>(0), reader.IsDBNull(1) ? "application/octet-stream" : reader.GetString(1));
+        return await reader.ReadAsync(cancellationToken) ? JobRowReader.ReadResult(reader) : null;
     }
 
     /// <summary>The latest finished attempt's log; "" for a job that has none yet; null for an unknown job.</summary>

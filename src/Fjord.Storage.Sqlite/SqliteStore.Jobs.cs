@@ -109,9 +109,7 @@ public sealed partial class SqliteStore
         command.CommandText = $"SELECT result, result_content_type FROM jobs WHERE id = $id AND status = {JobSql.Succeeded}";
         command.Parameters.AddWithValue("$id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull(0))
-            return null;
-        return new JobResult(reader.GetFieldValue<byte[]>(0), reader.IsDBNull(1) ? "application/octet-stream" : reader.GetString(1));
+        return await reader.ReadAsync(cancellationToken) ? JobRowReader.ReadResult(reader) : null;
     }
 
     /// <summary>The latest finished attempt's log; "" for a job that has none yet; null for an unknown job.</summary>

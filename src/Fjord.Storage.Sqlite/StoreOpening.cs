@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Fjord.Core.Functions;
 using Fjord.Core.Jobs;
 using Fjord.Core.Storage;
@@ -47,20 +46,8 @@ internal static class StoreOpening
         while (reader.Read())
         {
             var name = reader.GetString(0);
-            var spec = FunctionRows.ParseSpec(name, reader.GetString(1));
+            var spec = StoredSpecs.Read(name, reader.GetString(1));
             catalog.Set(name, new FunctionInfo(spec.MaxQueueDepth, spec.MaxAge, reader.GetInt64(2) != 0));
         }
-    }
-}
-
-internal static class FunctionRows
-{
-    public static FunctionSpec ParseSpec(string name, string json)
-    {
-        var document = JsonSerializer.Deserialize(json, StoreJson.Default.FunctionDocument)
-            ?? throw new InvalidOperationException($"the stored spec of function '{name}' is empty");
-        var errors = new List<string>();
-        return FunctionSpec.Parse(name, document, errors)
-            ?? throw new InvalidOperationException($"the stored spec of function '{name}' is invalid: {string.Join("; ", errors)}");
     }
 }

@@ -47,6 +47,13 @@ public static class JobRowReader
         };
     }
 
+    /// <summary>A succeeded job's result: <c>result, result_content_type</c>; null when it has none.</summary>
+    public static JobResult? ReadResult(DbDataReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return reader.IsDBNull(0) ? null : new JobResult(reader.GetFieldValue<byte[]>(0), reader.IsDBNull(1) ? "application/octet-stream" : reader.GetString(1));
+    }
+
     public static AttemptRecord ReadAttempt(DbDataReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
