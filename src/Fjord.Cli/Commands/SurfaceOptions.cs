@@ -25,7 +25,7 @@ internal static class SurfaceOptions
 
     public static Option<string?> Retention() => new("--retention")
     {
-        Description = "How long ended jobs are kept when their function does not say: succeeded=7d,failed=30d,canceled=7d (the defaults; any subset)",
+        Description = "How long ended jobs are kept when their function does not say: succeeded=7d,failed=30d,canceled=7d (the defaults; any subset), or one duration for all three",
     };
 
     /// <summary>The node's retention defaults from <c>--retention</c> over <see cref="Core.Functions.Retention.NodeDefault"/>; a bad value is a usage error.</summary>

@@ -99,6 +99,7 @@ internal sealed class ProjectFile
         var deserializer = new DeserializerBuilder()
             .WithNamingConvention(CamelCaseNamingConvention.Instance)
             .WithTypeConverter(new ConcurrencyYaml())
+            .WithTypeConverter(new RetentionYaml())
             .Build();
         try
         {
