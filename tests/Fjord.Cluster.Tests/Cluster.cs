@@ -49,13 +49,16 @@ internal sealed class Cluster : IAsyncDisposable
     }
 
     /// <summary>Another gateway process on the same broker and store (its own port); returns its URL.</summary>
-    public async Task<Uri> StartAnotherGatewayAsync(string name, string brokerUri)
+    public async Task<Uri> StartAnotherGatewayAsync(string name, string brokerUri) => (await StartGatewayProcessAsync(name, brokerUri)).Url;
+
+    /// <summary>Another gateway process on the same broker and store: the process (to kill it by PID) and its URL.</summary>
+    public async Task<(NodeProcess Node, Uri Url)> StartGatewayProcessAsync(string name, string brokerUri)
     {
         var port = FreePort();
-        await StartNodeAsync(name, new Dictionary<string, string>(),
+        var node = await StartNodeAsync(name, new Dictionary<string, string>(),
             "gateway", "--broker", brokerUri, "--store", StoreConnection, "--host", "127.0.0.1",
             "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return new Uri($"http://127.0.0.1:{port}");
+        return (node, new Uri($"http://127.0.0.1:{port}"));
     }
 
     public Task<NodeProcess> StartWorkerAsync(string node, string brokerUri, IReadOnlyDictionary<string, string>? env = null, params string[] extraArgs) =>
