@@ -51,13 +51,17 @@ internal sealed class Cluster : IAsyncDisposable
     }
 
     /// <summary>Another gateway process on the same broker and store (its own port); returns its URL.</summary>
-    public async Task<Uri> StartAnotherGatewayAsync(string name, string brokerUri, string? fjordDll = null)
+    public async Task<Uri> StartAnotherGatewayAsync(string name, string brokerUri, string? fjordDll = null) =>
+        (await StartGatewayProcessAsync(name, brokerUri, fjordDll)).Url;
+
+    /// <summary>Another gateway process on the same broker and store: the process (to kill it by PID) and its URL.</summary>
+    public async Task<(NodeProcess Node, Uri Url)> StartGatewayProcessAsync(string name, string brokerUri, string? fjordDll = null)
     {
         var port = FreePort();
-        await StartNodeAsync(fjordDll, name, new Dictionary<string, string>(),
+        var node = await StartNodeAsync(fjordDll, name, new Dictionary<string, string>(),
             "gateway", "--broker", brokerUri, "--store", StoreConnection, "--host", "127.0.0.1",
             "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return new Uri($"http://127.0.0.1:{port}");
+        return (node, new Uri($"http://127.0.0.1:{port}"));
     }
 
     public Task<NodeProcess> StartWorkerAsync(string node, string brokerUri, IReadOnlyDictionary<string, string>? env = null, params string[] extraArgs) =>
