@@ -24,7 +24,7 @@ if (only is null || only == "runtime")
 if (only == "keep")
     results.AddRange(await KeepGroup.RunAsync(quick ? 100_000 : 1_000_000));
 
-if (only is not "runtime" and not "rabbit" and not "cpu" and not "dashboard" and not "keep")
+if (only is not "runtime" and not "rabbit" and not "cpu" and not "cpu-up" and not "dashboard" and not "keep")
 {
     await using (var node = await Node.StartAsync(fjordDll, Path.Combine(root, "bench/fjord.bench.yml"), 18080))
     {
@@ -73,6 +73,9 @@ if (only is null or "rabbit")
 
 if (only is null or "cpu")
     results.AddRange(await CpuGroup.RunAsync(root, fjordDll, scale));
+
+if (only is "cpu-up")
+    results.AddRange(await UpCpuGroup.RunAsync(root, fjordDll, scale));
 
 // Only when asked: writing 1,000,000 jobs takes a minute of its own.
 if (only is "dashboard")
