@@ -1,4 +1,5 @@
 using Fjord.Core.Functions;
+using Fjord.Core.Images;
 using Fjord.Core.Jobs;
 using Fjord.Runtime.Processes;
 using Fjord.Runtime.Sandboxing;
@@ -10,13 +11,16 @@ namespace Fjord.Runtime;
 /// stdin and answer on stdout; python and node functions run their shim for exactly one job, so a
 /// handler behaves the same in fork and warm mode.
 /// </summary>
-internal sealed partial class ForkRunner(FunctionSpec spec, string? functionDir, RuntimeOptions options) : IFunctionRunner, ISupervisedRunner
+internal sealed partial class ForkRunner(FunctionSpec spec, string? functionDir, RuntimeOptions options, ImageRoot? image = null) : IFunctionRunner, ISupervisedRunner
 {
     private const string OctetStream = "application/octet-stream";
 
     private readonly HealthCounter _health = new();
 
     public RunnerHealth Health => _health.Current;
+
+    /// <summary>The image whose root this function runs in, or null for a folder or host function.</summary>
+    internal ImageRoot? Image => image;
 
     /// <summary>Nothing outlives an attempt in fork mode.</summary>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

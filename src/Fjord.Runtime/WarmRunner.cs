@@ -1,4 +1,5 @@
 using Fjord.Core.Functions;
+using Fjord.Core.Images;
 using Fjord.Core.Jobs;
 using Fjord.Runtime.Processes;
 using Fjord.Runtime.Shims;
@@ -12,7 +13,7 @@ namespace Fjord.Runtime;
 /// crashes, times out or is cancelled mid-job is killed with its whole tree and that attempt
 /// fails; the next job starts a fresh process, so one bad job never poisons the next.
 /// </summary>
-internal sealed partial class WarmRunner(FunctionSpec spec, string? functionDir, RuntimeOptions options) : IFunctionRunner, ISupervisedRunner
+internal sealed partial class WarmRunner(FunctionSpec spec, string? functionDir, RuntimeOptions options, ImageRoot? image = null) : IFunctionRunner, ISupervisedRunner
 {
     private const string OctetStream = "application/octet-stream";
 
@@ -20,6 +21,9 @@ internal sealed partial class WarmRunner(FunctionSpec spec, string? functionDir,
     private ShimSession? _session;
 
     public RunnerHealth Health => _health.Current;
+
+    /// <summary>The image whose root this function runs in, or null for a folder or host function.</summary>
+    internal ImageRoot? Image => image;
 
     /// <summary>The host pid of the live process, or null between processes.</summary>
     public int? ProcessId => _session?.Pid;
