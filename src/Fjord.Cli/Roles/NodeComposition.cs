@@ -108,6 +108,7 @@ internal sealed class NodeComposition : IDisposable
         BundleDir = Path.Combine(DataDir, "bundles"),
         MaxBundleUnpackedBytes = maxBundleUnpackedBytes,
         CreateRunner = (spec, folder) => RunnerFactory.Create(spec, folder, functions.Runtime),
+        CreateImageRunner = (spec, image) => RunnerFactory.Create(spec, null, functions.Runtime, image),
         RenewInterval = Tuning.LeaseDuration / 3,
         DrainGrace = Tuning.DrainGrace,
         Secrets = secretStore,
