@@ -1,6 +1,7 @@
 using Fjord.Core.Functions;
 using Fjord.Core.Images;
 using Fjord.Core.Jobs;
+using Fjord.Runtime.Images;
 using Fjord.Runtime.Processes;
 using Fjord.Runtime.Shims;
 using Microsoft.Extensions.Logging;
@@ -22,8 +23,8 @@ internal sealed partial class WarmRunner(FunctionSpec spec, string? functionDir,
 
     public RunnerHealth Health => _health.Current;
 
-    /// <summary>The image whose root this function runs in, or null for a folder or host function.</summary>
-    internal ImageRoot? Image => image;
+    /// <summary>The image whose root this function runs in, checked at its first start (a bad one fails every start with the same reason).</summary>
+    private readonly Lazy<RunnableImage>? _image = image is null ? null : new(() => RunnableImage.Prepare(image));
 
     /// <summary>The host pid of the live process, or null between processes.</summary>
     public int? ProcessId => _session?.Pid;
@@ -83,7 +84,7 @@ internal sealed partial class WarmRunner(FunctionSpec spec, string? functionDir,
         try
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            _session = await ShimSession.StartAsync(spec, functionDir, options, request: null, once: false, starting.Token);
+            _session = await ShimSession.StartAsync(spec, functionDir, options, request: null, once: false, starting.Token, _image?.Value);
             options.ColdStart?.Invoke(spec.Name, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             _health.Started(_session.Pid);
             LogStarted(options.Logger, spec.Name, _session.Pid);
@@ -92,7 +93,7 @@ internal sealed partial class WarmRunner(FunctionSpec spec, string? functionDir,
         {
             _health.StartFailed(e.Message);
             LogStartFailed(options.Logger, spec.Name, e.Message);
-            return new RunResult([], OctetStream, new JobError(ErrorKind.Crash, e.Message), "", 0);
+            return ForkRunner.StartFailed(e);
         }
         catch (ShimStartException e)
         {
