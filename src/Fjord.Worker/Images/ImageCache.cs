@@ -111,8 +111,11 @@ internal sealed partial class ImageCache
         var hex = Sha256Digest.Hex(digest);
         var archives = Path.Combine(_root, "archives");
         var roots = Path.Combine(_root, "roots");
-        Directory.CreateDirectory(archives);
-        Directory.CreateDirectory(roots);
+        Searchable(_root);
+        Searchable(roots);
+        Searchable(_layers.Root);
+        // The fetched archive is the node's business only.
+        Fjord.Core.Storage.PrivateFiles.CreateFolder(archives);
         var archive = Path.Combine(archives, $".{hex}.{Guid.NewGuid():N}.tmp");
         var temp = Path.Combine(roots, $".tmp-{Guid.NewGuid():N}");
         try
@@ -128,7 +131,7 @@ internal sealed partial class ImageCache
             if (Sha256Digest.OfFile(archive) != digest)
                 throw new InvalidImageException($"the copy of image {digest} fetched from the store does not match its digest");
 
-            Directory.CreateDirectory(temp);
+            Searchable(temp);
             using (var image = ImageArchive.Open(archive, archives))
             {
                 var layers = _layers.UnpackAll(image);
@@ -197,6 +200,13 @@ internal sealed partial class ImageCache
                 Directory.Delete(layer, recursive: true);
         }
         Count();
+    }
+
+    /// <summary>0711: the sandbox's user may pass through to a root it is given; nobody may list what the node caches.</summary>
+    private static void Searchable(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
     }
 
     /// <summary>Counts the cache's bytes on disk (file sizes; a walk, so only after a compose or a sweep).</summary>
