@@ -1,9 +1,6 @@
-using System.Formats.Tar;
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using static Fjord.Tests.Shared.TestImages;
 
 namespace Fjord.EndToEnd.Tests;
 
@@ -42,14 +39,7 @@ public sealed class ImageEndToEndTests
         using var dir = new TempDir();
         Directory.CreateDirectory(dir.Combine("images"));
         var archive = dir.Combine("images", "busy.tar");
-        var layer = BusyboxLayer();
-        DockerSave(archive, [layer], gzip: true, config: Config([layer], new
-        {
-            Entrypoint = new[] { "/bin/sh", "-c" },
-            Cmd = new[] { "read x; echo \"$x from $(cat /etc/image-release) as $(id -u)\"" },
-            Env = new[] { "PATH=/bin" },
-        }));
-        var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(await System.IO.File.ReadAllBytesAsync(archive)));
+        var digest = BusyboxImage.Save(archive);
         await System.IO.File.WriteAllTextAsync(dir.Combine("fjord.yml"), StartProject);
         await System.IO.File.WriteAllTextAsync(dir.Combine("images.yml"), ImageProject);
         await System.IO.File.WriteAllTextAsync(dir.Combine("plain.yml"), WithoutImage);
@@ -84,7 +74,7 @@ public sealed class ImageEndToEndTests
         Assert.Contains("busy", listed.Stdout, StringComparison.Ordinal);
 
         // The node reports what its image cache holds on disk.
-        Assert.True(await ImageCacheBytesAsync(node) > layer.Length / 2);
+        Assert.True(await ImageCacheBytesAsync(node) > new FileInfo("/bin/busybox").Length);
         Assert.True(Directory.Exists(Path.Combine(cache, "roots", digest[7..], "rootfs", "bin")));
 
         // An upload whose bytes are not the digest it claims is refused and not stored.
@@ -107,19 +97,6 @@ public sealed class ImageEndToEndTests
         using (var gone = await node.Http.GetAsync($"/v1/images/{digest}"))
             Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
         Assert.Equal("plain", await InvokeUntilReadyAsync(node, "busy", "plain"));
-    }
-
-    /// <summary>Debian's static busybox as /bin/busybox with its applets as links, and an /etc of the image's own.</summary>
-    internal static byte[] BusyboxLayer()
-    {
-        var entries = new List<Action<TarWriter>>
-        {
-            Dir("bin"), File("bin/busybox", System.IO.File.ReadAllBytes("/bin/busybox"), Exec),
-            Dir("etc"), File("etc/image-release", "busybox test image"), File("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"),
-        };
-        foreach (var applet in (string[])["sh", "cat", "echo", "id"])
-            entries.Add(Symlink("bin/" + applet, "busybox"));
-        return Layer([.. entries]);
     }
 
     /// <summary>The function's answer to a sync invocation, retried while its pool is still being made (the image is fetched beside the worker's loop).</summary>
