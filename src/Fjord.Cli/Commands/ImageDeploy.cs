@@ -13,6 +13,8 @@ internal static class ImageDeploy
     /// <returns>The deploy line's description of the image.</returns>
     public static async Task<string> UploadAsync(IDeployTarget target, string path, FunctionDocument document, CancellationToken ct)
     {
+        if (!File.Exists(path))
+            throw CliException.Usage($"image {path} does not exist: make it with `docker build -t IMAGE . && docker save IMAGE -o {path}`");
         string digest;
         long size;
         try

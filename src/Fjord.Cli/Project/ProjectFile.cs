@@ -64,8 +64,6 @@ internal sealed class ProjectFile
             // the file. Until then a placeholder digest lets the spec be checked now.
             image = Path.GetFullPath(entry.Image, baseDir);
             wire.Image = UnhashedImage;
-            if (!File.Exists(image))
-                errors.Add($"image '{image}' does not exist (make it with `docker save -o {entry.Image} IMAGE`)");
         }
 
         string? folder = null;
