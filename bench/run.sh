@@ -2,7 +2,7 @@
 # One command for the benchmarks: builds Fjord in Release, starts `fjord up` with
 # bench/fjord.bench.yml on a temporary data folder, runs the scenarios, prints a table and appends
 # JSON lines to bench/results/results.jsonl. `--quick` runs each scenario at a fifth of its size;
-# `--only runtime|intake|e2e|sync|paced|rabbit|cpu|keep` runs one group (keep: intake p99 during an online backup of a ~1 GB store and a retention sweep of 1,000,000 jobs) (cpu: CPU per job, summed over every
+# `--only runtime|intake|e2e|sync|paced|rabbit|cpu|keep|images` runs one group (images: an image function's fork cold start and warm python job next to a folder function's) (keep: intake p99 during an online backup of a ~1 GB store and a retention sweep of 1,000,000 jobs) (cpu: CPU per job, summed over every
 # process from /proc, Fjord on RabbitMQ + PostgreSQL next to `fjord up` and raw RabbitMQ.Client). `--peers` then runs the peers of PEERS.md
 # in the same invocation (bench/peers/run.sh) and prints Fjord's figures over theirs.
 set -euo pipefail

@@ -21,10 +21,16 @@ if (only is null || only == "runtime")
         results.Add((r, "runs/s"));
 }
 
+if (only == "images")
+{
+    foreach (var r in await ImageStart.RunAsync(root, 200 / scale))
+        results.Add((r, "runs/s"));
+}
+
 if (only == "keep")
     results.AddRange(await KeepGroup.RunAsync(quick ? 100_000 : 1_000_000));
 
-if (only is not "runtime" and not "rabbit" and not "cpu" and not "dashboard" and not "keep")
+if (only is not "runtime" and not "rabbit" and not "cpu" and not "dashboard" and not "keep" and not "images")
 {
     await using (var node = await Node.StartAsync(fjordDll, Path.Combine(root, "bench/fjord.bench.yml"), 18080))
     {

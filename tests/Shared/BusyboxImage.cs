@@ -22,17 +22,6 @@ internal static class BusyboxImage
         return Fjord.Core.Images.Sha256Digest.OfFile(path);
     }
 
-    /// <summary>/bin/busybox with its applets as links, and an /etc of the image's own.</summary>
-    public static byte[] Layer(params Action<TarWriter>[] extra)
-    {
-        var entries = new List<Action<TarWriter>>
-        {
-            Dir("bin"), File("bin/busybox", System.IO.File.ReadAllBytes("/bin/busybox"), Exec),
-            Dir("etc"), File("etc/image-release", "busybox test image"), File("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"),
-        };
-        foreach (var applet in (string[])["sh", "cat", "echo", "id"])
-            entries.Add(Symlink("bin/" + applet, "busybox"));
-        entries.AddRange(extra);
-        return TestImages.Layer([.. entries]);
-    }
+    /// <summary>Debian's busybox with its applets and an /etc of the image's own (<see cref="Layers.Busybox"/>).</summary>
+    public static byte[] Layer(params Action<TarWriter>[] extra) => Layers.Busybox(extra);
 }

@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Formats.Tar;
 using Fjord.Core.Images;
-using Fjord.Tests.Shared;
 using static Fjord.Tests.Shared.TestImages;
 
-namespace Fjord.Runtime.Tests.Images;
+namespace Fjord.Tests.Shared;
 
 /// <summary>
 /// An image built in the test, byte by byte (<see cref="TestImages"/>), saved as a real docker save
@@ -30,6 +29,8 @@ internal sealed class BuiltImage : IDisposable
 
     public static BuiltImage Create(object config, params byte[][] layers)
     {
+        if (OperatingSystem.IsWindows())
+            throw new PlatformNotSupportedException("images run on Linux");
         var dir = Directory.CreateTempSubdirectory("fjord-image-run-").FullName;
         // Reachable by the image's user, as a node's image cache is (bwrap binds the root as that user).
         System.IO.File.SetUnixFileMode(dir, Searchable);
