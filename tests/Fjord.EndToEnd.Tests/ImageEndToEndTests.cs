@@ -99,6 +99,42 @@ public sealed class ImageEndToEndTests
         Assert.Equal("plain", await InvokeUntilReadyAsync(node, "busy", "plain"));
     }
 
+    [Fact]
+    public async Task AWarmPythonImage_RunsTheImagesInterpreter_OneProcessForManyJobs()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Combine("images"));
+        const string Handler = """
+            import os, sys
+            count = 0
+
+            def handle(payload, context):
+                global count
+                count += 1
+                return "%s %d %s %s" % (payload.decode(), count, sys.executable, os.environ.get("IMAGE_VAR"))
+            """;
+        var layers = new[] { Layers.HostPython(), TestImages.Layer(TestImages.Dir("app"), TestImages.File("app/handler.py", Handler)) };
+        TestImages.DockerSave(dir.Combine("images", "py.tar"), layers, gzip: true,
+            config: TestImages.Config(layers, new { Env = new[] { "PATH=/usr/bin", "IMAGE_VAR=from-image" }, WorkingDir = "/app" }));
+        await System.IO.File.WriteAllTextAsync(dir.Combine("fjord.yml"), StartProject);
+        await System.IO.File.WriteAllTextAsync(dir.Combine("py.yml"), """
+            functions:
+              pyimg:
+                image: images/py.tar
+                runtime: python
+                handler: handler.py
+            """);
+        await using var node = await FjordNode.StartAsync(dir.Combine("data"), dir.Combine("fjord.yml"),
+            new Dictionary<string, string> { ["FJORD_IMAGE_CACHE"] = dir.Combine("image-cache") });
+
+        var deploy = await Cli.RunAsync(node, null, "deploy", "-f", dir.Combine("py.yml"));
+        Assert.True(deploy.ExitCode == 0, deploy.Stderr);
+        Assert.Equal("a 1 /usr/bin/python3 from-image", await InvokeUntilReadyAsync(node, "pyimg", "a"));
+        // Warm: the same process (its module state) answers the next jobs.
+        Assert.Equal("b 2 /usr/bin/python3 from-image", await InvokeUntilReadyAsync(node, "pyimg", "b"));
+        Assert.Equal("c 3 /usr/bin/python3 from-image", await InvokeUntilReadyAsync(node, "pyimg", "c"));
+    }
+
     /// <summary>The function's answer to a sync invocation, retried while its pool is still being made (the image is fetched beside the worker's loop).</summary>
     private static async Task<string> InvokeUntilReadyAsync(FjordNode node, string function, string payload)
     {
