@@ -15,8 +15,9 @@ runs=${RUNS:-3}
 dotnet build src/Fjord.Cli -c Release -nologo -clp:ErrorsOnly -v quiet
 fjord=(dotnet src/Fjord.Cli/bin/Release/net10.0/fjord.dll)
 work=$(mktemp -d)
+chmod 755 "$work"  # the sandbox enters as the image's user, who must reach the cache under it
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 mkdir -p "$work/images"
 python3 - "$work/images/big.tar" "$size_mb" <<'PY'
 import hashlib, io, json, os, sys, tarfile
@@ -71,7 +72,7 @@ for run in $(seq "$runs"); do
   id=$(curl -sS -X POST --data x -H "Authorization: Bearer bench-admin-key" "$FJORD_URL/v1/functions/big/jobs" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   while :; do
     status=$(curl -sS -H "Authorization: Bearer bench-admin-key" "$FJORD_URL/v1/jobs/$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
-    case $status in succeeded) break ;; failed|canceled) echo "job $id $status" >&2; tail -20 "$work/log-$run" >&2; exit 1 ;; esac
+    case $status in succeeded) break ;; failed|canceled) echo "job $id $status" >&2; curl -sS -H "Authorization: Bearer bench-admin-key" "$FJORD_URL/v1/jobs/$id" >&2; curl -sS -H "Authorization: Bearer bench-admin-key" "$FJORD_URL/v1/jobs/$id/logs" >&2; exit 1 ;; esac
     sleep 0.02
   done
   first=$(ms "$t1") total=$(ms "$start")
