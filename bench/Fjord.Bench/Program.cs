@@ -22,6 +22,12 @@ if (only is null || only == "runtime")
         results.Add((r, "runs/s"));
 }
 
+if (only == "images")
+{
+    foreach (var r in await ImageStart.RunAsync(root, 200 / scale))
+        results.Add((r, "runs/s"));
+}
+
 if (only == "keep")
     results.AddRange(await KeepGroup.RunAsync(quick ? 100_000 : 1_000_000));
 
@@ -31,7 +37,7 @@ if (only == "keep-pg")
 if (only == "soak")
     results.AddRange(await SoakGroup.RunAsync(root, fjordDll));
 
-if (only is not "runtime" and not "rabbit" and not "cpu" and not "cpu-up" and not "dashboard" and not "keep" and not "keep-pg" and not "soak")
+if (only is not "runtime" and not "rabbit" and not "cpu" and not "cpu-up" and not "dashboard" and not "keep" and not "keep-pg" and not "soak" and not "images")
 {
     await using (var node = await Node.StartAsync(fjordDll, Path.Combine(root, "bench/fjord.bench.yml"), 18080))
     {

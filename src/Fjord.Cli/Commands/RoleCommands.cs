@@ -17,12 +17,18 @@ internal static class RoleCommands
         var command = new Command("gateway", "Gateway role only: HTTP intake and the API, over RabbitMQ and PostgreSQL") { broker, store, port, host, data, callbackAllow, maxBundleUnpacked, keyRate };
         var retention = SurfaceOptions.Retention();
         command.Options.Add(retention);
+        var maxImageSize = SurfaceOptions.MaxImageSize();
+        command.Options.Add(maxImageSize);
         var sandbox = new SandboxCommandLine();
         sandbox.AddTo(command, runsFunctions: false, validatesDeploys: true);
         command.SetAction((r, ct) => GatewayRole.RunAsync(
             new RoleArguments(Broker(r, broker, console), Store(r, store, console), r.GetValue(port), null, null, console.ResolvePath(r.GetValue(data)!), r.GetValue(host)!)
             {
-                Surface = SurfaceOptions.Read(r, callbackAllow, maxBundleUnpacked) with { Retention = SurfaceOptions.ReadRetention(r, retention) },
+                Surface = SurfaceOptions.Read(r, callbackAllow, maxBundleUnpacked) with
+                {
+                    Retention = SurfaceOptions.ReadRetention(r, retention),
+                    MaxImageBytes = SurfaceOptions.ReadMaxImageSize(r, maxImageSize),
+                },
                 KeyRateLimit = KeyRateText.Parse(r.GetValue(keyRate), "--key-rate-limit"),
                 Sandbox = sandbox.Parse(r),
             }, ct));

@@ -110,6 +110,8 @@ internal sealed class NodeComposition : IDisposable
         BundleDir = Path.Combine(DataDir, "bundles"),
         MaxBundleUnpackedBytes = maxBundleUnpackedBytes,
         CreateRunner = (spec, folder) => RunnerFactory.Create(spec, folder, functions.Runtime),
+        CreateImageRunner = (spec, image) => RunnerFactory.Create(spec, null, functions.Runtime, image),
+        ImageDir = Fjord.Worker.Images.ImageCacheFolder.For(DataDir),
         RenewInterval = Tuning.LeaseDuration / 3,
         DrainGrace = Tuning.DrainGrace,
         Secrets = secretStore,
