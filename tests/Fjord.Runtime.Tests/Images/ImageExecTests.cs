@@ -169,3 +169,31 @@ public sealed class ImageExecTests
             Task.FromResult<IReadOnlyList<SecretValue>>([.. names.Where(n => n == name).Select(n => new SecretValue(n, Encoding.UTF8.GetBytes(value)))]);
     }
 }
+
+/// <summary>
+/// Node and php shims take their protocol on fds 3 and 4, moved by the host's shell before bwrap
+/// starts (an image may have no shell): the process's stdout reaches the log, fd 3 the runner.
+/// </summary>
+public sealed class ImageProtocolFdTests
+{
+    [Fact]
+    public async Task ProtocolOnFd3_MovesStdoutToTheLog_AndFd3ToTheRunner()
+    {
+        using var image = BuiltImage.Create(new { Env = new[] { "PATH=/bin" } }, Layers.Busybox());
+        var prepared = Fjord.Runtime.Images.RunnableImage.Prepare(image.Root);
+        var launch = new Fjord.Runtime.Processes.LaunchSpec("t-fd3", ["/bin/sh", "-c", "echo to-log; read line <&4; echo \"protocol:$line\" >&3"],
+            new Dictionary<string, string> { ["PATH"] = "/bin" }, null, false, 64L * 1024 * 1024)
+        { Image = prepared, ProtocolOnFd3 = true };
+
+        await using var process = await Fjord.Runtime.Processes.FunctionProcess.StartAsync(launch, Run.Options(true));
+        await process.Stdin.WriteAsync("ping\n"u8.ToArray());
+        await process.Stdin.FlushAsync();
+        using var reader = new StreamReader(process.Stdout);
+        var protocol = await reader.ReadToEndAsync();
+        await process.WaitForExitAsync(CancellationToken.None);
+        await process.Stderr.Completion.WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal("protocol:ping\n", protocol);
+        Assert.Contains("to-log", process.Stderr.TakeRest(), StringComparison.Ordinal);
+    }
+}
