@@ -163,6 +163,16 @@ public sealed class ImageExecTests
         Assert.Equal("s3cret\n1000 400\n", result.Text());
     }
 
+    [Fact]
+    public async Task UnsandboxedNode_RefusesToRunAnImage_RatherThanRunItOnTheHost()
+    {
+        var result = await RunAsync(new { Cmd = new[] { "/bin/echo", "ran" } }, options: Run.Options(false));
+
+        Assert.Equal(ErrorKind.Crash, result.Error?.Kind);
+        Assert.Contains("only inside the bubblewrap sandbox", result.Error!.Message, StringComparison.Ordinal);
+        Assert.Empty(result.Output);
+    }
+
     private sealed class OneSecret(string name, string value) : ISecretReader
     {
         public Task<IReadOnlyList<SecretValue>> ReadAsync(IReadOnlyList<string> names, CancellationToken cancellationToken) =>
