@@ -173,6 +173,19 @@ public sealed class ImageExecTests
         Assert.Empty(result.Output);
     }
 
+    [Fact]
+    public async Task RootTheImagesUserCannotReach_FailsTheStartNamingTheFolder()
+    {
+        using var image = BuiltImage.Create(new { Cmd = new[] { "/bin/true" } }, Layers.Busybox());
+        var cache = Path.GetDirectoryName(image.Root.RootPath)!;
+        File.SetUnixFileMode(cache, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var result = await RunInAsync(image, Spec());
+
+        Assert.Equal(ErrorKind.Crash, result.Error?.Kind);
+        Assert.Contains($"{cache} is not world-searchable", result.Error!.Message, StringComparison.Ordinal);
+    }
+
     private sealed class OneSecret(string name, string value) : ISecretReader
     {
         public Task<IReadOnlyList<SecretValue>> ReadAsync(IReadOnlyList<string> names, CancellationToken cancellationToken) =>
