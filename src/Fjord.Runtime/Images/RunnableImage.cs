@@ -102,20 +102,6 @@ internal sealed class RunnableImage
                 $"the image has no {lower} interpreter ({string.Join(" or ", names)} on PATH {searchPath}): a runtime: {lower} function runs the image's own interpreter; install one in the image, or use runtime: exec");
     }
 
-    /// <summary>
-    /// Why bubblewrap, started as host user <paramref name="uid"/>, could not bind the root (a folder
-    /// on its way that others may not enter), or null when it can.
-    /// </summary>
-    public string? UnreachableBy(int uid)
-    {
-        for (var dir = new DirectoryInfo(Root); dir is not null; dir = dir.Parent)
-        {
-            if (!OperatingSystem.IsWindows() && (dir.UnixFileMode & UnixFileMode.OtherExecute) == 0)
-                return $"the image's root {Root} is not reachable by its user (uid {uid}): {dir.FullName} is not world-searchable (chmod o+x)";
-        }
-        return null;
-    }
-
     private static List<RootEntry> Entries(string folder)
     {
         var entries = new List<RootEntry>();

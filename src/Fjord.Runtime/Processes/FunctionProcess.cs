@@ -105,7 +105,7 @@ internal sealed class FunctionProcess : IAsyncDisposable
                 if (spec.ProtocolOnFd3)
                     command.AddRange(["/bin/sh", "-c", Shims.ShimCommand.FdScript, "fjord-fds"]);
                 if (spec.Image is { } image && host.DropPrivilegesInside)
-                    command.AddRange(ImageUserDrop(image));
+                    command.AddRange(ImageUserDrop(image, [image.Root, runtimes, spec.FunctionDir, resolv]));
                 command.Add(host.Bwrap!);
                 command.AddRange(BwrapArgs.Build(sandboxedCommand, host.DropPrivilegesInside, extras));
             }
@@ -167,10 +167,18 @@ internal sealed class FunctionProcess : IAsyncDisposable
     /// no setpriv of ours inside, so bwrap itself starts unprivileged and builds a user namespace.
     /// The parent-death signal is set again after the change of user, which clears it.
     /// </summary>
-    private static string[] ImageUserDrop(Images.RunnableImage image)
+    /// <param name="sources">What bwrap binds, which it opens as that user: each folder on their way must be world-searchable.</param>
+    private static string[] ImageUserDrop(Images.RunnableImage image, IEnumerable<string?> sources)
     {
-        if (image.UnreachableBy(image.User.HostUid) is { } problem)
-            throw new FunctionStartException(problem);
+        foreach (var source in sources)
+        {
+            var first = source is null ? null : Directory.Exists(source) ? new DirectoryInfo(source) : Directory.GetParent(source);
+            for (var dir = first; dir is not null && !OperatingSystem.IsWindows(); dir = dir.Parent)
+            {
+                if ((dir.UnixFileMode & UnixFileMode.OtherExecute) == 0)
+                    throw new FunctionStartException($"{source} is not reachable by the image's user (uid {image.User.HostUid}), which mounts it: {dir.FullName} is not world-searchable (chmod o+x)");
+            }
+        }
         return [Sandbox.SetprivPath, $"--reuid={image.User.HostUid.ToString(CultureInfo.InvariantCulture)}",
             $"--regid={image.User.HostGid.ToString(CultureInfo.InvariantCulture)}", "--clear-groups", "--inh-caps=-all",
             "--pdeathsig", "KILL", "--"];

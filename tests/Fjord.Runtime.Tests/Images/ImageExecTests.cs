@@ -163,9 +163,60 @@ public sealed class ImageExecTests
         Assert.Equal("s3cret\n1000 400\n", result.Text());
     }
 
+    [Fact]
+    public async Task UnsandboxedNode_RefusesToRunAnImage_RatherThanRunItOnTheHost()
+    {
+        var result = await RunAsync(new { Cmd = new[] { "/bin/echo", "ran" } }, options: Run.Options(false));
+
+        Assert.Equal(ErrorKind.Crash, result.Error?.Kind);
+        Assert.Contains("only inside the bubblewrap sandbox", result.Error!.Message, StringComparison.Ordinal);
+        Assert.Empty(result.Output);
+    }
+
+    [Fact]
+    public async Task RootTheImagesUserCannotReach_FailsTheStartNamingTheFolder()
+    {
+        using var image = BuiltImage.Create(new { Cmd = new[] { "/bin/true" } }, Layers.Busybox());
+        var cache = Path.GetDirectoryName(image.Root.RootPath)!;
+        File.SetUnixFileMode(cache, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var result = await RunInAsync(image, Spec());
+
+        Assert.Equal(ErrorKind.Crash, result.Error?.Kind);
+        Assert.Contains($"{cache} is not world-searchable", result.Error!.Message, StringComparison.Ordinal);
+    }
+
     private sealed class OneSecret(string name, string value) : ISecretReader
     {
         public Task<IReadOnlyList<SecretValue>> ReadAsync(IReadOnlyList<string> names, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<SecretValue>>([.. names.Where(n => n == name).Select(n => new SecretValue(n, Encoding.UTF8.GetBytes(value)))]);
+    }
+}
+
+/// <summary>
+/// Node and php shims take their protocol on fds 3 and 4, moved by the host's shell before bwrap
+/// starts (an image may have no shell): the process's stdout reaches the log, fd 3 the runner.
+/// </summary>
+public sealed class ImageProtocolFdTests
+{
+    [Fact]
+    public async Task ProtocolOnFd3_MovesStdoutToTheLog_AndFd3ToTheRunner()
+    {
+        using var image = BuiltImage.Create(new { Env = new[] { "PATH=/bin" } }, Layers.Busybox());
+        var prepared = Fjord.Runtime.Images.RunnableImage.Prepare(image.Root);
+        var launch = new Fjord.Runtime.Processes.LaunchSpec("t-fd3", ["/bin/sh", "-c", "echo to-log; read line <&4; echo \"protocol:$line\" >&3"],
+            new Dictionary<string, string> { ["PATH"] = "/bin" }, null, false, 64L * 1024 * 1024)
+        { Image = prepared, ProtocolOnFd3 = true };
+
+        await using var process = await Fjord.Runtime.Processes.FunctionProcess.StartAsync(launch, Run.Options(true));
+        await process.Stdin.WriteAsync("ping\n"u8.ToArray());
+        await process.Stdin.FlushAsync();
+        using var reader = new StreamReader(process.Stdout);
+        var protocol = await reader.ReadToEndAsync();
+        await process.WaitForExitAsync(CancellationToken.None);
+        await process.Stderr.Completion.WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal("protocol:ping\n", protocol);
+        Assert.Contains("to-log", process.Stderr.TakeRest(), StringComparison.Ordinal);
     }
 }
