@@ -37,20 +37,14 @@ public sealed class DependencyDeployTests : IDisposable
 
     private static object Node(string id, bool alive, object? runtimes) => new { id, role = "worker", version = "1.0.0", alive, runtimes };
 
-    private static string LocalPythonMajorMinor()
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo(LocalWheel.Python, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]) { RedirectStandardOutput = true };
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var version = p.StandardOutput.ReadToEnd().Trim();
-        p.WaitForExit();
-        return version;
-    }
+    private static async Task<string> LocalPythonMajorMinorAsync() =>
+        (await Tool.RunAsync(LocalWheel.Python, Path.GetTempPath(), "-c", "import sys; print('%d.%d' % sys.version_info[:2])")).Output.Trim();
 
     [Fact]
     public async Task Deploy_Refuses_WhenALiveNodeRunsAnotherPython_NamingTheNodes()
     {
         var pip = await PythonProjectAsync();
-        var local = LocalPythonMajorMinor();
+        var local = await LocalPythonMajorMinorAsync();
         await using var gateway = await DeployCommandTests.StartAsync(() => Nodes(
             Node("w1", alive: true, new { python = "3.0", node = "20" }),
             Node("w2", alive: true, new { python = local }),
@@ -70,8 +64,9 @@ public sealed class DependencyDeployTests : IDisposable
     public async Task Deploy_Passes_WhenLiveNodesRunThisMachinesPython_OrReportNone()
     {
         var pip = await PythonProjectAsync();
+        var local = await LocalPythonMajorMinorAsync();
         await using var gateway = await DeployCommandTests.StartAsync(() => Nodes(
-            Node("w1", alive: true, new { python = LocalPythonMajorMinor() }),
+            Node("w1", alive: true, new { python = local }),
             Node("old", alive: true, runtimes: null)));
 
         var run = await CliRun.RunAsync(["deploy"], temp.Path, Env(gateway, pip));
