@@ -1,13 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Fjord.Core.Functions;
 
-namespace Fjord.Storage.Postgres;
+namespace Fjord.Core.Functions;
 
-/// <summary>The spec column holds the function's document form as JSON (source-generated, no reflection).</summary>
+/// <summary>How the cluster stores (PostgreSQL, Redis) keep a function's spec: its document form as JSON (source-generated, no reflection).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(FunctionDocument))]
-internal sealed partial class StoreJson : JsonSerializerContext
+public sealed partial class FunctionSpecJson : JsonSerializerContext
 {
     public static string Write(FunctionSpec spec) => JsonSerializer.Serialize(spec.ToDocument(), Default.FunctionDocument);
 
