@@ -10,7 +10,7 @@
 #                                     FJORD_TEST_TLS_CA (the CA of both servers' TLS certificate)
 #                                     FJORD_TEST_REDIS=redis://fjord:…@127.0.0.1:PORT (a private
 #                                     redis-server as Fjord requires it: AOF, appendfsync always,
-#                                     noeviction; a least-privilege ACL user, default user off)
+#                                     noeviction; a least-privilege ACL user, default user behind a password)
 #   scripts/services.sh stop [DIR]    stops what start started, by PID
 #   scripts/services.sh ctl DIR ARGS  rabbitmqctl ARGS against the private node (test hook)
 #   scripts/services.sh kill-redis DIR / start-redis DIR   SIGKILL Redis by PID / start it again
@@ -88,7 +88,10 @@ fi
 
 # Redis: its own port, folder and AOF; loopback only. The ACL user may touch only fjord:* keys
 # and channels, and no dangerous command but CONFIG GET (Fjord checks the durability settings at
-# start). The admin password (for test hooks: CONFIG SET) stays in DIR/redis/admin.
+# start). The admin password (for test hooks: CONFIG SET) stays in DIR/redis/admin. The default
+# user keeps every right behind that password and must not be turned off: Redis replays the
+# AOF's MULTI/EXEC blocks (every Lua script's writes) as the default user and re-checks ACLs at
+# EXEC, so with `user default off` a restart silently drops them (redis/redis#14541).
 start_redis() {
     # shellcheck disable=SC1091
     . "$dir/redis/ports"
@@ -215,7 +218,7 @@ save ""
 appendonly yes
 appendfsync always
 maxmemory-policy noeviction
-user default off
+user default on >$(cat "$dir/redis/admin") ~* &* +@all
 user admin on >$(cat "$dir/redis/admin") ~* &* +@all
 user fjord on >$redissecret ~fjord:* &fjord:* +@all -@dangerous +config|get +info
 CONF

@@ -27,16 +27,16 @@ public sealed partial class RedisStore : IDeadLetters, IJobRetention
 
     private static double From(DeadLetterFilter filter) => filter.Since is { } since ? UnixMs.From(since) : double.NegativeInfinity;
 
-    public async Task<long> CountDeadLettersAsync(DeadLetterFilter filter, CancellationToken cancellationToken)
+    public Task<long> CountDeadLettersAsync(DeadLetterFilter filter, CancellationToken cancellationToken) => Guard<long>(async () =>
     {
         ArgumentNullException.ThrowIfNull(filter);
         long total = 0;
         foreach (var key in await DeadKeysAsync(filter))
             total += await Db.SortedSetLengthAsync(key, From(filter), double.PositiveInfinity);
         return total;
-    }
+    });
 
-    public async Task<IReadOnlyList<DeadLetterGroup>> GroupDeadLettersAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<DeadLetterGroup>> GroupDeadLettersAsync(CancellationToken cancellationToken) => Guard<IReadOnlyList<DeadLetterGroup>>(async () =>
     {
         var groups = new List<DeadLetterGroup>();
         foreach (var fn in await FunctionsWithJobsAsync())
@@ -52,7 +52,7 @@ public sealed partial class RedisStore : IDeadLetters, IJobRetention
             }
         }
         return groups;
-    }
+    });
 
     public Task<long> RetryDeadLettersAsync(DeadLetterFilter filter, CancellationToken cancellationToken) =>
         MoveDeadLettersAsync(filter, async ids =>
@@ -96,11 +96,11 @@ public sealed partial class RedisStore : IDeadLetters, IJobRetention
 
     public Task<IReadOnlyList<string>> ListJobFunctionsAsync(CancellationToken cancellationToken) => FunctionsWithJobsAsync();
 
-    public async Task<bool> WasDeletedAsync(string id, CancellationToken cancellationToken)
+    public Task<bool> WasDeletedAsync(string id, CancellationToken cancellationToken) => Guard<bool>(async () =>
     {
         if (!JobId.IsValid(id))
             return false;
         var tomb = await Db.StringGetAsync(P + "tomb");
         return !tomb.IsNull && string.CompareOrdinal(id, (string)tomb!) <= 0;
-    }
+    });
 }

@@ -39,13 +39,13 @@ public sealed partial class RedisStore : IFunctionStore
             spec.MaxAge is { } age ? ((long)age.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) : "");
     }
 
-    public async Task<FunctionState?> GetFunctionAsync(string name, CancellationToken cancellationToken)
+    public Task<FunctionState?> GetFunctionAsync(string name, CancellationToken cancellationToken) => Guard<FunctionState?>(async () =>
     {
         var h = await Db.HashGetAsync(P + "f:" + name, ["spec", "paused", "upd"]);
         return h[0].IsNull ? null : State(name, h);
-    }
+    });
 
-    public async Task<IReadOnlyList<FunctionState>> ListFunctionsAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<FunctionState>> ListFunctionsAsync(CancellationToken cancellationToken) => Guard<IReadOnlyList<FunctionState>>(async () =>
     {
         var list = new List<FunctionState>();
         foreach (var name in (await Db.SetMembersAsync(P + "fset")).Select(n => (string)n!).Order(StringComparer.Ordinal))
@@ -54,12 +54,12 @@ public sealed partial class RedisStore : IFunctionStore
                 list.Add(state);
         }
         return list;
-    }
+    });
 
     private static FunctionState State(string name, RedisValue[] h) =>
         new(FunctionSpecJson.Read(name, (string)h[0]!), h[1] == "1", UnixMs.To((long)h[2]));
 
-    public Task<bool> DeleteFunctionAsync(string name, CancellationToken cancellationToken) => Guard(async () =>
+    public Task<bool> DeleteFunctionAsync(string name, CancellationToken cancellationToken) => Guard<bool>(async () =>
     {
         var batch = Db.CreateTransaction();
         var deleted = batch.KeyDeleteAsync(P + "f:" + name);
@@ -78,6 +78,6 @@ public sealed partial class RedisStore : IFunctionStore
         return Guard(() => Db.StringSetAsync(P + "b:" + hash, zip, when: When.NotExists));
     }
 
-    public async Task<byte[]?> GetBundleAsync(string hash, CancellationToken cancellationToken) =>
-        (byte[]?)await Db.StringGetAsync(P + "b:" + hash);
+    public Task<byte[]?> GetBundleAsync(string hash, CancellationToken cancellationToken) => Guard<byte[]?>(async () =>
+        (byte[]?)await Db.StringGetAsync(P + "b:" + hash));
 }

@@ -13,7 +13,7 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
     /// <summary>How many ids one page may look at when a filter (error kind) has no index of its own.</summary>
     private const int MaxExamined = 1000;
 
-    public async Task<JobRecord?> GetJobAsync(string id, CancellationToken cancellationToken)
+    public Task<JobRecord?> GetJobAsync(string id, CancellationToken cancellationToken) => Guard<JobRecord?>(async () =>
     {
         var batch = Db.CreateBatch();
         var hash = batch.HashGetAllAsync(P + "j:" + id);
@@ -25,9 +25,9 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         if (fields.Length == 0)
             return null;
         return Record(id, fields, await attempts, await size) with { Callbacks = Callbacks(await tries) };
-    }
+    });
 
-    public async Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken)
+    public Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken) => Guard<JobPage>(async () =>
     {
         ArgumentNullException.ThrowIfNull(query);
         if (query.Cursor is { } cursor && !JobId.IsValid(cursor))
@@ -67,26 +67,26 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
             if (query.ErrorKind is not null && examined >= MaxExamined)
                 return new JobPage(items, max[1..]);
         }
-    }
+    });
 
-    public async Task<JobResult?> GetResultAsync(string id, CancellationToken cancellationToken)
+    public Task<JobResult?> GetResultAsync(string id, CancellationToken cancellationToken) => Guard<JobResult?>(async () =>
     {
         var h = await Db.HashGetAsync(P + "j:" + id, ["st", "rct"]);
         if (h[0] != Lua.Succeeded.ToString(CultureInfo.InvariantCulture))
             return null;
         var body = await Db.StringGetAsync(P + "r:" + id);
         return body.IsNull ? null : new JobResult((byte[])body!, h[1].IsNull ? "application/octet-stream" : (string)h[1]!);
-    }
+    });
 
-    public async Task<string?> GetLogAsync(string id, CancellationToken cancellationToken)
+    public Task<string?> GetLogAsync(string id, CancellationToken cancellationToken) => Guard<string?>(async () =>
     {
         var log = await Db.ListGetByIndexAsync(P + "l:" + id, -1);
         if (!log.IsNull)
             return (string?)log;
         return await Db.KeyExistsAsync(P + "j:" + id) ? "" : null;
-    }
+    });
 
-    public async Task<string?> GetAttemptLogAsync(string id, int attempt, CancellationToken cancellationToken)
+    public Task<string?> GetAttemptLogAsync(string id, int attempt, CancellationToken cancellationToken) => Guard<string?>(async () =>
     {
         var attempts = await Db.ListRangeAsync(P + "a:" + id);
         for (var i = attempts.Length - 1; i >= 0; i--)
@@ -95,12 +95,12 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
                 return (string?)await Db.ListGetByIndexAsync(P + "l:" + id, i);
         }
         return null;
-    }
+    });
 
-    public async Task<IReadOnlyList<string>> GetAttemptLogsAsync(string id, CancellationToken cancellationToken) =>
-        [.. (await Db.ListRangeAsync(P + "l:" + id)).Select(l => (string?)l ?? "")];
+    public Task<IReadOnlyList<string>> GetAttemptLogsAsync(string id, CancellationToken cancellationToken) => Guard<IReadOnlyList<string>>(async () =>
+        [.. (await Db.ListRangeAsync(P + "l:" + id)).Select(l => (string?)l ?? "")]);
 
-    public async Task<BodyHead?> GetBodyHeadAsync(string id, JobBody body, int maxBytes, CancellationToken cancellationToken)
+    public Task<BodyHead?> GetBodyHeadAsync(string id, JobBody body, int maxBytes, CancellationToken cancellationToken) => Guard<BodyHead?>(async () =>
     {
         var key = P + (body == JobBody.Payload ? "p:" : "r:") + id;
         var h = await Db.HashGetAsync(P + "j:" + id, ["st", body == JobBody.Payload ? "ct" : "rct"]);
@@ -109,7 +109,7 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         var size = await Db.StringLengthAsync(key);
         var head = maxBytes <= 0 || size == 0 ? [] : (byte[])(await Db.StringGetRangeAsync(key, 0, maxBytes - 1))!;
         return new BodyHead(head, size, h[1].IsNull ? null : (string?)h[1]);
-    }
+    });
 
     public async Task<JobCommandResult> RetryAsync(string id, CancellationToken cancellationToken) =>
         Command((long)await RunAsync(JobScripts.Requeue, id));

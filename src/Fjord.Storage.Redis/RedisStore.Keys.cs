@@ -51,7 +51,7 @@ public sealed partial class RedisStore : IKeyStore
         return 1
         """);
 
-    public async Task<bool> AnyKeysAsync(CancellationToken cancellationToken) => await Db.KeyExistsAsync(P + "kany");
+    public Task<bool> AnyKeysAsync(CancellationToken cancellationToken) => Guard<bool>(async () => await Db.KeyExistsAsync(P + "kany"));
 
     public Task AddKeyAsync(ApiKey key, string secretHash, CancellationToken cancellationToken) => ReplaceKeyAsync("", key, secretHash, cancellationToken);
 
@@ -64,10 +64,10 @@ public sealed partial class RedisStore : IKeyStore
             key.Name ?? "", Num(key.RateLimit?.PerSecond), Num(key.RateLimit?.Burst), Num(key.ExpiresAt is { } e ? UnixMs.From(e) : null));
     }
 
-    public async Task<ApiKey?> FindBySecretHashAsync(string secretHash, CancellationToken cancellationToken) =>
-        await Db.StringGetAsync(P + "kh:" + secretHash) is { IsNull: false } id ? await GetKeyAsync((string)id!, cancellationToken) : null;
+    public Task<ApiKey?> FindBySecretHashAsync(string secretHash, CancellationToken cancellationToken) => Guard<ApiKey?>(async () =>
+        await Db.StringGetAsync(P + "kh:" + secretHash) is { IsNull: false } id ? await GetKeyAsync((string)id!, cancellationToken) : null);
 
-    public async Task<ApiKey?> GetKeyAsync(string id, CancellationToken cancellationToken)
+    public Task<ApiKey?> GetKeyAsync(string id, CancellationToken cancellationToken) => Guard<ApiKey?>(async () =>
     {
         var fields = await Db.HashGetAllAsync(P + "k:" + id);
         if (fields.Length == 0)
@@ -83,9 +83,9 @@ public sealed partial class RedisStore : IKeyStore
             ExpiresAt = Number("exp") is { } exp ? UnixMs.To(exp) : null,
             LastUsedAt = Number("lu") is { } lu ? UnixMs.To(lu) : null,
         };
-    }
+    });
 
-    public async Task<IReadOnlyList<ApiKey>> ListKeysAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ApiKey>> ListKeysAsync(CancellationToken cancellationToken) => Guard<IReadOnlyList<ApiKey>>(async () =>
     {
         var keys = new List<ApiKey>();
         foreach (var id in await Db.SortedSetRangeByRankAsync(P + "kz"))
@@ -94,7 +94,7 @@ public sealed partial class RedisStore : IKeyStore
                 keys.Add(key);
         }
         return keys;
-    }
+    });
 
     public Task<bool> RevokeKeyAsync(string id, CancellationToken cancellationToken) => CompleteAsync(Revoke, id);
 

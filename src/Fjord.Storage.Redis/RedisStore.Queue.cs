@@ -97,7 +97,7 @@ public sealed partial class RedisStore : IJobQueue, IBacklogSource
     };
 
     /// <summary>Ready jobs per function (due now, counted up to the cap) and the oldest one's wait: two reads per function.</summary>
-    public async Task<IReadOnlyDictionary<string, Backlog>> GetBacklogAsync(IReadOnlyCollection<string> functions, int cap, CancellationToken cancellationToken)
+    public Task<IReadOnlyDictionary<string, Backlog>> GetBacklogAsync(IReadOnlyCollection<string> functions, int cap, CancellationToken cancellationToken) => Guard<IReadOnlyDictionary<string, Backlog>>(async () =>
     {
         ArgumentNullException.ThrowIfNull(functions);
         var result = new Dictionary<string, Backlog>(StringComparer.Ordinal);
@@ -116,7 +116,7 @@ public sealed partial class RedisStore : IJobQueue, IBacklogSource
             result[function] = new Backlog(Math.Min(ready, cap), age);
         }
         return result;
-    }
+    });
 
     public void ListenForWork(Action<string> listener)
     {

@@ -19,7 +19,7 @@ public sealed partial class RedisStore : ISecretStore
     public Task PutSecretAsync(string name, byte[] sealedValue, int size, CancellationToken cancellationToken) =>
         RunAsync(PutSecret, name, sealedValue, size);
 
-    public async Task<IReadOnlyList<SealedSecret>> GetSecretsAsync(IReadOnlyList<string> names, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<SealedSecret>> GetSecretsAsync(IReadOnlyList<string> names, CancellationToken cancellationToken) => Guard<IReadOnlyList<SealedSecret>>(async () =>
     {
         ArgumentNullException.ThrowIfNull(names);
         var list = new List<SealedSecret>();
@@ -29,9 +29,9 @@ public sealed partial class RedisStore : ISecretStore
                 list.Add(new SealedSecret(name, (byte[])value!));
         }
         return list;
-    }
+    });
 
-    public async Task<IReadOnlyList<SecretInfo>> ListSecretsAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<SecretInfo>> ListSecretsAsync(CancellationToken cancellationToken) => Guard<IReadOnlyList<SecretInfo>>(async () =>
     {
         var list = new List<SecretInfo>();
         foreach (var name in (await Db.SetMembersAsync(P + "sset")).Select(n => (string)n!).Order(StringComparer.Ordinal))
@@ -42,9 +42,9 @@ public sealed partial class RedisStore : ISecretStore
             list.Add(new SecretInfo(name, (int)h[0], (long)h[1], UnixMs.To((long)h[2]), UnixMs.To((long)h[3])));
         }
         return list;
-    }
+    });
 
-    public Task<bool> DeleteSecretAsync(string name, CancellationToken cancellationToken) => Guard(async () =>
+    public Task<bool> DeleteSecretAsync(string name, CancellationToken cancellationToken) => Guard<bool>(async () =>
     {
         var tx = Db.CreateTransaction();
         var deleted = tx.KeyDeleteAsync(P + "s:" + name);

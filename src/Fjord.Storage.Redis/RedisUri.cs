@@ -27,6 +27,9 @@ public static class RedisUri
             KeepAlive = 5,
             Ssl = parsed.Scheme.Equals("rediss", StringComparison.OrdinalIgnoreCase),
             ClientName = "fjord",
+            // While the server is unreachable a command fails at once (intake answers 503) instead
+            // of waiting in the client's backlog for the timeout.
+            BacklogPolicy = BacklogPolicy.FailFast,
         };
         options.EndPoints.Add(parsed.Host, parsed.Port > 0 ? parsed.Port : 6379);
         if (parsed.UserInfo is { Length: > 0 } info)
