@@ -1,3 +1,5 @@
+using Fjord.Core.Jobs;
+
 namespace Fjord.Storage.Postgres;
 
 /// <summary>The statement fragment every write that ends a job shares: queueing its callback.</summary>
@@ -12,7 +14,7 @@ internal static class CallbackSql
     public static string Queue(string source) => $"""
         INSERT INTO callbacks (job_id, url, status, attempt, error_kind, error_message, error_exit_code, created_at, next_at)
         SELECT id, callback_url, status, attempt, error_kind, error_message, error_exit_code, fjord_now_ms(), fjord_now_ms()
-        FROM {source} WHERE callback_url IS NOT NULL AND status IN (3, 4, 5)
+        FROM {source} WHERE callback_url IS NOT NULL AND status IN ({JobSql.Ended})
         """;
 
     /// <summary>The columns a source CTE returns for <see cref="Queue"/>.</summary>

@@ -12,6 +12,10 @@ internal static class Migrations
 {
     private const long LockKey = 0x666a6f7264; // "fjord"
 
+    // Steps are history: each ran as written on existing databases and is never edited. So the
+    // partial indexes' WHERE clauses keep their status numbers (jobs_waiting, jobs_lease,
+    // jobs_failed, jobs_dead, jobs_ended); they are JobSql's spellings, which queries repeat
+    // through JobSql (pinned to the job table by JobSqlTests). A new step writes them through JobSql.
     private static readonly string[] Steps =
     [
         """

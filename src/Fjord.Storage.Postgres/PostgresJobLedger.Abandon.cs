@@ -1,3 +1,4 @@
+using Fjord.Core.Jobs;
 using Fjord.Core.Ledger;
 
 namespace Fjord.Storage.Postgres;
@@ -17,8 +18,8 @@ public sealed partial class PostgresJobLedger
     /// </summary>
     public Task<long> AbandonAsync(IReadOnlyList<string> jobIds, CancellationToken cancellationToken) => PostgresStore.Guard(async () =>
     {
-        await using var command = Db.CreateCommand("""
-            WITH j AS (UPDATE jobs SET status = 5, finished_at = fjord_now_ms() WHERE id = ANY($1) AND status IN (0, 1) RETURNING id),
+        await using var command = Db.CreateCommand($"""
+            WITH j AS (UPDATE jobs SET status = {JobSql.Cancel.To}, finished_at = fjord_now_ms() WHERE id = ANY($1) AND status IN ({JobSql.Cancel.From}) RETURNING id),
             o AS (DELETE FROM outbox WHERE job_id IN (SELECT id FROM j)),
             n AS (SELECT pg_notify('fjord_job_end', id) FROM j)
             SELECT (SELECT count(*) FROM j) + 0 * (SELECT count(*) FROM n)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Fjord.Core.Jobs;
 using Fjord.Core.Ledger;
 using Fjord.Core.Queue;
@@ -13,21 +12,21 @@ public sealed partial class PostgresJobLedger
     // One statement stores the jobs and their outbox rows: both or neither. Jobs due now get
     // an outbox row claimed by this caller (it publishes them at once and deletes the rows);
     // scheduled ones get an unclaimed row the relay publishes when due.
-    private const string InsertSql = """
+    private const string InsertSql = $"""
         WITH input AS (
             SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::boolean[], $7::text[], $8::text[], $9::bytea[], $12::text[], $13::text[])
                 AS t(id, function, max_attempts, created_at, run_at, sync, content_type, callback_url, payload, trace, trigger_info)),
         ins AS (
             INSERT INTO jobs (id, function, status, max_attempts, created_at, run_at, sync, content_type, callback_url, payload, trace, trigger_info)
             SELECT id, function,
-                   CASE WHEN coalesce(run_at, 0) > fjord_now_ms() THEN 1 ELSE 0 END,
+                   CASE WHEN coalesce(run_at, 0) > fjord_now_ms() THEN {JobSql.EnqueueLater.To} ELSE {JobSql.Enqueue.To} END,
                    max_attempts, created_at, greatest(coalesce(run_at, 0), fjord_now_ms()), sync, content_type, callback_url, payload, trace, trigger_info
             FROM input
             RETURNING id, function, run_at, status)
         INSERT INTO outbox (job_id, function, due_at, claim, claimed_until)
         SELECT id, function, run_at,
-               CASE WHEN status = 0 THEN $10 END,
-               CASE WHEN status = 0 THEN fjord_now_ms() + $11 ELSE 0 END
+               CASE WHEN status = {JobSql.Enqueue.To} THEN $10 END,
+               CASE WHEN status = {JobSql.Enqueue.To} THEN fjord_now_ms() + $11 ELSE 0 END
         FROM ins
         RETURNING job_id, function, claim IS NOT NULL
         """;
@@ -116,7 +115,7 @@ public sealed partial class PostgresJobLedger
             .Arg(jobs.Select(j => j.Sync).ToArray())
             .Arg(jobs.Select(j => j.ContentType).ToArray())
             .Arg(jobs.Select(j => j.CallbackUrl).ToArray())
-            .Arg(jobs.Select(j => AsArray(j.Payload)).ToArray())
+            .Arg(jobs.Select(j => Payloads.AsArray(j.Payload)).ToArray())
             .Arg(claim)
             .Arg((long)_store.Options.InlinePublishClaim.TotalMilliseconds)
             .Arg(jobs.Select(j => j.Trace).ToArray())
@@ -170,16 +169,11 @@ public sealed partial class PostgresJobLedger
         var now = Stopwatch.GetTimestamp();
         if (Stopwatch.GetElapsedTime(Volatile.Read(ref entry.At), now) >= CacheFor)
         {
-            await using var count = Db.CreateCommand("SELECT count(*) FROM jobs WHERE function = $1 AND status IN (0, 1)").Arg(function);
+            await using var count = Db.CreateCommand($"SELECT count(*) FROM jobs WHERE function = $1 AND status IN ({JobSql.Waiting})").Arg(function);
             Volatile.Write(ref entry.Count, (long)(await count.ExecuteScalarAsync(cancellationToken) ?? 0L));
             Volatile.Write(ref entry.At, now);
         }
         if (Volatile.Read(ref entry.Count) + adding > settings.Spec.MaxQueueDepth)
-            throw new QueueFullException(function, TimeSpan.FromSeconds(1 + Random.Shared.Next(5)));
+            throw new QueueFullException(function);
     }
-
-    private static byte[] AsArray(ReadOnlyMemory<byte> payload) =>
-        MemoryMarshal.TryGetArray(payload, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : payload.ToArray();
 }

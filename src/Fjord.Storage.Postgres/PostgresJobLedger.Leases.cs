@@ -25,9 +25,9 @@ public sealed partial class PostgresJobLedger
     private const string ClaimSql = $"""
         WITH {Sql.NoFlush},
         j AS (
-            UPDATE jobs SET status = 2, attempt = attempt + 1, lease_token = nextval('fjord_lease_tokens'),
+            UPDATE jobs SET status = {JobSql.Claim.To}, attempt = attempt + 1, lease_token = nextval('fjord_lease_tokens'),
                 lease_expires = fjord_now_ms() + $4, node = $3, started_at = fjord_now_ms()
-            WHERE id = ANY($1::text[]) AND status + 0 IN (0, 1) AND run_at <= fjord_now_ms()
+            WHERE id = ANY($1::text[]) AND status + 0 IN ({JobSql.Claim.From}) AND run_at <= fjord_now_ms()
                 AND coalesce(requeued_at, created_at) >= ($2::bigint[])[array_position($1::text[], id)]
                 AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.job_id = jobs.id AND outbox.claimed_until >= fjord_now_ms())
             RETURNING id, function, attempt, max_attempts, created_at, lease_token, sync, content_type, callback_url, payload, started_at, run_at, trace, trigger_info),
@@ -38,18 +38,18 @@ public sealed partial class PostgresJobLedger
     // Held: waiting and due, and either its publisher still holds its outbox row, or it is young
     // enough to claim (the hold ended between the claim and this look: claim again, never drop
     // the message of a job that has no other).
-    private const string HeldSql = """
+    private const string HeldSql = $"""
         SELECT true FROM jobs j
-        WHERE j.id = $1 AND j.status IN (0, 1) AND j.run_at <= fjord_now_ms()
+        WHERE j.id = $1 AND j.status IN ({JobSql.Claim.From}) AND j.run_at <= fjord_now_ms()
             AND (coalesce(j.requeued_at, j.created_at) >= $2
                  OR EXISTS (SELECT 1 FROM outbox o WHERE o.job_id = j.id AND o.claimed_until >= fjord_now_ms()))
         """;
 
     private static readonly string ExpireSql = $"""
         WITH j AS (
-            UPDATE jobs SET status = 4, finished_at = fjord_now_ms(), lease_expires = NULL,
+            UPDATE jobs SET status = {JobSql.Expire.To}, finished_at = fjord_now_ms(), lease_expires = NULL,
                 error_kind = 'expired', error_message = 'waited longer than the function''s maxAge', error_exit_code = NULL
-            WHERE id = $1 AND status IN (0, 1) AND run_at <= fjord_now_ms() AND coalesce(requeued_at, created_at) < $2
+            WHERE id = $1 AND status IN ({JobSql.Expire.From}) AND run_at <= fjord_now_ms() AND coalesce(requeued_at, created_at) < $2
             RETURNING id, function, {CallbackSql.Returning}),
         o AS (DELETE FROM outbox WHERE job_id IN (SELECT id FROM j)),
         cb AS ({CallbackSql.Queue("j")}),
@@ -133,7 +133,7 @@ public sealed partial class PostgresJobLedger
     public Task<bool> RenewAsync(string jobId, long token, CancellationToken cancellationToken) => PostgresStore.Guard(async () =>
     {
         await using var command = Db.CreateCommand(
-            "UPDATE jobs SET lease_expires = fjord_now_ms() + $3 WHERE id = $1 AND lease_token = $2 AND status = 2")
+            $"UPDATE jobs SET lease_expires = fjord_now_ms() + $3 WHERE id = $1 AND lease_token = $2 AND status = {JobSql.Running}")
             .Arg(jobId).Arg(token).Arg(LeaseMs);
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     });
@@ -144,10 +144,10 @@ public sealed partial class PostgresJobLedger
     // --quick). A waiter on an async job still sees its end: it re-reads every 2 s.
     private static readonly string AckSql = $"""
         WITH j AS (
-            UPDATE jobs SET status = 3, finished_at = fjord_now_ms(), lease_expires = NULL,
+            UPDATE jobs SET status = {JobSql.Ack.To}, finished_at = fjord_now_ms(), lease_expires = NULL,
                 result = ($3::bytea[])[array_position($1::text[], id)], result_content_type = ($4::text[])[array_position($1::text[], id)],
                 error_kind = NULL, error_message = NULL, error_exit_code = NULL
-            WHERE id = ANY($1::text[]) AND lease_token = ($2::bigint[])[array_position($1::text[], id)] AND status = 2
+            WHERE id = ANY($1::text[]) AND lease_token = ($2::bigint[])[array_position($1::text[], id)] AND status = {JobSql.Ack.From}
             RETURNING id, lease_token, function, started_at, node, sync, ($5::text[])[array_position($1::text[], id)] AS log, {CallbackSql.Returning}),
         cb AS ({CallbackSql.Queue("j")}),
         a AS (INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, log)
@@ -157,11 +157,11 @@ public sealed partial class PostgresJobLedger
         SELECT id, lease_token FROM j WHERE 0 * (SELECT count(*) FROM n) = 0
         """;
 
-    private const string RetrySql = """
+    private const string RetrySql = $"""
         WITH j AS (
-            UPDATE jobs SET status = 1, run_at = greatest($3, fjord_now_ms()), lease_expires = NULL,
+            UPDATE jobs SET status = {JobSql.Retry.To}, run_at = greatest($3, fjord_now_ms()), lease_expires = NULL,
                 error_kind = $4, error_message = $5, error_exit_code = $6
-            WHERE id = $1 AND lease_token = $2 AND status = 2
+            WHERE id = $1 AND lease_token = $2 AND status = {JobSql.Retry.From}
             RETURNING id, function, attempt, started_at, node, run_at),
         a AS (INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, error_kind, error_message, exit_code, log)
               SELECT id, attempt, coalesce(started_at, fjord_now_ms()), fjord_now_ms(), node, 'failed', $4, $5, $6, $7 FROM j),
@@ -172,9 +172,9 @@ public sealed partial class PostgresJobLedger
 
     private static readonly string DeadLetterSql = $"""
         WITH j AS (
-            UPDATE jobs SET status = 4, finished_at = fjord_now_ms(), lease_expires = NULL,
+            UPDATE jobs SET status = {JobSql.DeadLetter.To}, finished_at = fjord_now_ms(), lease_expires = NULL,
                 error_kind = $4, error_message = $5, error_exit_code = $6
-            WHERE id = $1 AND lease_token = $2 AND status = 2 AND $3::bigint IS NOT NULL
+            WHERE id = $1 AND lease_token = $2 AND status = {JobSql.DeadLetter.From} AND $3::bigint IS NOT NULL
             RETURNING id, function, started_at, node, {CallbackSql.Returning}),
         cb AS ({CallbackSql.Queue("j")}),
         a AS (INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, error_kind, error_message, exit_code, log)
@@ -199,7 +199,7 @@ public sealed partial class PostgresJobLedger
                 // Acks of every slot finishing meanwhile share one statement (see Coalescer).
                 return await _acks.RunAsync((jobId, token, outcome.Result ?? [], outcome.ResultContentType ?? "application/octet-stream", LogText.Cap(outcome.Log)));
             }
-            var error = outcome.Error ?? new JobError(ErrorKind.Crash, "failed without an error");
+            var error = outcome.FailureError;
             var command = Db.CreateCommand(kind == LedgerCompletion.Retry ? RetrySql : DeadLetterSql).Arg(jobId).Arg(token)
                 .Arg(UnixMs.From(runAt)).Arg(error.KindName).Arg(error.Message).Arg(error.ExitCode).Arg(LogText.Cap(outcome.Log));
             await using (command)
@@ -237,12 +237,12 @@ public sealed partial class PostgresJobLedger
     /// </summary>
     public Task<bool> ReleaseAsync(string jobId, long token, CancellationToken cancellationToken) => PostgresStore.Guard(async () =>
     {
-        await using var command = Db.CreateCommand("""
+        await using var command = Db.CreateCommand($"""
             WITH j AS (
-                UPDATE jobs SET status = 0, attempt = attempt - 1, lease_expires = NULL,
+                UPDATE jobs SET status = {JobSql.Release.To}, attempt = attempt - 1, lease_expires = NULL,
                     started_at = CASE WHEN attempt <= 1 THEN NULL ELSE started_at END,
                     node = CASE WHEN attempt <= 1 THEN NULL ELSE node END
-                WHERE id = $1 AND lease_token = $2 AND status = 2
+                WHERE id = $1 AND lease_token = $2 AND status = {JobSql.Release.From}
                 RETURNING id, function, run_at),
             o AS (INSERT INTO outbox (job_id, function, due_at) SELECT id, function, least(run_at, fjord_now_ms()) FROM j
                   ON CONFLICT (job_id) DO UPDATE SET due_at = excluded.due_at, claim = NULL, claimed_until = 0)

@@ -96,11 +96,11 @@ public sealed partial class PostgresJobLedger
     });
 
     private static readonly string ReapSql = TakeBackSql(
-        "SELECT id FROM jobs WHERE status = 2 AND lease_expires < fjord_now_ms() ORDER BY lease_expires LIMIT 500 FOR UPDATE SKIP LOCKED",
+        $"SELECT id FROM jobs WHERE status = {JobSql.TakeBack.From} AND lease_expires < fjord_now_ms() ORDER BY lease_expires LIMIT 500 FOR UPDATE SKIP LOCKED",
         TakeBackReasons.LeaseExpired);
 
     private static readonly string TakeBackRanSql = TakeBackSql(
-        "SELECT id FROM jobs WHERE id = $1 AND lease_token = $2 AND status = 2 FOR UPDATE",
+        $"SELECT id FROM jobs WHERE id = $1 AND lease_token = $2 AND status = {JobSql.TakeBack.From} FOR UPDATE",
         TakeBackReasons.OutcomeNotRecorded);
 
     /// <summary>One statement that takes back the running jobs <paramref name="picked"/> selects, recording <paramref name="reason"/> (a constant, never input).</summary>
@@ -108,7 +108,7 @@ public sealed partial class PostgresJobLedger
         WITH picked AS ({picked}),
         taken AS (
             UPDATE jobs SET
-                status = CASE WHEN attempt >= max_attempts THEN 4 ELSE 0 END,
+                status = CASE WHEN attempt >= max_attempts THEN {JobSql.TakeBackLast.To} ELSE {JobSql.TakeBack.To} END,
                 finished_at = CASE WHEN attempt >= max_attempts THEN fjord_now_ms() END,
                 run_at = CASE WHEN attempt >= max_attempts THEN run_at ELSE least(run_at, fjord_now_ms()) END,
                 lease_expires = NULL, error_kind = 'crash', error_message = '{reason}', error_exit_code = NULL
@@ -118,10 +118,10 @@ public sealed partial class PostgresJobLedger
         cb AS ({CallbackSql.Queue("taken")}),
         a AS (INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, error_kind, error_message)
               SELECT id, attempt, coalesce(started_at, fjord_now_ms()), fjord_now_ms(), node, 'lost', 'crash', '{reason}' FROM taken),
-        o AS (INSERT INTO outbox (job_id, function, due_at) SELECT id, function, run_at FROM taken WHERE status = 0
+        o AS (INSERT INTO outbox (job_id, function, due_at) SELECT id, function, run_at FROM taken WHERE status = {JobSql.TakeBack.To}
               ON CONFLICT (job_id) DO UPDATE SET due_at = excluded.due_at, claim = NULL, claimed_until = 0),
-        c AS ({CounterSql.Add("taken", "0", "count(*)", "status = 4")}),
-        n AS (SELECT pg_notify('fjord_job_end', id) FROM taken WHERE status = 4)
+        c AS ({CounterSql.Add("taken", "0", "count(*)", $"status = {JobSql.TakeBackLast.To}")}),
+        n AS (SELECT pg_notify('fjord_job_end', id) FROM taken WHERE status = {JobSql.TakeBackLast.To})
         SELECT (SELECT count(*) FROM taken) + 0 * (SELECT count(*) FROM n)
         """;
 }

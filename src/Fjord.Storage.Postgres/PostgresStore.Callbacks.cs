@@ -25,14 +25,7 @@ public sealed partial class PostgresStore : ICallbackOutbox
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             var due = new List<PendingCallback>();
             while (await reader.ReadAsync(cancellationToken))
-            {
-                JobError? error = null;
-                if (!reader.IsDBNull(5) && Enum.TryParse<ErrorKind>(reader.GetString(5), ignoreCase: true, out var kind))
-                    error = new JobError(kind, reader.IsDBNull(6) ? "" : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetInt32(7));
-                due.Add(new PendingCallback(
-                    reader.GetInt64(0), reader.GetString(1), reader.GetString(2), (JobStatus)reader.GetInt16(3),
-                    reader.GetInt32(4), error, reader.GetInt32(8)));
-            }
+                due.Add(CallbackRows.ReadPending(reader));
             return due;
         });
     }
@@ -70,14 +63,7 @@ public sealed partial class PostgresStore : ICallbackOutbox
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var tries = new List<CallbackRecord>();
         while (await reader.ReadAsync(cancellationToken))
-        {
-            tries.Add(new CallbackRecord(
-                tries.Count + 1,
-                UnixMs.To(reader.GetInt64(0)),
-                (JobStatus)reader.GetInt16(1),
-                reader.IsDBNull(2) ? null : reader.GetInt32(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3)));
-        }
+            tries.Add(CallbackRows.ReadTry(reader, tries.Count + 1));
         return tries;
     }
 }

@@ -1,3 +1,4 @@
+using Fjord.Core.Jobs;
 using Fjord.Core.Storage;
 
 namespace Fjord.Storage.Postgres;
@@ -17,9 +18,9 @@ public sealed partial class PostgresStore
 
     public async Task<IReadOnlyList<DeadLetterGroup>> GroupDeadLettersAsync(CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand("""
+        await using var command = _dataSource.CreateCommand($"""
             SELECT function, error_kind, count(*), max(finished_at) FROM jobs
-            WHERE status = 4 GROUP BY function, error_kind ORDER BY function, error_kind
+            WHERE status = {JobSql.Failed} GROUP BY function, error_kind ORDER BY function, error_kind
             """);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var groups = new List<DeadLetterGroup>();

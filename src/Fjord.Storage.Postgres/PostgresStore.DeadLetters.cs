@@ -1,3 +1,4 @@
+using Fjord.Core.Jobs;
 using Fjord.Core.Storage;
 using Npgsql;
 
@@ -9,8 +10,8 @@ public sealed partial class PostgresStore : IDeadLetters
     internal const int DeadLetterChunk = 1000;
 
     /// <summary>A dead letter's move back to waiting, shared by the single and the bulk retry so both make the same move.</summary>
-    private const string RequeueSet = """
-        status = 0, attempt = 0, run_at = fjord_now_ms(), requeued_at = fjord_now_ms(), finished_at = NULL, lease_expires = NULL,
+    private const string RequeueSet = $"""
+        status = {JobSql.RetryDeadLetter.To}, attempt = 0, run_at = fjord_now_ms(), requeued_at = fjord_now_ms(), finished_at = NULL, lease_expires = NULL,
         error_kind = NULL, error_message = NULL, error_exit_code = NULL
         """;
 
@@ -22,8 +23,8 @@ public sealed partial class PostgresStore : IDeadLetters
 
     // The optional filters are typed parameters that match everything when null. SKIP LOCKED:
     // two bulk commands at once take disjoint chunks instead of waiting on each other.
-    private const string DeadLetterWhere = """
-        status = 4 AND ($1::text IS NULL OR function = $1)
+    private const string DeadLetterWhere = $"""
+        status = {JobSql.RetryDeadLetter.From} AND ($1::text IS NULL OR function = $1)
             AND ($2::text IS NULL OR error_kind = $2) AND ($3::bigint IS NULL OR finished_at >= $3)
         """;
 

@@ -15,7 +15,7 @@ public sealed partial class PostgresStore
                 INSERT INTO functions (name, spec, paused, updated_at) VALUES ($1, $2, false, fjord_now_ms())
                 ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at
                 RETURNING xmax = 0
-                """).Arg(spec.Name).Arg(FunctionSpecJson.Write(spec));
+                """).Arg(spec.Name).Arg(StoredSpecs.Write(spec));
             return await command.ExecuteScalarAsync(cancellationToken) is true;
         });
     }
@@ -25,7 +25,7 @@ public sealed partial class PostgresStore
         await using var command = _dataSource.CreateCommand("SELECT spec, paused, updated_at FROM functions WHERE name = $1").Arg(name);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new FunctionState(FunctionSpecJson.Read(name, reader.GetString(0)), reader.GetBoolean(1), UnixMs.To(reader.GetInt64(2)))
+            ? new FunctionState(StoredSpecs.Read(name, reader.GetString(0)), reader.GetBoolean(1), UnixMs.To(reader.GetInt64(2)))
             : null;
     }
 
@@ -35,7 +35,7 @@ public sealed partial class PostgresStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var functions = new List<FunctionState>();
         while (await reader.ReadAsync(cancellationToken))
-            functions.Add(new FunctionState(FunctionSpecJson.Read(reader.GetString(0), reader.GetString(1)), reader.GetBoolean(2), UnixMs.To(reader.GetInt64(3))));
+            functions.Add(new FunctionState(StoredSpecs.Read(reader.GetString(0), reader.GetString(1)), reader.GetBoolean(2), UnixMs.To(reader.GetInt64(3))));
         return functions;
     }
 

@@ -19,11 +19,11 @@ public sealed partial class PostgresStore
         {
             if (!await reader.ReadAsync(cancellationToken))
                 return null;
-            job = JobRows.Read(reader);
+            job = JobRowReader.Read(reader);
         }
         var attempts = await ReadAttemptsAsync(connection, [id], cancellationToken);
         var callbacks = await ReadCallbacksAsync(connection, id, cancellationToken);
-        return JobRows.WithAttempts(job, attempts.TryGetValue(id, out var list) ? list : []) with { Callbacks = callbacks };
+        return JobRowReader.WithAttempts(job, attempts.TryGetValue(id, out var list) ? list : []) with { Callbacks = callbacks };
     }
 
     /// <summary>Newest first; UUIDv7 ids sort by creation, so the cursor is the last id of the page.</summary>
@@ -67,7 +67,7 @@ public sealed partial class PostgresStore
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
-                jobs.Add(JobRows.Read(reader));
+                jobs.Add(JobRowReader.Read(reader));
         }
         string? next = null;
         if (jobs.Count > limit)
@@ -77,17 +77,15 @@ public sealed partial class PostgresStore
         }
         var attempts = await ReadAttemptsAsync(connection, [.. jobs.Select(j => j.Id)], cancellationToken);
         for (var i = 0; i < jobs.Count; i++)
-            jobs[i] = JobRows.WithAttempts(jobs[i], attempts.TryGetValue(jobs[i].Id, out var list) ? list : []);
+            jobs[i] = JobRowReader.WithAttempts(jobs[i], attempts.TryGetValue(jobs[i].Id, out var list) ? list : []);
         return new JobPage(jobs, next);
     }
 
     public async Task<JobResult?> GetResultAsync(string id, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand("SELECT result, result_content_type FROM jobs WHERE id = $1 AND status = 3").Arg(id);
+        await using var command = _dataSource.CreateCommand($"SELECT result, result_content_type FROM jobs WHERE id = $1 AND status = {JobSql.Succeeded}").Arg(id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull(0))
-            return null;
-        return new JobResult(reader.GetFieldValue<byte[]>(0), reader.IsDBNull(1) ? "application/octet-stream" : reader.GetString(1));
+        return await reader.ReadAsync(cancellationToken) ? JobRowReader.ReadResult(reader) : null;
     }
 
     /// <summary>The latest finished attempt's log; "" for a job that has none yet; null for an unknown job.</summary>
@@ -109,7 +107,7 @@ public sealed partial class PostgresStore
     /// same statement: a queued job always has a broker message coming.
     /// </summary>
     public Task<JobCommandResult> RetryAsync(string id, CancellationToken cancellationToken) => Command(id, $"""
-        WITH j AS (UPDATE jobs SET {RequeueSet} WHERE id = $1 AND status = 4 RETURNING id, function, run_at),
+        WITH j AS (UPDATE jobs SET {RequeueSet} WHERE id = $1 AND status = {JobSql.RetryDeadLetter.From} RETURNING id, function, run_at),
         o AS ({RequeueOutbox})
         SELECT count(*) FROM j
         """, cancellationToken);
@@ -132,12 +130,9 @@ public sealed partial class PostgresStore
         return await ExistsAsync(connection, id, cancellationToken) ? JobCommandResult.WrongState : JobCommandResult.NotFound;
     });
 
-    /// <summary>The error a running job's attempt is recorded with when it is canceled.</summary>
-    public const string CanceledWhileRunning = "canceled while it ran";
-
     private static readonly string CancelWaitingSql = $"""
         WITH j AS (
-            UPDATE jobs SET status = 5, finished_at = fjord_now_ms() WHERE id = $1 AND status IN (0, 1)
+            UPDATE jobs SET status = {JobSql.Cancel.To}, finished_at = fjord_now_ms() WHERE id = $1 AND status IN ({JobSql.Cancel.From})
             RETURNING id, callback_url, status, attempt, NULL::text AS error_kind, NULL::text AS error_message, NULL::integer AS error_exit_code),
         o AS (DELETE FROM outbox WHERE job_id IN (SELECT id FROM j)),
         cb AS ({CallbackSql.Queue("j")}),
@@ -154,9 +149,9 @@ public sealed partial class PostgresStore
     /// </summary>
     private static readonly string CancelRunningSql = $"""
         WITH j AS (
-            UPDATE jobs SET status = 5, finished_at = fjord_now_ms(), lease_expires = NULL,
-                error_kind = 'canceled', error_message = '{CanceledWhileRunning}', error_exit_code = NULL
-            WHERE id = $1 AND status = 2
+            UPDATE jobs SET status = {JobSql.CancelRunning.To}, finished_at = fjord_now_ms(), lease_expires = NULL,
+                error_kind = 'canceled', error_message = '{AttemptOutcomes.CanceledWhileRunning}', error_exit_code = NULL
+            WHERE id = $1 AND status = {JobSql.CancelRunning.From}
             RETURNING id, started_at, node, {CallbackSql.Returning}),
         a AS (INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, error_kind, error_message)
               SELECT id, attempt, coalesce(started_at, fjord_now_ms()), fjord_now_ms(), node, 'canceled', error_kind, error_message FROM j),
@@ -217,14 +212,14 @@ public sealed partial class PostgresStore
         var byJob = new Dictionary<string, List<AttemptRecord>>(StringComparer.Ordinal);
         if (ids.Length == 0)
             return byJob;
-        await using var command = new NpgsqlCommand($"SELECT {JobRows.AttemptColumns} FROM attempts WHERE job_id = ANY($1) ORDER BY seq", connection).Arg(ids);
+        await using var command = new NpgsqlCommand($"SELECT {JobRowReader.AttemptColumns} FROM attempts WHERE job_id = ANY($1) ORDER BY seq", connection).Arg(ids);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             var jobId = reader.GetString(0);
             if (!byJob.TryGetValue(jobId, out var list))
                 byJob[jobId] = list = [];
-            list.Add(JobRows.ReadAttempt(reader));
+            list.Add(JobRowReader.ReadAttempt(reader));
         }
         return byJob;
     }

@@ -5,8 +5,6 @@ namespace Fjord.Storage.Postgres;
 
 public sealed partial class PostgresStore
 {
-    private const string KeyColumns = "id, namespace, scopes, created_at, name, rate_per_second, rate_burst, expires_at, last_used_at";
-
     private const string InsertKey = """
         INSERT INTO api_keys (id, hash, namespace, scopes, created_at, name, rate_per_second, rate_burst, expires_at)
         """;
@@ -39,11 +37,11 @@ public sealed partial class PostgresStore
     public async Task<IReadOnlyList<ApiKey>> ListKeysAsync(CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand(
-            $"SELECT {KeyColumns} FROM api_keys WHERE NOT revoked ORDER BY created_at, id");
+            $"SELECT {ApiKeyRows.Columns} FROM api_keys WHERE NOT revoked ORDER BY created_at, id");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var keys = new List<ApiKey>();
         while (await reader.ReadAsync(cancellationToken))
-            keys.Add(ReadKey(reader));
+            keys.Add(ApiKeyRows.Read(reader));
         return keys;
     }
 
@@ -85,24 +83,12 @@ public sealed partial class PostgresStore
     private async Task<ApiKey?> ReadOneKeyAsync(string column, string value, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand(
-            $"SELECT {KeyColumns} FROM api_keys WHERE {column} = $1 AND NOT revoked").Arg(value);
+            $"SELECT {ApiKeyRows.Columns} FROM api_keys WHERE {column} = $1 AND NOT revoked").Arg(value);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadKey(reader) : null;
+        return await reader.ReadAsync(cancellationToken) ? ApiKeyRows.Read(reader) : null;
     }
 
     private static NpgsqlCommand KeyArgs(NpgsqlCommand command, ApiKey key, string secretHash) => command
         .Arg(key.Id).Arg(secretHash).Arg(key.Namespace).Arg(string.Join(',', key.Scopes)).Arg(UnixMs.From(key.CreatedAt))
         .Arg(key.Name).Arg(key.RateLimit?.PerSecond).Arg(key.RateLimit?.Burst).Arg(key.ExpiresAt is { } e ? UnixMs.From(e) : (long?)null);
-
-    private static ApiKey ReadKey(NpgsqlDataReader reader) => new(
-        reader.GetString(0),
-        reader.GetString(1),
-        reader.GetString(2).Split(',', StringSplitOptions.RemoveEmptyEntries),
-        UnixMs.To(reader.GetInt64(3)))
-    {
-        Name = reader.IsDBNull(4) ? null : reader.GetString(4),
-        RateLimit = reader.IsDBNull(5) ? null : new KeyRateLimit(reader.GetInt32(5), reader.IsDBNull(6) ? reader.GetInt32(5) : reader.GetInt32(6)),
-        ExpiresAt = reader.IsDBNull(7) ? null : UnixMs.To(reader.GetInt64(7)),
-        LastUsedAt = reader.IsDBNull(8) ? null : UnixMs.To(reader.GetInt64(8)),
-    };
 }

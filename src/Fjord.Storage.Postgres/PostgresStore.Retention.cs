@@ -26,7 +26,7 @@ public sealed partial class PostgresStore : IJobRetention
     // One bounded statement: the index jobs_ended finds the chunk, SKIP LOCKED lets two
     // gateways' sweepers take disjoint chunks instead of waiting on each other.
     private static readonly string DeleteEndedSql = $"""
-        WITH picked AS (SELECT id FROM jobs WHERE function = $1 AND status = $2 AND finished_at < $3 AND status >= 3
+        WITH picked AS (SELECT id FROM jobs WHERE function = $1 AND status = $2 AND finished_at < $3 AND status >= {JobSql.LowestEnded}
                         LIMIT $4 FOR UPDATE SKIP LOCKED),
         j AS (DELETE FROM jobs USING picked WHERE jobs.id = picked.id RETURNING jobs.id),
         {DeletedHistory}

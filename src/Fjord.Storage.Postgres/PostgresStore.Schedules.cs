@@ -1,5 +1,4 @@
 using Fjord.Core.Storage;
-using Npgsql;
 
 namespace Fjord.Storage.Postgres;
 
@@ -9,15 +8,13 @@ namespace Fjord.Storage.Postgres;
 /// </summary>
 public sealed partial class PostgresStore : IScheduleStore
 {
-    private const string ScheduleColumns = "function, name, signature, paused, cursor_at, last_fire_at, last_job_id, skipped";
-
     public async Task<IReadOnlyList<ScheduleState>> ListScheduleStatesAsync(CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand($"SELECT {ScheduleColumns} FROM schedules ORDER BY function, name");
+        await using var command = _dataSource.CreateCommand($"SELECT {ScheduleRows.Columns} FROM schedules ORDER BY function, name");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var states = new List<ScheduleState>();
         while (await reader.ReadAsync(cancellationToken))
-            states.Add(ReadSchedule(reader));
+            states.Add(ScheduleRows.Read(reader));
         return states;
     }
 
@@ -30,11 +27,11 @@ public sealed partial class PostgresStore : IScheduleStore
                     WHERE schedules.signature <> excluded.signature
                 """).Arg(function).Arg(name).Arg(signature).Arg(UnixMs.From(now)))
                 await upsert.ExecuteNonQueryAsync(cancellationToken);
-            await using var select = _dataSource.CreateCommand($"SELECT {ScheduleColumns} FROM schedules WHERE function = $1 AND name = $2").Arg(function).Arg(name);
+            await using var select = _dataSource.CreateCommand($"SELECT {ScheduleRows.Columns} FROM schedules WHERE function = $1 AND name = $2").Arg(function).Arg(name);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken))
                 throw new InvalidOperationException($"the state of schedule {function}/{name} vanished while it was made (forgotten by a deploy)");
-            return ReadSchedule(reader);
+            return ScheduleRows.Read(reader);
         });
 
     public Task RecordScheduleFireAsync(string function, string name, DateTimeOffset fireAt, string jobId, CancellationToken cancellationToken) =>
@@ -88,14 +85,4 @@ public sealed partial class PostgresStore : IScheduleStore
             return await command.ExecuteNonQueryAsync(cancellationToken);
         });
     }
-
-    private static ScheduleState ReadSchedule(NpgsqlDataReader reader) => new(
-        reader.GetString(0),
-        reader.GetString(1),
-        reader.GetString(2),
-        reader.GetBoolean(3),
-        UnixMs.To(reader.GetInt64(4)),
-        reader.IsDBNull(5) ? null : UnixMs.To(reader.GetInt64(5)),
-        reader.IsDBNull(6) ? null : reader.GetString(6),
-        reader.GetInt64(7));
 }

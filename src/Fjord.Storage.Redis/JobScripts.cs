@@ -126,7 +126,7 @@ internal static class JobScripts
         redis.call('SET', P..'r:'..id, ARGV[4])
         redis.call('HSET', j, 'rct', ARGV[5])
         seterr(j, nil, nil, nil)
-        attempt(id, h[2], h[3], h[4], 'succeeded', nil, nil, nil, ARGV[6], t)
+        attempt(id, h[2], h[3], h[4], '{{AttemptOutcomes.Succeeded}}', nil, nil, nil, ARGV[6], t)
         idx(id, h[1], {{Lua.Running}}, {{Lua.Succeeded}})
         ended(id, j, h[1], {{Lua.Succeeded}}, t, tonumber(h[2]), nil, nil, nil)
         return 1
@@ -140,7 +140,7 @@ internal static class JobScripts
         local t = now_ms()
         local h = redis.call('HMGET', j, 'fn', 'att', 'sat', 'node')
         unrun(id, h[1], h[4])
-        attempt(id, h[2], h[3], h[4], 'failed', ARGV[5], ARGV[6], ARGV[7], ARGV[8], t)
+        attempt(id, h[2], h[3], h[4], '{{AttemptOutcomes.Failed}}', ARGV[5], ARGV[6], ARGV[7], ARGV[8], t)
         seterr(j, ARGV[5], ARGV[6], ARGV[7])
         local run = math.max(tonumber(ARGV[4]), t)
         redis.call('HSET', j, 'st', {{Lua.Scheduled}}, 'run', run)
@@ -157,7 +157,7 @@ internal static class JobScripts
         local t = now_ms()
         local h = redis.call('HMGET', j, 'fn', 'att', 'sat', 'node')
         unrun(id, h[1], h[4])
-        attempt(id, h[2], h[3], h[4], 'failed', ARGV[4], ARGV[5], ARGV[6], ARGV[7], t)
+        attempt(id, h[2], h[3], h[4], '{{AttemptOutcomes.Failed}}', ARGV[4], ARGV[5], ARGV[6], ARGV[7], t)
         seterr(j, ARGV[4], ARGV[5], ARGV[6])
         idx(id, h[1], {{Lua.Running}}, {{Lua.Failed}})
         ended(id, j, h[1], {{Lua.Failed}}, t, tonumber(h[2]), ARGV[4], ARGV[5], ARGV[6])
@@ -216,7 +216,7 @@ internal static class JobScripts
         end
         if st ~= {{Lua.Running}} then return 0 end
         unrun(id, fn, h[5])
-        attempt(id, h[3], h[4], h[5], 'canceled', 'canceled', ARGV[3], nil, '', t)
+        attempt(id, h[3], h[4], h[5], '{{AttemptOutcomes.Canceled}}', 'canceled', ARGV[3], nil, '', t)
         seterr(j, 'canceled', ARGV[3], nil)
         idx(id, fn, st, {{Lua.Canceled}})
         ended(id, j, fn, {{Lua.Canceled}}, t, tonumber(h[3]), 'canceled', ARGV[3], nil)
@@ -278,9 +278,6 @@ internal static class JobScripts
         end
         return n
         """);
-
-    /// <summary>The error a running job's attempt is recorded with when it is canceled (as on PostgreSQL).</summary>
-    public const string CanceledWhileRunning = "canceled while it ran";
 
     public static ErrorKind? Kind(string? text) =>
         text is not null && Enum.TryParse<ErrorKind>(text, ignoreCase: true, out var kind) && Enum.IsDefined(kind) ? kind : null;

@@ -92,7 +92,7 @@ internal static class Lua
           local h = redis.call('HMGET', j, 'fn', 'att', 'max', 'sat', 'node', 'run')
           local fn, att = h[1], tonumber(h[2])
           unrun(id, fn, h[5])
-          attempt(id, att, h[4], h[5], 'lost', 'crash', reason, nil, '', t)
+          attempt(id, att, h[4], h[5], '{{AttemptOutcomes.Lost}}', 'crash', reason, nil, '', t)
           seterr(j, 'crash', reason, nil)
           if att >= tonumber(h[3]) then
             idx(id, fn, {{Running}}, {{Failed}})

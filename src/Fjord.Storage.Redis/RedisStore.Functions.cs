@@ -35,7 +35,7 @@ public sealed partial class RedisStore : IFunctionStore
     public async Task<bool> PutFunctionAsync(FunctionSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return await CompleteAsync(PutFunction, spec.Name, FunctionSpecJson.Write(spec), spec.MaxQueueDepth,
+        return await CompleteAsync(PutFunction, spec.Name, StoredSpecs.Write(spec), spec.MaxQueueDepth,
             spec.MaxAge is { } age ? ((long)age.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) : "");
     }
 
@@ -57,7 +57,7 @@ public sealed partial class RedisStore : IFunctionStore
     });
 
     private static FunctionState State(string name, RedisValue[] h) =>
-        new(FunctionSpecJson.Read(name, (string)h[0]!), h[1] == "1", UnixMs.To((long)h[2]));
+        new(StoredSpecs.Read(name, (string)h[0]!), h[1] == "1", UnixMs.To((long)h[2]));
 
     public Task<bool> DeleteFunctionAsync(string name, CancellationToken cancellationToken) => Guard<bool>(async () =>
     {

@@ -115,7 +115,7 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         Command((long)await RunAsync(JobScripts.Requeue, id));
 
     public async Task<JobCommandResult> CancelAsync(string id, CancellationToken cancellationToken) =>
-        Command((long)await RunAsync(JobScripts.Cancel, id, JobScripts.CanceledWhileRunning));
+        Command((long)await RunAsync(JobScripts.Cancel, id, AttemptOutcomes.CanceledWhileRunning));
 
     private static JobCommandResult Command(long reply) => reply switch
     {
@@ -174,7 +174,7 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         };
         var list = attempts.Select(Attempt).ToList();
         if (status == JobStatus.Running && job.StartedAt is { } started)
-            list.Add(new AttemptRecord(job.Attempt, started, null, job.Node, "running", null));
+            list.Add(new AttemptRecord(job.Attempt, started, null, job.Node, AttemptOutcomes.Running, null));
         return job with { Attempts = list };
     }
 

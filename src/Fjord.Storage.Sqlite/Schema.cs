@@ -49,6 +49,9 @@ internal static class Schema
             result BLOB
         );
         CREATE UNIQUE INDEX IF NOT EXISTS jobs_id ON jobs(id);
+        -- The partial indexes' status numbers are written out: existing files hold this DDL
+        -- as it is. They are JobSql's spellings (Waiting, Running, Failed), and queries repeat
+        -- them through JobSql, which JobSqlTests pins to the job table.
         -- Fetch: "the oldest due job of f". Partial on the waiting statuses, so the index holds
         -- only the queue (not millions of finished rows) and one range scan of (function, run_at,
         -- rowid) answers ORDER BY run_at, rowid without a sort. A plain (function, status, run_at)
@@ -246,7 +249,8 @@ internal static class Schema
         // Version 1 files differ in which they already have, so each is added only where missing.
         1 => AddedColumns(connection) + AddedKeyColumns(connection),
         // 3: retention (issue 16). The sweeper asks "ended jobs of f in state s finished before
-        // t": partial on the ended states, so the queue's rows never enter it.
+        // t": partial on the ended states, so the queue's rows never enter it. A step is history:
+        // its status number stays written out (JobSql.LowestEnded spells it for queries).
         2 => "CREATE INDEX IF NOT EXISTS jobs_ended ON jobs(function, status, finished_at) WHERE status >= 3;",
         _ => throw new InvalidOperationException($"no schema step from version {from}"),
     };

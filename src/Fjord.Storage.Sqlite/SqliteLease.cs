@@ -1,4 +1,5 @@
 using Fjord.Core.Jobs;
+using Fjord.Core.Ledger;
 using Fjord.Core.Queue;
 using Fjord.Core.Storage;
 using Fjord.Storage.Sqlite.Writer;
@@ -44,15 +45,15 @@ internal sealed class SqliteLease : IJobLease
         _writer.Post(new RenewOp(Job.Id, Job.LeaseToken) { CancellationToken = cancellationToken });
 
     public Task<bool> AckAsync(AttemptOutcome outcome, CancellationToken cancellationToken) =>
-        EndAsync(Completion.Ack, outcome, 0, cancellationToken);
+        EndAsync(LedgerCompletion.Ack, outcome, 0, cancellationToken);
 
     public Task<bool> RetryAtAsync(DateTimeOffset runAt, AttemptOutcome outcome, CancellationToken cancellationToken) =>
-        EndAsync(Completion.Retry, outcome, UnixMs.From(runAt), cancellationToken);
+        EndAsync(LedgerCompletion.Retry, outcome, UnixMs.From(runAt), cancellationToken);
 
     public Task<bool> DeadLetterAsync(AttemptOutcome outcome, CancellationToken cancellationToken) =>
-        EndAsync(Completion.DeadLetter, outcome, 0, cancellationToken);
+        EndAsync(LedgerCompletion.DeadLetter, outcome, 0, cancellationToken);
 
-    private async Task<bool> EndAsync(Completion kind, AttemptOutcome outcome, long runAt, CancellationToken cancellationToken)
+    private async Task<bool> EndAsync(LedgerCompletion kind, AttemptOutcome outcome, long runAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(outcome);
         bool ended;

@@ -1,3 +1,4 @@
+using Fjord.Core.Jobs;
 using Fjord.Core.Queue;
 using Fjord.Core.Storage;
 
@@ -19,9 +20,9 @@ public sealed partial class SqliteStore
         var now = UnixMs.Now(_options.Time);
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = """
+        command.CommandText = $"""
             SELECT count(*), coalesce(min(run_at), $now) FROM (
-                SELECT run_at FROM jobs WHERE function = $function AND status IN (0, 1) AND run_at <= $now
+                SELECT run_at FROM jobs WHERE function = $function AND status IN ({JobSql.Waiting}) AND run_at <= $now
                 ORDER BY run_at LIMIT $cap)
             WHERE NOT EXISTS (SELECT 1 FROM functions WHERE name = $function AND paused != 0)
             """;

@@ -43,14 +43,7 @@ public sealed partial class SqliteStore
         using var reader = command.ExecuteReader();
         var tries = new List<CallbackRecord>();
         while (reader.Read())
-        {
-            tries.Add(new CallbackRecord(
-                tries.Count + 1,
-                UnixMs.To(reader.GetInt64(0)),
-                (JobStatus)reader.GetInt32(1),
-                reader.IsDBNull(2) ? null : reader.GetInt32(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3)));
-        }
+            tries.Add(CallbackRows.ReadTry(reader, tries.Count + 1));
         return tries;
     }
 }

@@ -1,3 +1,4 @@
+using Fjord.Core.Jobs;
 using Fjord.Core.Storage;
 using Fjord.Storage.Sqlite.Writer;
 
@@ -23,9 +24,9 @@ public sealed partial class SqliteStore
     {
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = """
+        command.CommandText = $"""
             SELECT function, error_kind, count(*), max(finished_at) FROM jobs INDEXED BY jobs_dead
-            WHERE status = 4 GROUP BY function, error_kind ORDER BY function, error_kind
+            WHERE status = {JobSql.Failed} GROUP BY function, error_kind ORDER BY function, error_kind
             """;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var groups = new List<DeadLetterGroup>();

@@ -20,7 +20,7 @@ public sealed partial class SqliteStore
         command.Parameters.AddWithValue("$name", name);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new FunctionState(FunctionRows.ParseSpec(name, reader.GetString(0)), reader.GetInt64(1) != 0, UnixMs.To(reader.GetInt64(2)))
+            ? new FunctionState(StoredSpecs.Read(name, reader.GetString(0)), reader.GetInt64(1) != 0, UnixMs.To(reader.GetInt64(2)))
             : null;
     }
 
@@ -33,7 +33,7 @@ public sealed partial class SqliteStore
         var functions = new List<FunctionState>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            var spec = FunctionRows.ParseSpec(reader.GetString(0), reader.GetString(1));
+            var spec = StoredSpecs.Read(reader.GetString(0), reader.GetString(1));
             functions.Add(new FunctionState(spec, reader.GetInt64(2) != 0, UnixMs.To(reader.GetInt64(3))));
         }
         return functions;

@@ -85,7 +85,7 @@ public sealed partial class SqliteStore
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
                 while (await reader.ReadAsync(cancellationToken))
-                    jobs.Add(JobRows.Read(reader));
+                    jobs.Add(JobRowReader.Read(reader));
             }
             if (jobs.Count > limit || floor is null || bound >= _options.ListScanBound)
                 break;
@@ -106,12 +106,10 @@ public sealed partial class SqliteStore
     {
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT result, result_content_type FROM jobs WHERE id = $id AND status = 3";
+        command.CommandText = $"SELECT result, result_content_type FROM jobs WHERE id = $id AND status = {JobSql.Succeeded}";
         command.Parameters.AddWithValue("$id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull(0))
-            return null;
-        return new JobResult(reader.GetFieldValue<byte[]>(0), reader.IsDBNull(1) ? "application/octet-stream" : reader.GetString(1));
+        return await reader.ReadAsync(cancellationToken) ? JobRowReader.ReadResult(reader) : null;
     }
 
     /// <summary>The latest finished attempt's log; "" for a job that has none yet; null for an unknown job.</summary>
@@ -176,17 +174,17 @@ public sealed partial class SqliteStore
             using var reader = command.ExecuteReader();
             if (!reader.Read())
                 return null;
-            job = JobRows.Read(reader);
+            job = JobRowReader.Read(reader);
         }
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = $"SELECT {JobRows.AttemptColumns} FROM attempts WHERE job_id = $id ORDER BY rowid";
+            command.CommandText = $"SELECT {JobRowReader.AttemptColumns} FROM attempts WHERE job_id = $id ORDER BY rowid";
             command.Parameters.AddWithValue("$id", id);
             using var reader = command.ExecuteReader();
             var attempts = new List<AttemptRecord>();
             while (reader.Read())
-                attempts.Add(JobRows.ReadAttempt(reader));
-            job = JobRows.WithAttempts(job, attempts);
+                attempts.Add(JobRowReader.ReadAttempt(reader));
+            job = JobRowReader.WithAttempts(job, attempts);
         }
         // Only the single-job read shows callback deliveries; listings stay one query per page.
         return job.CallbackUrl is null ? job : job with { Callbacks = ReadCallbacks(connection, id) };
@@ -202,14 +200,14 @@ public sealed partial class SqliteStore
             byJob[job.Id] = [];
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = $"SELECT {JobRows.AttemptColumns} FROM attempts WHERE job_id IN (SELECT value FROM json_each($ids)) ORDER BY rowid";
+            command.CommandText = $"SELECT {JobRowReader.AttemptColumns} FROM attempts WHERE job_id IN (SELECT value FROM json_each($ids)) ORDER BY rowid";
             command.Parameters.AddWithValue("$ids", "[\"" + string.Join("\",\"", byJob.Keys) + "\"]");
             using var reader = command.ExecuteReader();
             while (reader.Read())
-                byJob[reader.GetString(0)].Add(JobRows.ReadAttempt(reader));
+                byJob[reader.GetString(0)].Add(JobRowReader.ReadAttempt(reader));
         }
         for (var i = 0; i < jobs.Count; i++)
-            jobs[i] = JobRows.WithAttempts(jobs[i], byJob[jobs[i].Id]);
+            jobs[i] = JobRowReader.WithAttempts(jobs[i], byJob[jobs[i].Id]);
         return jobs;
     }
 

@@ -1,13 +1,10 @@
 using Fjord.Core.Storage;
 using Fjord.Storage.Sqlite.Writer;
-using Microsoft.Data.Sqlite;
 
 namespace Fjord.Storage.Sqlite;
 
 public sealed partial class SqliteStore
 {
-    private const string KeyColumns = "id, namespace, scopes, created_at, name, rate_per_second, rate_burst, expires_at, last_used_at";
-
     /// <summary>True once any key was ever created (revoked ones included): only a brand-new store bootstraps an admin key.</summary>
     public async Task<bool> AnyKeysAsync(CancellationToken cancellationToken)
     {
@@ -35,11 +32,11 @@ public sealed partial class SqliteStore
     {
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {KeyColumns} FROM api_keys WHERE revoked = 0 ORDER BY created_at, id";
+        command.CommandText = $"SELECT {ApiKeyRows.Columns} FROM api_keys WHERE revoked = 0 ORDER BY created_at, id";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var keys = new List<ApiKey>();
         while (await reader.ReadAsync(cancellationToken))
-            keys.Add(ReadKey(reader));
+            keys.Add(ApiKeyRows.Read(reader));
         return keys;
     }
 
@@ -63,21 +60,9 @@ public sealed partial class SqliteStore
     {
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {KeyColumns} FROM api_keys WHERE {column} = $value AND revoked = 0";
+        command.CommandText = $"SELECT {ApiKeyRows.Columns} FROM api_keys WHERE {column} = $value AND revoked = 0";
         command.Parameters.AddWithValue("$value", value);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadKey(reader) : null;
+        return await reader.ReadAsync(cancellationToken) ? ApiKeyRows.Read(reader) : null;
     }
-
-    private static ApiKey ReadKey(SqliteDataReader reader) => new(
-        reader.GetString(0),
-        reader.GetString(1),
-        reader.GetString(2).Split(',', StringSplitOptions.RemoveEmptyEntries),
-        UnixMs.To(reader.GetInt64(3)))
-    {
-        Name = reader.IsDBNull(4) ? null : reader.GetString(4),
-        RateLimit = reader.IsDBNull(5) ? null : new KeyRateLimit(reader.GetInt32(5), reader.IsDBNull(6) ? reader.GetInt32(5) : reader.GetInt32(6)),
-        ExpiresAt = reader.IsDBNull(7) ? null : UnixMs.To(reader.GetInt64(7)),
-        LastUsedAt = reader.IsDBNull(8) ? null : UnixMs.To(reader.GetInt64(8)),
-    };
 }

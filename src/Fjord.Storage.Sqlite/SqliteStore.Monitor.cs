@@ -1,3 +1,4 @@
+using Fjord.Core.Jobs;
 using Fjord.Core.Storage;
 
 namespace Fjord.Storage.Sqlite;
@@ -15,30 +16,20 @@ public sealed partial class SqliteStore
     {
         var now = UnixMs.Now(_options.Time);
         var rows = new SortedDictionary<string, QueueStats>(StringComparer.Ordinal);
-        QueueStats Row(string name) => rows.TryGetValue(name, out var row) ? row : rows[name] = new QueueStats(name, 0, 0, 0, 0, 0, false);
 
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = """
+        command.CommandText = $"""
             SELECT function, sum(run_at <= $now), sum(run_at > $now), 0, 0, 0, 0, 0, coalesce($now - min(CASE WHEN run_at <= $now THEN run_at END), 0), NULL
-                FROM jobs WHERE status IN (0, 1) GROUP BY function
-            UNION ALL SELECT function, 0, 0, count(*), 0, 0, 0, 1, 0, node FROM jobs WHERE status = 2 GROUP BY function, node
+                FROM jobs WHERE status IN ({JobSql.Waiting}) GROUP BY function
+            UNION ALL SELECT function, 0, 0, count(*), 0, 0, 0, 1, 0, node FROM jobs WHERE status = {JobSql.Running} GROUP BY function, node
             UNION ALL SELECT function, 0, 0, 0, succeeded, failed, 0, 2, 0, NULL FROM counters
             UNION ALL SELECT name, 0, 0, 0, 0, 0, paused, 3, 0, NULL FROM functions
             """;
         command.Parameters.AddWithValue("$now", now);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
-        {
-            var row = Row(reader.GetString(0));
-            rows[row.Name] = reader.GetInt32(7) switch
-            {
-                0 => row with { Ready = reader.GetInt64(1), Scheduled = reader.GetInt64(2), OldestReadyAgeMs = Math.Max(0, reader.GetInt64(8)) },
-                1 => QueueStatsRows.AddRunning(row, reader.IsDBNull(9) ? "" : reader.GetString(9), reader.GetInt64(3)),
-                2 => row with { Succeeded = reader.GetInt64(4), Failed = reader.GetInt64(5) },
-                _ => row with { Paused = reader.GetInt64(6) != 0 },
-            };
-        }
+            QueueStatsRows.Add(rows, reader);
         return [.. rows.Values];
     }
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Fjord.Core.Storage;
-using Fjord.Storage.Sqlite.Reads;
 using Fjord.Storage.Sqlite.Writer;
 
 namespace Fjord.Storage.Sqlite;

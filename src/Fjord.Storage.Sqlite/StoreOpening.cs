@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Fjord.Core.Functions;
+using Fjord.Core.Jobs;
 using Fjord.Core.Storage;
 using Fjord.Storage.Sqlite.Writer;
 using Microsoft.Data.Sqlite;
@@ -31,7 +31,7 @@ internal static class StoreOpening
         context.Reset();
 
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT function, count(*) FROM jobs WHERE status IN (0, 1) GROUP BY function";
+        command.CommandText = $"SELECT function, count(*) FROM jobs WHERE status IN ({JobSql.Waiting}) GROUP BY function";
         using var reader = command.ExecuteReader();
         while (reader.Read())
             context.Depths.Seed(reader.GetString(0), reader.GetInt64(1));
@@ -46,20 +46,8 @@ internal static class StoreOpening
         while (reader.Read())
         {
             var name = reader.GetString(0);
-            var spec = FunctionRows.ParseSpec(name, reader.GetString(1));
+            var spec = StoredSpecs.Read(name, reader.GetString(1));
             catalog.Set(name, new FunctionInfo(spec.MaxQueueDepth, spec.MaxAge, reader.GetInt64(2) != 0));
         }
-    }
-}
-
-internal static class FunctionRows
-{
-    public static FunctionSpec ParseSpec(string name, string json)
-    {
-        var document = JsonSerializer.Deserialize(json, StoreJson.Default.FunctionDocument)
-            ?? throw new InvalidOperationException($"the stored spec of function '{name}' is empty");
-        var errors = new List<string>();
-        return FunctionSpec.Parse(name, document, errors)
-            ?? throw new InvalidOperationException($"the stored spec of function '{name}' is invalid: {string.Join("; ", errors)}");
     }
 }

@@ -13,6 +13,9 @@ public sealed record AttemptOutcome
     public JobError? Error { get; init; }
     public string Log { get; init; } = "";
 
+    /// <summary>The error a failed attempt is recorded with: its own, or a crash when it gave none.</summary>
+    public JobError FailureError => Error ?? new JobError(ErrorKind.Crash, "failed without an error");
+
     public static AttemptOutcome Success(byte[] result, string contentType, string log, DateTimeOffset at) =>
         new() { FinishedAt = at, Result = result, ResultContentType = contentType, Log = log };
 

@@ -4,6 +4,12 @@ namespace Fjord.Core.Queue;
 public sealed class QueueFullException(string function, TimeSpan retryAfter)
     : Exception($"the queue of '{function}' is full")
 {
+    /// <summary>Full now: come back in 1 to 5 s, spread so refused callers do not all return at once.</summary>
+    public QueueFullException(string function)
+        : this(function, TimeSpan.FromSeconds(1 + Random.Shared.Next(5)))
+    {
+    }
+
     public string Function { get; } = function;
     public TimeSpan RetryAfter { get; } = retryAfter;
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 namespace Fjord.Core.Storage;
 
 /// <summary>
@@ -33,6 +34,26 @@ public sealed record QueueStats(string Name, long Ready, long Scheduled, long Ru
 /// <summary>Shared by the stores' monitor queries: running rows arrive one per (function, node).</summary>
 public static class QueueStatsRows
 {
+    /// <summary>
+    /// Folds one row of a store's monitor query into <paramref name="rows"/>. The query is a
+    /// UNION whose column 7 says what the row is: 0 waiting (1 ready, 2 scheduled, 8 oldest ready
+    /// age), 1 running on the node in 9 (count in 3), 2 totals (4 succeeded, 5 failed), 3 paused (6).
+    /// </summary>
+    public static void Add(SortedDictionary<string, QueueStats> rows, DbDataReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(reader);
+        var name = reader.GetString(0);
+        var row = rows.TryGetValue(name, out var seen) ? seen : new QueueStats(name, 0, 0, 0, 0, 0, false);
+        rows[name] = reader.GetInt32(7) switch
+        {
+            0 => row with { Ready = reader.GetInt64(1), Scheduled = reader.GetInt64(2), OldestReadyAgeMs = Math.Max(0, reader.GetInt64(8)) },
+            1 => AddRunning(row, reader.IsDBNull(9) ? "" : reader.GetString(9), reader.GetInt64(3)),
+            2 => row with { Succeeded = reader.GetInt64(4), Failed = reader.GetInt64(5) },
+            _ => row with { Paused = reader.GetBoolean(6) },
+        };
+    }
+
     public static QueueStats AddRunning(QueueStats row, string node, long running)
     {
         var byNode = new Dictionary<string, long>(row.RunningByNode, StringComparer.Ordinal) { [node] = running };

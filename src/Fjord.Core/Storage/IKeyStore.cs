@@ -1,3 +1,4 @@
+using System.Data.Common;
 namespace Fjord.Core.Storage;
 
 /// <summary>API keys, stored only as SHA-256 hashes of the secret.</summary>
@@ -45,6 +46,24 @@ public sealed record ApiKey(string Id, string Namespace, IReadOnlyList<string> S
 
 /// <summary>A token bucket: <see cref="PerSecond"/> requests a second on average, bursts of up to <see cref="Burst"/>.</summary>
 public sealed record KeyRateLimit(int PerSecond, int Burst);
+
+/// <summary>Reads api_keys rows (<see cref="Columns"/>, in that order) on every SQL backend.</summary>
+public static class ApiKeyRows
+{
+    public const string Columns = "id, namespace, scopes, created_at, name, rate_per_second, rate_burst, expires_at, last_used_at";
+
+    public static ApiKey Read(DbDataReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return new(reader.GetString(0), reader.GetString(1), reader.GetString(2).Split(',', StringSplitOptions.RemoveEmptyEntries), UnixMs.To(reader.GetInt64(3)))
+        {
+            Name = reader.IsDBNull(4) ? null : reader.GetString(4),
+            RateLimit = reader.IsDBNull(5) ? null : new KeyRateLimit(reader.GetInt32(5), reader.IsDBNull(6) ? reader.GetInt32(5) : reader.GetInt32(6)),
+            ExpiresAt = reader.IsDBNull(7) ? null : UnixMs.To(reader.GetInt64(7)),
+            LastUsedAt = reader.IsDBNull(8) ? null : UnixMs.To(reader.GetInt64(8)),
+        };
+    }
+}
 
 /// <summary>A key seen in use at <see cref="At"/>.</summary>
 public readonly record struct KeyUse(string Id, DateTimeOffset At);

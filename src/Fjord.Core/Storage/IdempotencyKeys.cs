@@ -5,6 +5,9 @@ public static class IdempotencyKeys
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
 
+    /// <summary>Whether a key stamped at <paramref name="stampMs"/> still holds at <paramref name="nowMs"/> (Unix ms).</summary>
+    public static bool IsLive(long stampMs, long nowMs) => stampMs + (long)Lifetime.TotalMilliseconds > nowMs;
+
     /// <summary>
     /// Both stores keep one timestamp per key and treat it as live for <see cref="Lifetime"/>
     /// from then (the live check and the sweep alike). A key that must live longer is stored as

@@ -1,75 +1,10 @@
-using Fjord.Core.Jobs;
 using Fjord.Core.Storage;
-using Fjord.Storage.Sqlite.Writer;
-using Microsoft.Data.Sqlite;
 
 namespace Fjord.Storage.Sqlite.Reads;
 
-/// <summary>Turns job and attempt rows into the read model (<see cref="JobRecord"/>).</summary>
+/// <summary>The columns <see cref="JobRowReader"/> reads, in SQLite.</summary>
 internal static class JobRows
 {
     /// <summary>Every column a record needs, none of the blobs (length() reads no blob content).</summary>
-    public const string Columns = """
-        id, function, status, attempt, max_attempts, created_at, run_at, started_at, finished_at, node,
-        callback_url, error_kind, error_message, error_exit_code, result_content_type, length(result), trace, trigger_info
-        """;
-
-    public const string AttemptColumns = "job_id, number, started_at, finished_at, node, outcome, error_kind, error_message, exit_code";
-
-    public static JobRecord Read(SqliteDataReader reader)
-    {
-        var status = (JobStatus)reader.GetInt32(2);
-        return new JobRecord
-        {
-            Id = reader.GetString(0),
-            Function = reader.GetString(1),
-            Status = status,
-            Attempt = reader.GetInt32(3),
-            MaxAttempts = reader.GetInt32(4),
-            CreatedAt = UnixMs.To(reader.GetInt64(5)),
-            RunAt = status is JobStatus.Queued or JobStatus.Scheduled ? UnixMs.To(reader.GetInt64(6)) : null,
-            StartedAt = Time(reader, 7),
-            QueueWaitMs = JobRecord.QueueWait(status, reader.GetInt64(6), reader.IsDBNull(7) ? null : reader.GetInt64(7)),
-            FinishedAt = Time(reader, 8),
-            Node = Text(reader, 9),
-            CallbackUrl = Text(reader, 10),
-            Error = Error(reader, 11),
-            ResultContentType = Text(reader, 14),
-            ResultSize = reader.IsDBNull(15) ? null : reader.GetInt64(15),
-            Trace = Text(reader, 16),
-            Trigger = JobTrigger.Unpack(Text(reader, 17)),
-        };
-    }
-
-    public static AttemptRecord ReadAttempt(SqliteDataReader reader) => new(
-        reader.GetInt32(1),
-        UnixMs.To(reader.GetInt64(2)),
-        Time(reader, 3),
-        Text(reader, 4),
-        reader.GetString(5),
-        Error(reader, 6));
-
-    /// <summary>A running job's current attempt has no row yet (it is written when the attempt ends): show it from the job row.</summary>
-    public static JobRecord WithAttempts(JobRecord job, List<AttemptRecord> attempts)
-    {
-        if (job.Status == JobStatus.Running && job.StartedAt is { } started)
-            attempts.Add(new AttemptRecord(job.Attempt, started, null, job.Node, JobWrites.Running, null));
-        return job with { Attempts = attempts };
-    }
-
-    private static JobError? Error(SqliteDataReader reader, int kindColumn)
-    {
-        if (reader.IsDBNull(kindColumn))
-            return null;
-        var kind = Enum.TryParse<ErrorKind>(reader.GetString(kindColumn), ignoreCase: true, out var parsed) ? parsed : ErrorKind.Crash;
-        var message = Text(reader, kindColumn + 1) ?? "";
-        int? exitCode = reader.IsDBNull(kindColumn + 2) ? null : reader.GetInt32(kindColumn + 2);
-        return new JobError(kind, message, exitCode);
-    }
-
-    private static DateTimeOffset? Time(SqliteDataReader reader, int column) =>
-        reader.IsDBNull(column) ? null : UnixMs.To(reader.GetInt64(column));
-
-    private static string? Text(SqliteDataReader reader, int column) =>
-        reader.IsDBNull(column) ? null : reader.GetString(column);
+    public const string Columns = $"{JobRowReader.ColumnsBeforeSize}, length(result), {JobRowReader.ColumnsAfterSize}";
 }

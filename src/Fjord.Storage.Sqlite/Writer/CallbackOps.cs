@@ -1,4 +1,3 @@
-using Fjord.Core.Jobs;
 using Fjord.Core.Storage;
 
 namespace Fjord.Storage.Sqlite.Writer;
@@ -25,14 +24,7 @@ internal sealed class ClaimCallbacksOp(int max, long holdMs) : WriteOp<IReadOnly
         var due = new List<PendingCallback>();
         using var reader = context.Sql[Sql].Set("$hold", context.Now + holdMs).Set("$now", context.Now).Set("$max", max).Read();
         while (reader.Read())
-        {
-            JobError? error = null;
-            if (!reader.IsDBNull(5) && Enum.TryParse<ErrorKind>(reader.GetString(5), ignoreCase: true, out var kind))
-                error = new JobError(kind, reader.IsDBNull(6) ? "" : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetInt32(7));
-            due.Add(new PendingCallback(
-                reader.GetInt64(0), reader.GetString(1), reader.GetString(2), (JobStatus)reader.GetInt32(3),
-                reader.GetInt32(4), error, reader.GetInt32(8)));
-        }
+            due.Add(CallbackRows.ReadPending(reader));
         Result = due;
     }
 }

@@ -13,31 +13,31 @@ internal static class Claims
     // and every fetch of an idle slot paid it. The SELECT walks the partial index jobs_due
     // (function, run_at) and stops after $limit rows; the point UPDATEs then cost a few µs each.
     // One writer owns the transaction, so nothing can change the rows between the two.
-    private static readonly SqlText PickSql = new("""
+    private static readonly SqlText PickSql = new($"""
         SELECT rowid, id, attempt, max_attempts, created_at, sync, content_type, callback_url, payload, run_at, trace, trigger_info FROM jobs
-        WHERE function = $function AND status IN (0, 1) AND run_at <= $now
+        WHERE function = $function AND status IN ({JobSql.Claim.From}) AND run_at <= $now
           AND (created_at >= $cutoff OR requeued_at >= $cutoff)
         ORDER BY run_at, rowid LIMIT $limit
         """);
 
-    private static readonly SqlText LeaseSql = new("""
-        UPDATE jobs SET status = 2, attempt = $attempt, lease_token = $token,
+    private static readonly SqlText LeaseSql = new($"""
+        UPDATE jobs SET status = {JobSql.Claim.To}, attempt = $attempt, lease_token = $token,
             lease_expires = $expires, node = $node, started_at = $now
         WHERE rowid = $rid
         """);
 
-    private static readonly SqlText ExpireSql = new("""
-        UPDATE jobs SET status = 4, finished_at = $now, lease_expires = NULL,
+    private static readonly SqlText ExpireSql = new($"""
+        UPDATE jobs SET status = {JobSql.Expire.To}, finished_at = $now, lease_expires = NULL,
             error_kind = 'expired', error_message = 'waited longer than the function''s maxAge'
         WHERE rowid IN (SELECT rowid FROM jobs
-                        WHERE function = $function AND status IN (0, 1) AND run_at <= $now
+                        WHERE function = $function AND status IN ({JobSql.Expire.From}) AND run_at <= $now
                         ORDER BY run_at, rowid LIMIT $limit)
           AND created_at < $cutoff AND (requeued_at IS NULL OR requeued_at < $cutoff)
         RETURNING id, attempt, callback_url
         """);
 
     private static readonly SqlText NextDueSql = new(
-        "SELECT min(run_at) FROM jobs WHERE function = $function AND status IN (0, 1)");
+        $"SELECT min(run_at) FROM jobs WHERE function = $function AND status IN ({JobSql.Waiting})");
 
     private const int MaxExpireRounds = 64;
 

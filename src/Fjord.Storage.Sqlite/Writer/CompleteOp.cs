@@ -1,39 +1,34 @@
 using Fjord.Core.Jobs;
+using Fjord.Core.Ledger;
 
 namespace Fjord.Storage.Sqlite.Writer;
-
-internal enum Completion
-{
-    Ack,
-    Retry,
-    DeadLetter,
-}
 
 /// <summary>
 /// Ends one attempt: the job's new status, the attempt's record and the running totals change in
 /// one write. Every variant is fenced (<c>lease_token = $token AND status = running</c>): a worker
 /// whose lease ran out and was handed to another cannot finish that other attempt; it gets false.
 /// </summary>
-internal sealed class CompleteOp(Completion kind, string jobId, long token, bool sync, AttemptOutcome outcome, long runAt)
+internal sealed class CompleteOp(LedgerCompletion kind, string jobId, long token, bool sync, AttemptOutcome outcome, long runAt)
     : WriteOp<bool>
 {
-    private const string Fence = "WHERE id = $id AND lease_token = $token AND status = 2 RETURNING function, attempt, started_at, node, callback_url";
+    // Ack, retry and dead letter all start from running (JobTransitions).
+    private const string Fence = $"WHERE id = $id AND lease_token = $token AND status = {JobSql.Running} RETURNING function, attempt, started_at, node, callback_url";
 
     private static readonly SqlText AckSql = new($"""
-        UPDATE jobs SET status = 3, finished_at = $now, lease_expires = NULL,
+        UPDATE jobs SET status = {JobSql.Ack.To}, finished_at = $now, lease_expires = NULL,
             result = $result, result_content_type = $type,
             error_kind = NULL, error_message = NULL, error_exit_code = NULL
         {Fence}
         """);
 
     private static readonly SqlText RetrySql = new($"""
-        UPDATE jobs SET status = 1, run_at = $run, lease_expires = NULL,
+        UPDATE jobs SET status = {JobSql.Retry.To}, run_at = $run, lease_expires = NULL,
             error_kind = $kind, error_message = $message, error_exit_code = $exit
         {Fence}
         """);
 
     private static readonly SqlText DeadLetterSql = new($"""
-        UPDATE jobs SET status = 4, finished_at = $now, lease_expires = NULL,
+        UPDATE jobs SET status = {JobSql.DeadLetter.To}, finished_at = $now, lease_expires = NULL,
             error_kind = $kind, error_message = $message, error_exit_code = $exit
         {Fence}
         """);
@@ -45,23 +40,23 @@ internal sealed class CompleteOp(Completion kind, string jobId, long token, bool
 
     public override void Execute(WriteContext context)
     {
-        var error = outcome.Error ?? (kind == Completion.Ack ? null : new JobError(ErrorKind.Crash, "failed without an error"));
+        var error = kind == LedgerCompletion.Ack ? outcome.Error : outcome.FailureError;
         var result = new JobResult(outcome.Result ?? [], outcome.ResultContentType ?? "application/octet-stream");
         var statement = kind switch
         {
-            Completion.Ack => context.Sql[AckSql]
+            LedgerCompletion.Ack => context.Sql[AckSql]
                 .Set("$result", result.Body)
                 .Set("$type", result.ContentType),
-            Completion.Retry => context.Sql[RetrySql].Set("$run", runAt),
+            LedgerCompletion.Retry => context.Sql[RetrySql].Set("$run", runAt),
             _ => context.Sql[DeadLetterSql],
         };
         statement.Set("$id", jobId).Set("$token", token);
-        if (kind == Completion.Ack)
+        if (kind == LedgerCompletion.Ack)
             statement.Set("$now", context.Now);
         else
         {
             statement.Set("$kind", error!.KindName).Set("$message", error.Message).Set("$exit", error.ExitCode);
-            if (kind == Completion.DeadLetter)
+            if (kind == LedgerCompletion.DeadLetter)
                 statement.Set("$now", context.Now);
         }
 
@@ -82,14 +77,14 @@ internal sealed class CompleteOp(Completion kind, string jobId, long token, bool
             callbackUrl = reader.IsDBNull(4) ? null : reader.GetString(4);
         }
 
-        JobWrites.RecordAttempt(context, jobId, attempt, startedAt, node, kind == Completion.Ack ? JobWrites.Succeeded : JobWrites.Failed, error, outcome.Log);
+        JobWrites.RecordAttempt(context, jobId, attempt, startedAt, node, kind == LedgerCompletion.Ack ? AttemptOutcomes.Succeeded : AttemptOutcomes.Failed, error, outcome.Log);
         switch (kind)
         {
-            case Completion.Ack:
+            case LedgerCompletion.Ack:
                 JobWrites.CountSuccess(context, function, jobId, result);
                 JobWrites.QueueCallback(context, jobId, callbackUrl, JobStatus.Succeeded, attempt, null);
                 break;
-            case Completion.Retry:
+            case LedgerCompletion.Retry:
                 JobWrites.Waiting(context, function, runAt);
                 break;
             default:

@@ -1,3 +1,4 @@
+using Fjord.Core.Jobs;
 using Fjord.Core.Storage;
 
 namespace Fjord.Storage.Sqlite.Writer;
@@ -5,10 +6,10 @@ namespace Fjord.Storage.Sqlite.Writer;
 /// <summary>The WHERE of a dead-letter filter; the partial index jobs_failed keeps it to dead letters only.</summary>
 internal static class DeadLetterSelection
 {
-    // status = 4 is a literal so SQLite can use the partial index; the optional filters are
-    // parameters that match everything when null.
-    public const string Where = """
-        status = 4 AND ($function IS NULL OR function = $function)
+    // The status is a constant in the text (never a parameter) so SQLite can use the partial
+    // index; the optional filters are parameters that match everything when null.
+    public const string Where = $"""
+        status = {JobSql.RetryDeadLetter.From} AND ($function IS NULL OR function = $function)
         AND ($kind IS NULL OR error_kind = $kind) AND ($since IS NULL OR finished_at >= $since)
         """;
 
@@ -27,7 +28,7 @@ internal static class DeadLetterSelection
 internal sealed class RetryDeadLettersOp(DeadLetterFilter filter, int limit) : WriteOp<int>
 {
     private static readonly SqlText Sql = new($"""
-        UPDATE jobs SET status = 0, attempt = 0, run_at = $now, requeued_at = $now, finished_at = NULL, lease_expires = NULL,
+        UPDATE jobs SET status = {JobSql.RetryDeadLetter.To}, attempt = 0, run_at = $now, requeued_at = $now, finished_at = NULL, lease_expires = NULL,
             error_kind = NULL, error_message = NULL, error_exit_code = NULL
         WHERE rowid IN (SELECT rowid FROM jobs WHERE {DeadLetterSelection.Where} LIMIT $limit)
         RETURNING function

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Fjord.Core.Jobs;
 using Fjord.Core.Queue;
 using Fjord.Core.Storage;
@@ -65,7 +64,7 @@ internal sealed class EnqueueOp(IReadOnlyList<NewJob> jobs) : WriteOp<IReadOnlyL
         }
 
         if (context.Functions.Find(job.Function) is { } info && context.Depths.Get(job.Function) >= info.MaxQueueDepth)
-            throw new QueueFullException(job.Function, TimeSpan.FromSeconds(1 + Random.Shared.Next(5)));
+            throw new QueueFullException(job.Function);
 
         var runAt = job.RunAt is { } at ? Math.Max(UnixMs.From(at), context.Now) : context.Now;
         var status = runAt > context.Now ? JobStatus.Scheduled : JobStatus.Queued;
@@ -81,7 +80,7 @@ internal sealed class EnqueueOp(IReadOnlyList<NewJob> jobs) : WriteOp<IReadOnlyL
             .Set("$callback", job.CallbackUrl)
             .Set("$trace", job.Trace)
             .Set("$trigger", JobTrigger.Pack(job.Trigger))
-            .Set("$payload", AsArray(job.Payload))
+            .Set("$payload", Payloads.AsArray(job.Payload))
             .Run();
         JobWrites.Waiting(context, job.Function, runAt);
         return new EnqueuedJob(job.Id, Existing: false);
@@ -94,12 +93,6 @@ internal sealed class EnqueueOp(IReadOnlyList<NewJob> jobs) : WriteOp<IReadOnlyL
             return null;
         var createdAt = reader.GetInt64(1);
         // Expired keys are simply overwritten by the caller.
-        return createdAt + (long)IdempotencyKeys.Lifetime.TotalMilliseconds > context.Now ? reader.GetString(0) : null;
+        return IdempotencyKeys.IsLive(createdAt, context.Now) ? reader.GetString(0) : null;
     }
-
-    /// <summary>SQLite binds arrays; avoid a copy when the payload already is one whole array.</summary>
-    private static byte[] AsArray(ReadOnlyMemory<byte> payload) =>
-        MemoryMarshal.TryGetArray(payload, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : payload.ToArray();
 }

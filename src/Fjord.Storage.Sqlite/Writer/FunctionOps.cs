@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Fjord.Core.Functions;
 
 namespace Fjord.Storage.Sqlite.Writer;
@@ -18,7 +17,7 @@ internal sealed class PutFunctionOp(FunctionSpec spec) : WriteOp<bool>
     public override void Execute(WriteContext context)
     {
         var paused = context.Sql[Exists].Set("$name", spec.Name).Scalar() is long flag ? flag != 0 : (bool?)null;
-        var json = JsonSerializer.Serialize(spec.ToDocument(), StoreJson.Default.FunctionDocument);
+        var json = StoredSpecs.Write(spec);
         context.Sql[Upsert].Set("$name", spec.Name).Set("$spec", json).Set("$now", context.Now).Run();
         var info = new FunctionInfo(spec.MaxQueueDepth, spec.MaxAge, paused ?? false);
         context.AfterCommit.Add(() => context.Functions.Set(spec.Name, info));

@@ -9,10 +9,10 @@ namespace Fjord.Storage.Sqlite.Writer;
 /// </summary>
 internal sealed class RetryJobOp(string jobId) : WriteOp<JobCommandResult>
 {
-    private static readonly SqlText Sql = new("""
-        UPDATE jobs SET status = 0, attempt = 0, run_at = $now, requeued_at = $now, finished_at = NULL, lease_expires = NULL,
+    private static readonly SqlText Sql = new($"""
+        UPDATE jobs SET status = {JobSql.RetryDeadLetter.To}, attempt = 0, run_at = $now, requeued_at = $now, finished_at = NULL, lease_expires = NULL,
             error_kind = NULL, error_message = NULL, error_exit_code = NULL
-        WHERE id = $id AND status = 4
+        WHERE id = $id AND status = {JobSql.RetryDeadLetter.From}
         RETURNING function
         """);
 
@@ -42,21 +42,19 @@ internal sealed class RetryJobOp(string jobId) : WriteOp<JobCommandResult>
 /// </summary>
 internal sealed class CancelJobOp(string jobId) : WriteOp<JobCommandResult>
 {
-    public const string WhileRunning = "canceled while it ran";
-
     private static readonly SqlText Find = new(
         "SELECT status, function, attempt, lease_token, started_at, node, callback_url FROM jobs WHERE id = $id");
 
     private static readonly SqlText CancelWaiting = new(
-        "UPDATE jobs SET status = 5, finished_at = $now WHERE id = $id AND status IN (0, 1)");
+        $"UPDATE jobs SET status = {JobSql.Cancel.To}, finished_at = $now WHERE id = $id AND status IN ({JobSql.Cancel.From})");
 
-    private static readonly SqlText CancelRunning = new("""
-        UPDATE jobs SET status = 5, finished_at = $now, lease_expires = NULL,
+    private static readonly SqlText CancelRunning = new($"""
+        UPDATE jobs SET status = {JobSql.CancelRunning.To}, finished_at = $now, lease_expires = NULL,
             error_kind = 'canceled', error_message = $message, error_exit_code = NULL
-        WHERE id = $id AND status = 2
+        WHERE id = $id AND status = {JobSql.CancelRunning.From}
         """);
 
-    private static readonly JobError Canceled = new(ErrorKind.Canceled, WhileRunning);
+    private static readonly JobError Canceled = new(ErrorKind.Canceled, AttemptOutcomes.CanceledWhileRunning);
 
     public override bool Durable => true;
 
@@ -90,8 +88,8 @@ internal sealed class CancelJobOp(string jobId) : WriteOp<JobCommandResult>
                 JobWrites.QueueCallback(context, jobId, callbackUrl, JobStatus.Canceled, attempt, null);
                 break;
             case JobStatus.Running:
-                context.Sql[CancelRunning].Set("$now", context.Now).Set("$message", WhileRunning).Set("$id", jobId).Run();
-                JobWrites.RecordAttempt(context, jobId, attempt, startedAt, node, JobWrites.Canceled, Canceled, log: null);
+                context.Sql[CancelRunning].Set("$now", context.Now).Set("$message", AttemptOutcomes.CanceledWhileRunning).Set("$id", jobId).Run();
+                JobWrites.RecordAttempt(context, jobId, attempt, startedAt, node, AttemptOutcomes.Canceled, Canceled, log: null);
                 JobWrites.QueueCallback(context, jobId, callbackUrl, JobStatus.Canceled, attempt, Canceled);
                 context.CanceledLeases.Add((jobId, token));
                 break;

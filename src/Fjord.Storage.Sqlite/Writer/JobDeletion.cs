@@ -1,3 +1,4 @@
+using Fjord.Core.Jobs;
 using Fjord.Core.Storage;
 
 namespace Fjord.Storage.Sqlite.Writer;
@@ -42,10 +43,10 @@ internal static class JobDeletion
 /// <summary>Deletes one chunk of a function's jobs that ended in one state before a time (retention, <c>jobs purge</c>).</summary>
 internal sealed class DeleteEndedOp(EndedJobFilter filter, int limit) : WriteOp<int>
 {
-    // The literal "status >= 3" lets SQLite use the partial index jobs_ended.
-    private static readonly SqlText Sql = new("""
+    // "status >= 3" (LowestEnded, a constant in the text) lets SQLite use the partial index jobs_ended.
+    private static readonly SqlText Sql = new($"""
         DELETE FROM jobs WHERE rowid IN (
-            SELECT rowid FROM jobs WHERE function = $function AND status = $status AND finished_at < $before AND status >= 3 LIMIT $limit)
+            SELECT rowid FROM jobs WHERE function = $function AND status = $status AND finished_at < $before AND status >= {JobSql.LowestEnded} LIMIT $limit)
         RETURNING id
         """);
 

@@ -6,12 +6,6 @@ namespace Fjord.Storage.Sqlite.Writer;
 /// <summary>The statements several state changes share: recording an attempt, counting an ending.</summary>
 internal static class JobWrites
 {
-    public const string Succeeded = "succeeded";
-    public const string Failed = "failed";
-    public const string Lost = "lost";
-    public const string Running = "running";
-    public const string Canceled = "canceled";
-
     private static readonly SqlText InsertAttempt = new("""
         INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, error_kind, error_message, exit_code, log)
         VALUES ($job, $number, $started, $finished, $node, $outcome, $kind, $message, $exit, $log)

@@ -1,3 +1,5 @@
+using Fjord.Core.Jobs;
+
 namespace Fjord.Storage.Sqlite.Writer;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace Fjord.Storage.Sqlite.Writer;
 internal sealed class RenewOp(string jobId, long token) : WriteOp<bool>
 {
     private static readonly SqlText Sql = new(
-        "UPDATE jobs SET lease_expires = $expires WHERE id = $id AND lease_token = $token AND status = 2");
+        $"UPDATE jobs SET lease_expires = $expires WHERE id = $id AND lease_token = $token AND status = {JobSql.Running}");
 
     public override bool Durable => false;
 
@@ -27,11 +29,11 @@ internal sealed class RenewOp(string jobId, long token) : WriteOp<bool>
 /// </summary>
 internal sealed class ReleaseOp(string jobId, long token) : WriteOp<bool>
 {
-    private static readonly SqlText Sql = new("""
-        UPDATE jobs SET status = 0, attempt = attempt - 1, lease_expires = NULL,
+    private static readonly SqlText Sql = new($"""
+        UPDATE jobs SET status = {JobSql.Release.To}, attempt = attempt - 1, lease_expires = NULL,
             started_at = CASE WHEN attempt <= 1 THEN NULL ELSE started_at END,
             node = CASE WHEN attempt <= 1 THEN NULL ELSE node END
-        WHERE id = $id AND lease_token = $token AND status = 2
+        WHERE id = $id AND lease_token = $token AND status = {JobSql.Release.From}
         RETURNING function, run_at
         """);
 

@@ -12,9 +12,9 @@ namespace Fjord.Storage.Sqlite.Writer;
 /// </summary>
 internal static class Reaper
 {
-    private const string Take = """
+    private const string Take = $"""
         UPDATE jobs SET
-            status = CASE WHEN attempt >= max_attempts THEN 4 ELSE 0 END,
+            status = CASE WHEN attempt >= max_attempts THEN {JobSql.TakeBackLast.To} ELSE {JobSql.TakeBack.To} END,
             finished_at = CASE WHEN attempt >= max_attempts THEN $now ELSE NULL END,
             run_at = CASE WHEN attempt >= max_attempts THEN run_at ELSE min(run_at, $now) END,
             lease_expires = NULL,
@@ -23,11 +23,11 @@ internal static class Reaper
 
     private const string Returning = "RETURNING id, function, attempt, status, started_at, node, callback_url";
 
-    private static readonly SqlText Expired = new($"{Take} WHERE status = 2 AND lease_expires < $now {Returning}");
+    private static readonly SqlText Expired = new($"{Take} WHERE status = {JobSql.TakeBack.From} AND lease_expires < $now {Returning}");
 
-    private static readonly SqlText Running = new($"{Take} WHERE status = 2 {Returning}");
+    private static readonly SqlText Running = new($"{Take} WHERE status = {JobSql.TakeBack.From} {Returning}");
 
-    private static readonly SqlText One = new($"{Take} WHERE id = $id AND lease_token = $token AND status = 2 {Returning}");
+    private static readonly SqlText One = new($"{Take} WHERE id = $id AND lease_token = $token AND status = {JobSql.TakeBack.From} {Returning}");
 
     private static readonly SqlText SweepKeys = new("""
         DELETE FROM idempotency WHERE (function, key) IN
@@ -68,7 +68,7 @@ internal static class Reaper
         var ids = new List<string>(rows.Count);
         foreach (var row in rows)
         {
-            JobWrites.RecordAttempt(context, row.Id, row.Attempt, row.StartedAt, row.Node, JobWrites.Lost, error, log: null);
+            JobWrites.RecordAttempt(context, row.Id, row.Attempt, row.StartedAt, row.Node, AttemptOutcomes.Lost, error, log: null);
             if (row.Status == (long)JobStatus.Failed)
             {
                 JobWrites.DeadLettered(context, row.Function, row.Id, error);

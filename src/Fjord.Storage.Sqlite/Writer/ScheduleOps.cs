@@ -1,5 +1,4 @@
 using Fjord.Core.Storage;
-using Fjord.Storage.Sqlite.Reads;
 
 namespace Fjord.Storage.Sqlite.Writer;
 
