@@ -2,8 +2,9 @@
 # One command for the benchmarks: builds Fjord in Release, starts `fjord up` with
 # bench/fjord.bench.yml on a temporary data folder, runs the scenarios, prints a table and appends
 # JSON lines to bench/results/results.jsonl. `--quick` runs each scenario at a fifth of its size;
-# `--only runtime|intake|e2e|sync|paced|rabbit|cpu|keep` runs one group (keep: intake p99 during an online backup of a ~1 GB store and a retention sweep of 1,000,000 jobs) (cpu: CPU per job, summed over every
-# process from /proc, Fjord on RabbitMQ + PostgreSQL next to `fjord up` and raw RabbitMQ.Client). `--peers` then runs the peers of PEERS.md
+# `--only runtime|intake|e2e|sync|paced|rabbit|cpu|cpu-up|keep|keep-pg|soak|images` runs one group (images: an image function's fork cold start and warm python job next to a folder function's) (keep: intake p99 during an online backup of a ~1 GB store and a retention sweep of 1,000,000 jobs; keep-pg: the sweep on a private PostgreSQL) (soak: a day of traffic compressed into minutes with `retention: 1m`, the store's file sampled each hour; FJORD_SOAK_RATE, FJORD_SOAK_HOURS, FJORD_SOAK_HOUR_SECONDS) (cpu: CPU per job, summed over every
+# process from /proc, Fjord on RabbitMQ + PostgreSQL next to `fjord up` and raw RabbitMQ.Client;
+# cpu-up: `fjord up` alone, by thread, builds compared in alternating rounds: FJORD_BUILDS, FJORD_ROUNDS, FJORD_WARMUP). `--peers` then runs the peers of PEERS.md
 # in the same invocation (bench/peers/run.sh) and prints Fjord's figures over theirs.
 set -euo pipefail
 cd "$(dirname "$0")/.."

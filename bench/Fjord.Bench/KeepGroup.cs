@@ -63,6 +63,48 @@ internal static class KeepGroup
         return results;
     }
 
+    /// <summary>
+    /// The sweep on PostgreSQL (`bench/run.sh --only keep-pg`): <paramref name="jobs"/> old succeeded
+    /// jobs (1 KB payloads, an attempt each) seeded by one INSERT … SELECT into a fresh database of
+    /// the bench's private PostgreSQL, then 8 callers enqueue through the store's ledger (the job row
+    /// and its outbox row in one statement, intake's write; no broker) while nothing else runs, then
+    /// while the sweeper's loop deletes every seeded job (bounded DELETE chunks, 5 ms pause).
+    /// </summary>
+    public static async Task<List<(LoadResult, string)>> RunPostgresAsync(string root, int jobs)
+    {
+        var results = new List<(LoadResult, string)>();
+        await using var services = await BenchServices.StartAsync(root);
+        var uri = await services.CreateDatabaseAsync("keep_" + Guid.NewGuid().ToString("N")[..8]);
+        await using var store = await Fjord.Storage.Postgres.PostgresStore.OpenAsync(new Fjord.Storage.Postgres.PostgresStoreOptions { ConnectionString = uri }, CancellationToken.None);
+        var seeded = Stopwatch.StartNew();
+        var then = DateTimeOffset.UtcNow.AddDays(-60).ToUnixTimeMilliseconds();
+        // 1 KB payloads: rows stay below TOAST's 2 KB threshold, stored inline and uncompressed as intake stores them.
+        // Each -c is its own transaction: VACUUM cannot run inside one.
+        await ChildProcess.RunAsync("psql", [uri, "-q", "-v", "ON_ERROR_STOP=1", "-c", $"""
+            INSERT INTO jobs (id, function, status, attempt, max_attempts, created_at, run_at, started_at, finished_at, node, content_type, payload, result)
+            SELECT lpad(to_hex(t), 12, '0') || '7000' || lpad(to_hex(g), 16, '0'), 'old', 3, 1, 3, t, t, t, t, 'seed', 'application/octet-stream',
+                   convert_to(repeat(md5(g::text), 32), 'UTF8') || convert_to(md5((g + 1)::text), 'UTF8'), '\x6f6b'::bytea
+            FROM (SELECT g, {then} + g / 10 AS t FROM generate_series(0, {jobs - 1}) g) s
+            """, "-c", """
+            INSERT INTO attempts (job_id, number, started_at, finished_at, node, outcome, log)
+            SELECT id, 1, started_at, finished_at, 'seed', 'succeeded', 'ok' FROM jobs WHERE function = 'old'
+            """, "-c", "VACUUM ANALYZE jobs", "-c", "VACUUM ANALYZE attempts"]);
+        Console.WriteLine($"keep-pg: seeded {jobs} jobs in {seeded.Elapsed.TotalSeconds:F0} s");
+
+        results.Add((await UnderIntakeAsync(job => store.Ledger.EnqueueAsync([job], CancellationToken.None), "keep-pg intake idle", _ => Task.Delay(TimeSpan.FromSeconds(10))), "202/s"));
+        long deleted = 0;
+        var sweepTime = TimeSpan.Zero;
+        results.Add((await UnderIntakeAsync(job => store.Ledger.EnqueueAsync([job], CancellationToken.None), "keep-pg intake during sweep", async _ =>
+        {
+            var clock = Stopwatch.StartNew();
+            deleted = await RetentionChunks.DeleteAllAsync(store, "old", JobStatus.Succeeded, DateTimeOffset.UtcNow, TimeSpan.FromMilliseconds(5), CancellationToken.None);
+            sweepTime = clock.Elapsed;
+        }), "202/s"));
+        Console.WriteLine($"keep-pg: swept {deleted} jobs in {sweepTime.TotalSeconds:F1} s ({deleted / sweepTime.TotalSeconds:F0} jobs/s)");
+        results.Add((new LoadResult("keep-pg sweep jobs/s", (int)deleted, sweepTime, [], deleted == jobs ? 0 : 1), "jobs/s"));
+        return results;
+    }
+
     /// <summary>Old succeeded jobs of function "old" with a 1 KB payload, an attempt each.</summary>
     private static void Seed(string path, int count)
     {
@@ -101,7 +143,10 @@ internal static class KeepGroup
     }
 
     /// <summary>8 callers enqueue one job at a time until <paramref name="work"/> ends; the latency of each enqueue.</summary>
-    private static async Task<LoadResult> UnderIntakeAsync(SqliteStore store, string name, Func<CancellationToken, Task> work)
+    private static Task<LoadResult> UnderIntakeAsync(SqliteStore store, string name, Func<CancellationToken, Task> work) =>
+        UnderIntakeAsync(job => store.EnqueueAsync([job], CancellationToken.None), name, work);
+
+    private static async Task<LoadResult> UnderIntakeAsync(Func<NewJob, Task> enqueue, string name, Func<CancellationToken, Task> work)
     {
         using var stop = new CancellationTokenSource();
         var latencies = new System.Collections.Concurrent.ConcurrentBag<long>();
@@ -115,7 +160,7 @@ internal static class KeepGroup
                 var start = Stopwatch.GetTimestamp();
                 try
                 {
-                    await store.EnqueueAsync([new NewJob { Id = JobId.New(), Function = "new", Payload = payload, MaxAttempts = 1, CreatedAt = DateTimeOffset.UtcNow }], CancellationToken.None);
+                    await enqueue(new NewJob { Id = JobId.New(), Function = "new", Payload = payload, MaxAttempts = 1, CreatedAt = DateTimeOffset.UtcNow });
                     latencies.Add(Stopwatch.GetTimestamp() - start);
                 }
                 catch (Exception) when (!stop.IsCancellationRequested)

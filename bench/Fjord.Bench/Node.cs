@@ -37,12 +37,12 @@ internal sealed class Node : IAsyncDisposable
     private static readonly Dictionary<string, string> AdminKey = new() { ["FJORD_ADMIN_KEY"] = AdminSecret };
 
     /// <summary>`fjord up -f <paramref name="projectFile"/>`: the embedded store, functions deployed from the file.</summary>
-    public static async Task<Node> StartAsync(string fjordDll, string projectFile, int port)
+    public static async Task<Node> StartAsync(string fjordDll, string projectFile, int port, IReadOnlyDictionary<string, string>? env = null)
     {
         var node = new Node(NewDataDir(), port);
         try
         {
-            node._processes.Add(await FjordProcess.StartAsync(fjordDll, "node", AdminKey,
+            node._processes.Add(await FjordProcess.StartAsync(fjordDll, "node", env is null ? AdminKey : new Dictionary<string, string>(AdminKey.Concat(env)),
                 "up", "--data", node.DataDir, "--port", Text(port), "-f", projectFile));
             return node;
         }

@@ -42,6 +42,42 @@ internal static class ProcCpu
         return result;
     }
 
+    /// <summary>
+    /// Seconds of CPU the JIT's background tiering thread (".NET Tiered Compilation", its name cut
+    /// to 15 characters) of each process has used: start-up work a long-running process pays once.
+    /// </summary>
+    public static double JitSeconds(IEnumerable<int> pids) =>
+        pids.Sum(pid => ThreadSeconds(pid).GetValueOrDefault(".NET Tiered Com"));
+
+    /// <summary>Seconds of CPU (user + system) of each live thread of <paramref name="pid"/>, summed by thread name.</summary>
+    public static Dictionary<string, double> ThreadSeconds(int pid)
+    {
+        var byName = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var dir in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                var text = File.ReadAllText(Path.Combine(dir, "stat"));
+                var name = text[(text.IndexOf('(') + 1)..text.LastIndexOf(')')];
+                byName[name] = byName.GetValueOrDefault(name) + OwnTicks(text) / TicksPerSecond;
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return byName;
+    }
+
+    /// <summary>Seconds of CPU of the process itself (every thread, exited ones included), not of its children.</summary>
+    public static double OwnSeconds(int pid) => OwnTicks(File.ReadAllText($"/proc/{pid}/stat")) / TicksPerSecond;
+
+    /// <summary>utime + stime (fields 14, 15) of a stat line.</summary>
+    private static long OwnTicks(string stat)
+    {
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Parent pid and utime + stime + cutime + cstime (fields 4, 14-17 of /proc/PID/stat).</summary>
     private static (int Parent, long Ticks)? Read(int pid)
     {

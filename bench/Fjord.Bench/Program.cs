@@ -8,7 +8,8 @@ using Fjord.Bench;
 var quick = args.Contains("--quick");
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var root = FindRoot();
-var fjordDll = Path.Combine(root, "src/Fjord.Cli/bin/Release/net10.0/fjord.dll");
+// FJORD_BENCH_FJORD: another build of fjord.dll (a copy, so a rebuild meanwhile cannot pull it from under a long run).
+var fjordDll = Environment.GetEnvironmentVariable("FJORD_BENCH_FJORD") is { Length: > 0 } other ? other : Path.Combine(root, "src/Fjord.Cli/bin/Release/net10.0/fjord.dll");
 var scale = quick ? 5 : 1;
 
 var results = new List<(LoadResult Result, string Unit)>();
@@ -21,10 +22,22 @@ if (only is null || only == "runtime")
         results.Add((r, "runs/s"));
 }
 
+if (only == "images")
+{
+    foreach (var r in await ImageStart.RunAsync(root, 200 / scale))
+        results.Add((r, "runs/s"));
+}
+
 if (only == "keep")
     results.AddRange(await KeepGroup.RunAsync(quick ? 100_000 : 1_000_000));
 
-if (only is not "runtime" and not "rabbit" and not "cpu" and not "dashboard" and not "keep")
+if (only == "keep-pg")
+    results.AddRange(await KeepGroup.RunPostgresAsync(root, quick ? 100_000 : 1_000_000));
+
+if (only == "soak")
+    results.AddRange(await SoakGroup.RunAsync(root, fjordDll));
+
+if (only is not "runtime" and not "rabbit" and not "cpu" and not "cpu-up" and not "dashboard" and not "keep" and not "keep-pg" and not "soak" and not "images")
 {
     await using (var node = await Node.StartAsync(fjordDll, Path.Combine(root, "bench/fjord.bench.yml"), 18080))
     {
@@ -73,6 +86,9 @@ if (only is null or "rabbit")
 
 if (only is null or "cpu")
     results.AddRange(await CpuGroup.RunAsync(root, fjordDll, scale));
+
+if (only is "cpu-up")
+    results.AddRange(await UpCpuGroup.RunAsync(root, fjordDll, scale));
 
 // Only when asked: writing 1,000,000 jobs takes a minute of its own.
 if (only is "dashboard")

@@ -8,12 +8,15 @@ at /dev/null: print(), and any child process the handler starts, can never corru
 or the result; their output lands in the job's log instead.
 """
 
-import importlib.util
 import json
 import os
 import struct
 import sys
-import traceback
+from importlib.machinery import ModuleSpec, SourceFileLoader
+
+# Kept lean on purpose: every import here is paid by each new process, and a pool scaling from
+# zero pays it between a job's acceptance and its start. traceback (tokenize, linecache, textwrap)
+# is imported only when there is an error to report; importlib.util (contextlib, functools) not at all.
 
 
 def take_protocol_fds():
@@ -100,12 +103,17 @@ def load_handler(path):
 
         sys.path.insert(1, deps)
         site.addsitedir(deps)
-    spec = importlib.util.spec_from_file_location("handler", path)
-    if spec is None or spec.loader is None:
-        raise ImportError("cannot load %s" % path)
-    module = importlib.util.module_from_spec(spec)
+    # What importlib.util.spec_from_file_location and module_from_spec do for a .py file.
+    loader = SourceFileLoader("handler", path)
+    spec = ModuleSpec("handler", loader, origin=path)
+    spec.has_location = True
+    module = type(sys)("handler")
+    module.__spec__ = spec
+    module.__loader__ = loader
+    module.__file__ = path
+    module.__package__ = ""
     sys.modules["handler"] = module
-    spec.loader.exec_module(module)
+    loader.exec_module(module)
     handle = getattr(module, "handle", None)
     if not callable(handle):
         raise AttributeError("%s defines no handle(payload, context) function" % path)
@@ -151,7 +159,7 @@ def main(argv):
     try:
         handle = load_handler(handler_path)
     except BaseException as e:  # a SyntaxError or SystemExit at import must still be reported
-        traceback.print_exc()
+        print_exc()
         proto.end_log(0)
         proto.write({"type": "fatal", "message": "cannot load handler: " + format_exception(e)})
         return 1
@@ -170,7 +178,7 @@ def main(argv):
                 raise ValueError("result of %d bytes exceeds the limit of %d bytes" % (len(out), max_size))
             reply = {"type": "result", "seq": seq, "ok": True, "contentType": content_type}
         except Exception as e:
-            traceback.print_exc()
+            print_exc()
             out = b""
             reply = {"type": "result", "seq": seq, "ok": False, "kind": "exception", "message": format_exception(e)}
         proto.end_log(seq)
@@ -179,8 +187,23 @@ def main(argv):
             return 0
 
 
+def print_exc():
+    kind, error, _ = sys.exc_info()
+    try:
+        import traceback
+
+        traceback.print_exc()
+    except Exception:  # a handler's module shadowing one traceback needs must not hide the error
+        sys.stderr.write("%s: %s\n" % (kind.__name__, error))
+
+
 def format_exception(e):
-    return "".join(traceback.format_exception_only(type(e), e)).strip()
+    try:
+        import traceback
+
+        return "".join(traceback.format_exception_only(type(e), e)).strip()
+    except Exception:
+        return "%s: %s" % (type(e).__name__, e)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ internal static class FjordCli
         root.Subcommands.Add(TopCommand.Build(console));
         root.Subcommands.Add(SecretsCommand.Build(console));
         root.Subcommands.Add(NodesCommand.Build(console));
+        root.Subcommands.Add(ImagesCommand.Build(console));
         root.Subcommands.Add(SchedulesCommand.Build(console));
         root.Subcommands.Add(RoleCommands.Gateway(console));
         root.Subcommands.Add(RoleCommands.Worker(console));

@@ -23,6 +23,7 @@ internal static class GatewayHost
         AdminKeyFromEnvironment = Environment.GetEnvironmentVariable("FJORD_ADMIN_KEY"),
         Callbacks = new Gateway.Callbacks.CallbackOptions { Allow = (surface ?? Commands.SurfaceSettings.Default).CallbackAllow },
         MaxBundleUnpackedBytes = (surface ?? Commands.SurfaceSettings.Default).MaxBundleUnpackedBytes,
+        MaxImageBytes = (surface ?? Commands.SurfaceSettings.Default).MaxImageBytes,
         RetentionDefaults = surface?.Retention ?? Core.Functions.Retention.NodeDefault,
         SecretsKey = secretsKey,
     };

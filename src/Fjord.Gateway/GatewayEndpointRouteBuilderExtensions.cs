@@ -44,6 +44,7 @@ public static class GatewayEndpointRouteBuilderExtensions
         var keys = sp.GetRequiredService<KeyEndpoints>();
         var schedules = sp.GetRequiredService<ScheduleEndpoints>();
         var backup = sp.GetRequiredService<BackupEndpoints>();
+        var images = sp.GetRequiredService<ImageEndpoints>();
 
         app.MapPost("/v1/functions/{name}/jobs", (RequestDelegate)intake.AcceptAsync);
         app.MapPost("/v1/functions/{name}/jobs:batch", (RequestDelegate)intake.AcceptBatchAsync);
@@ -80,6 +81,12 @@ public static class GatewayEndpointRouteBuilderExtensions
         app.MapPost("/v1/schedules/{name}/{schedule}/trigger", (RequestDelegate)schedules.TriggerAsync);
         app.MapPost("/v1/schedules/{name}/{schedule}/pause", (RequestDelegate)schedules.PauseAsync);
         app.MapPost("/v1/schedules/{name}/{schedule}/resume", (RequestDelegate)schedules.ResumeAsync);
+
+        app.MapGet("/v1/images", (RequestDelegate)images.ListAsync);
+        app.MapGet("/v1/images/{digest}", (RequestDelegate)images.GetAsync);
+        app.MapPut("/v1/images/{digest}", (RequestDelegate)images.PutAsync);
+        app.MapDelete("/v1/images/{digest}", (RequestDelegate)images.DeleteAsync);
+        app.MapPost("/v1/images:prune", (RequestDelegate)images.PruneAsync);
 
         app.MapGet("/v1/queues", (RequestDelegate)queues.ListAsync);
         app.MapGet("/v1/nodes", (RequestDelegate)nodes.ListAsync);

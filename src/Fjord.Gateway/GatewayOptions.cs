@@ -15,6 +15,9 @@ public sealed record GatewayOptions
     /// <summary>Most bytes a bundle may unpack to (<c>--max-bundle-unpacked</c>); counted while decompressing, 400 beyond.</summary>
     public long MaxBundleUnpackedBytes { get; init; } = Core.Functions.BundleArchive.DefaultMaxUnpackedBytes;
 
+    /// <summary>Largest image archive accepted by <c>PUT /v1/images/{digest}</c> (<c>--max-image-size</c>); 413 beyond.</summary>
+    public long MaxImageBytes { get; init; } = Images.ImageCatalog.DefaultMaxImageBytes;
+
     /// <summary>Largest number of payloads in one <c>jobs:batch</c> request.</summary>
     public int MaxBatchCount { get; init; } = 10_000;
 

@@ -35,7 +35,11 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(sp => new FunctionDeployer(
             sp.GetRequiredService<IFunctionStore>(), sp.GetRequiredService<FunctionCache>(), sp.GetRequiredService<ILogger<FunctionDeployer>>(),
             options.MaxBundleUnpackedBytes, SecretStore(sp))
-        { Caps = options.Caps, Schedules = sp.GetRequiredService<IJobStore>() as IScheduleStore });
+        { Caps = options.Caps, Schedules = sp.GetRequiredService<IJobStore>() as IScheduleStore, Images = ImageStore(sp) });
+        // Both stores keep images; a backend without them answers the image routes 501.
+        services.AddSingleton(sp => new Images.ImageCatalog(
+            ImageStore(sp), sp.GetRequiredService<IFunctionStore>(), options.MaxImageBytes, sp.GetRequiredService<ILogger<Images.ImageCatalog>>()));
+        services.AddSingleton<ImageEndpoints>();
         // Both stores keep secrets; a backend without them answers the secret routes 501.
         services.AddSingleton(sp => new SecretEndpoints(
             SecretStore(sp) is { } secrets ? new Fjord.Core.Secrets.SecretVault(secrets, options.SecretsKey) : null,
@@ -112,6 +116,9 @@ public static class GatewayServiceCollectionExtensions
     /// <summary>Retention is usually the job store itself (SQLite, PostgreSQL).</summary>
     private static IJobRetention? Retention(IServiceProvider sp) =>
         sp.GetService<IJobRetention>() ?? sp.GetService<IJobStore>() as IJobRetention;
+
+    private static IImageStore? ImageStore(IServiceProvider sp) =>
+        sp.GetService<IImageStore>() ?? sp.GetService<IFunctionStore>() as IImageStore;
 
     private static ISecretStore? SecretStore(IServiceProvider sp) =>
         sp.GetService<ISecretStore>() ?? sp.GetService<IFunctionStore>() as ISecretStore;

@@ -1,4 +1,3 @@
-using Fjord.Core.Jobs;
 using Fjord.Runtime.Processes;
 using Fjord.Runtime.Shims;
 
@@ -14,12 +13,12 @@ internal sealed partial class ForkRunner
         ShimSession session;
         try
         {
-            session = await ShimSession.StartAsync(spec, functionDir, options, request, once: true, linked.Token);
+            session = await ShimSession.StartAsync(spec, functionDir, options, request, once: true, linked.Token, _image?.Value);
         }
         catch (FunctionStartException e)
         {
             _health.StartFailed(e.Message);
-            return new RunResult([], OctetStream, new JobError(ErrorKind.Crash, e.Message), "", 0);
+            return StartFailed(e);
         }
         catch (ShimStartException e)
         {

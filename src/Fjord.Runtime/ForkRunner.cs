@@ -1,5 +1,7 @@
 using Fjord.Core.Functions;
+using Fjord.Core.Images;
 using Fjord.Core.Jobs;
+using Fjord.Runtime.Images;
 using Fjord.Runtime.Processes;
 using Fjord.Runtime.Sandboxing;
 
@@ -10,13 +12,16 @@ namespace Fjord.Runtime;
 /// stdin and answer on stdout; python and node functions run their shim for exactly one job, so a
 /// handler behaves the same in fork and warm mode.
 /// </summary>
-internal sealed partial class ForkRunner(FunctionSpec spec, string? functionDir, RuntimeOptions options) : IFunctionRunner, ISupervisedRunner
+internal sealed partial class ForkRunner(FunctionSpec spec, string? functionDir, RuntimeOptions options, ImageRoot? image = null) : IFunctionRunner, ISupervisedRunner
 {
     private const string OctetStream = "application/octet-stream";
 
     private readonly HealthCounter _health = new();
 
     public RunnerHealth Health => _health.Current;
+
+    /// <summary>The image whose root this function runs in, checked at its first start (a bad one fails every start with the same reason).</summary>
+    private readonly Lazy<RunnableImage>? _image = image is null ? null : new(() => RunnableImage.Prepare(image));
 
     /// <summary>Nothing outlives an attempt in fork mode.</summary>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -29,16 +34,23 @@ internal sealed partial class ForkRunner(FunctionSpec spec, string? functionDir,
     private async Task<RunResult> RunExecAsync(RunRequest request, CancellationToken cancellationToken)
     {
         var sandboxed = options.Sandbox && options.ResolvedHost.Bwrap is not null;
-        var launch = new LaunchSpec(spec.Name, ExecCommand(sandboxed), RunnerEnvironment.For(spec, request), functionDir, spec.Network, spec.MemoryBytes) { Secrets = spec.Secrets, CpuCores = spec.CpuCores };
         FunctionProcess process;
         try
         {
+            var prepared = _image?.Value;
+            var command = prepared is null ? ExecCommand(sandboxed) : prepared.Command(spec.Command);
+            var launch = new LaunchSpec(spec.Name, command, RunnerEnvironment.For(spec, request, prepared), functionDir, spec.Network, spec.MemoryBytes)
+            {
+                Secrets = spec.Secrets,
+                CpuCores = spec.CpuCores,
+                Image = prepared,
+            };
             process = await FunctionProcess.StartAsync(launch, options);
         }
         catch (FunctionStartException e)
         {
             _health.StartFailed(e.Message);
-            return new RunResult([], OctetStream, new JobError(ErrorKind.Crash, e.Message), "", 0);
+            return StartFailed(e);
         }
         _health.Started(process.Pid);
         process.Stderr.SetTap(request.Tap);
@@ -122,6 +134,10 @@ internal sealed partial class ForkRunner(FunctionSpec spec, string? functionDir,
         await Task.WhenAny(process.Stderr.Completion, Task.Delay(TimeSpan.FromSeconds(1)));
         return process.Stderr.TakeRest();
     }
+
+    /// <summary>Why the process could not start goes in the job's error and in its log.</summary>
+    internal static RunResult StartFailed(FunctionStartException e) =>
+        new([], OctetStream, new JobError(ErrorKind.Crash, e.Message), $"fjord: {e.Message}\n", 0);
 
     private RunResult Timeout(string log, int pid) =>
         new([], OctetStream, new JobError(ErrorKind.Timeout, $"timed out after {Quantity.FormatDuration(spec.Timeout)}; its process tree was killed"), log, pid);

@@ -1,5 +1,7 @@
 using Fjord.Core.Functions;
+using Fjord.Core.Images;
 using Fjord.Core.Jobs;
+using Fjord.Runtime.Images;
 using Fjord.Runtime.Processes;
 using Fjord.Runtime.Shims;
 using Microsoft.Extensions.Logging;
@@ -12,7 +14,7 @@ namespace Fjord.Runtime;
 /// crashes, times out or is cancelled mid-job is killed with its whole tree and that attempt
 /// fails; the next job starts a fresh process, so one bad job never poisons the next.
 /// </summary>
-internal sealed partial class WarmRunner(FunctionSpec spec, string? functionDir, RuntimeOptions options) : IFunctionRunner, ISupervisedRunner
+internal sealed partial class WarmRunner(FunctionSpec spec, string? functionDir, RuntimeOptions options, ImageRoot? image = null) : IFunctionRunner, ISupervisedRunner
 {
     private const string OctetStream = "application/octet-stream";
 
@@ -20,6 +22,9 @@ internal sealed partial class WarmRunner(FunctionSpec spec, string? functionDir,
     private ShimSession? _session;
 
     public RunnerHealth Health => _health.Current;
+
+    /// <summary>The image whose root this function runs in, checked at its first start (a bad one fails every start with the same reason).</summary>
+    private readonly Lazy<RunnableImage>? _image = image is null ? null : new(() => RunnableImage.Prepare(image));
 
     /// <summary>The host pid of the live process, or null between processes.</summary>
     public int? ProcessId => _session?.Pid;
@@ -79,7 +84,7 @@ internal sealed partial class WarmRunner(FunctionSpec spec, string? functionDir,
         try
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            _session = await ShimSession.StartAsync(spec, functionDir, options, request: null, once: false, starting.Token);
+            _session = await ShimSession.StartAsync(spec, functionDir, options, request: null, once: false, starting.Token, _image?.Value);
             options.ColdStart?.Invoke(spec.Name, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             _health.Started(_session.Pid);
             LogStarted(options.Logger, spec.Name, _session.Pid);
@@ -88,7 +93,7 @@ internal sealed partial class WarmRunner(FunctionSpec spec, string? functionDir,
         {
             _health.StartFailed(e.Message);
             LogStartFailed(options.Logger, spec.Name, e.Message);
-            return new RunResult([], OctetStream, new JobError(ErrorKind.Crash, e.Message), "", 0);
+            return ForkRunner.StartFailed(e);
         }
         catch (ShimStartException e)
         {

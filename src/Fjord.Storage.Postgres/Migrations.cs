@@ -238,6 +238,26 @@ internal static class Migrations
             value bigint NOT NULL
         );
         """,
+        """
+        -- Images (issue 14) by digest, as chunk rows of an upload (Fjord.Core.Storage.ImageChunks):
+        -- the images row is inserted last, once the upload is verified, so a reader never sees a
+        -- partial one. Chunks are a few MiB each (no 2 GiB value), and stored uncompressed:
+        -- archives are mostly gzip already, and TOAST compression would only cost CPU.
+        CREATE TABLE IF NOT EXISTS images (
+            digest text PRIMARY KEY,
+            upload text NOT NULL,
+            size bigint NOT NULL,
+            chunks integer NOT NULL,
+            created_at bigint NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS image_chunks (
+            upload text NOT NULL,
+            seq integer NOT NULL,
+            data bytea NOT NULL,
+            PRIMARY KEY (upload, seq)
+        );
+        ALTER TABLE image_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+        """,
     ];
 
     public static int Latest => Steps.Length;

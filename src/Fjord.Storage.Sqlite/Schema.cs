@@ -16,7 +16,7 @@ internal static class Schema
     /// (<see cref="StoreVersionException"/>). To change the schema: add the step, bump this, and
     /// commit a fixture of the previous version (tests/Fjord.Storage.Sqlite.Tests/Fixtures).
     /// </summary>
-    public const int Version = 3;
+    public const int Version = 4;
 
     // Column order matters: SQLite reads a row's columns front to back, and a large payload or
     // result spills to overflow pages. Keeping the blobs last lets every small-column query
@@ -188,6 +188,23 @@ internal static class Schema
             PRIMARY KEY (function, name)
         ) WITHOUT ROWID;
 
+        -- Images (issue 14) by digest, as chunk rows of an upload (Fjord.Core.Storage.ImageChunks):
+        -- the images row is written last, once the upload is verified, so a reader never sees a
+        -- partial one. Chunks stay a few MiB each: no 2 GiB value in the file.
+        CREATE TABLE IF NOT EXISTS images (
+            digest TEXT NOT NULL PRIMARY KEY,
+            upload TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            chunks INTEGER NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS image_chunks (
+            upload TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (upload, seq)
+        );
+
         CREATE TABLE IF NOT EXISTS meta (
             key TEXT NOT NULL PRIMARY KEY,
             value INTEGER NOT NULL
@@ -252,6 +269,10 @@ internal static class Schema
         // t": partial on the ended states, so the queue's rows never enter it. A step is history:
         // its status number stays written out (JobSql.LowestEnded spells it for queries).
         2 => "CREATE INDEX IF NOT EXISTS jobs_ended ON jobs(function, status, finished_at) WHERE status >= 3;",
+        // 4: images (issue 14). Their tables are in the DDL above (IF NOT EXISTS, run at every
+        // open), so the step has nothing left to do; the version still moves so that an older
+        // fjord refuses a file that may hold images it would not know to keep.
+        3 => "SELECT 1;",
         _ => throw new InvalidOperationException($"no schema step from version {from}"),
     };
 

@@ -60,6 +60,9 @@ internal sealed partial class FunctionPool : IAsyncDisposable
 
     public string? Folder { get; }
 
+    /// <summary>The function's image on this node, when it runs one (its runners get it instead of a folder).</summary>
+    public Fjord.Core.Images.ImageRoot? Image { get; init; }
+
     /// <summary>This pool's scaling rule; only the scaler's loop calls it.</summary>
     public ScalingPolicy Policy { get; }
 
@@ -170,7 +173,9 @@ internal sealed partial class FunctionPool : IAsyncDisposable
 
     private async Task SlotLoopAsync(Slot slot)
     {
-        var runner = _options.CreateRunner(Spec, Folder);
+        var runner = Image is { } image
+            ? (_options.CreateImageRunner ?? throw new InvalidOperationException("this node cannot run image functions"))(Spec, image)
+            : _options.CreateRunner(Spec, Folder);
         // The previous job's record (ack, retry or dead letter) may still be on its way to the
         // store when this slot asks for its next job: the process is free once it has answered,
         // and the fetch then joins the same group commit as that record instead of waiting a

@@ -19,6 +19,8 @@ public sealed partial class WorkerHost : IHostedService, IWorkerStatus, IAsyncDi
     private readonly WorkerOptions _options;
     private readonly ILogger _logger;
     private readonly BundleCache _bundles;
+    private readonly Images.ImageCache _images;
+    private long _lastImageSweep;
     private readonly Scaling.PoolScaler _scaler;
     private readonly Dictionary<string, (FunctionPool Pool, string Fingerprint)> _pools = [];
     private readonly SemaphoreSlim _nudge = new(0, 1);
@@ -33,6 +35,7 @@ public sealed partial class WorkerHost : IHostedService, IWorkerStatus, IAsyncDi
         _options = options;
         _logger = logger;
         _bundles = new BundleCache(functions, options.BundleDir, options.MaxBundleUnpackedBytes);
+        _images = new Images.ImageCache(functions as IImageStore, options.ImageDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.BundleDir))!, "images"), logger, Nudge);
         _scaler = new Scaling.PoolScaler(PoolList, options, logger);
     }
 
@@ -43,6 +46,9 @@ public sealed partial class WorkerHost : IHostedService, IWorkerStatus, IAsyncDi
     }
 
     public string Node => _options.Node;
+
+    /// <summary>Bytes the image cache holds on this node's disk (reported in the heartbeat); null before the first count.</summary>
+    public long? ImageCacheBytes => _images.DiskBytes;
 
     public IReadOnlyDictionary<string, PoolStatus> Pools
     {
@@ -134,9 +140,19 @@ public sealed partial class WorkerHost : IHostedService, IWorkerStatus, IAsyncDi
                 }
             }
 
+            Fjord.Core.Images.ImageRoot? image = null;
+            if (spec.Image is { } digest)
+            {
+                // Fetched beside this loop: a big image does not hold up other pools. Its jobs wait
+                // in the queue meanwhile; the fetch's end nudges a reconcile that starts the pool.
+                image = _images.TryGet(digest);
+                if (image is null)
+                    continue;
+            }
+
             if (existing.Pool is not null)
                 retired.Add(existing.Pool);
-            var pool = new FunctionPool(spec, folder, _queue, _options, _logger);
+            var pool = new FunctionPool(spec, folder, _queue, _options, _logger) { Image = image };
             lock (_pools)
                 _pools[name] = (pool, fingerprint);
             LogPoolStarted(_logger, name, spec.MinConcurrency, spec.Concurrency, spec.Mode.ToString().ToLowerInvariant());
@@ -162,6 +178,27 @@ public sealed partial class WorkerHost : IHostedService, IWorkerStatus, IAsyncDi
 
         // New pools get their first size now: min processes warm ahead of the first job.
         await _scaler.TickAsync(cancellationToken);
+        await SweepImagesAsync(wanted.Values, cancellationToken);
+    }
+
+    /// <summary>Now and then, drops cached images the store no longer holds (see Images/ImageCache).</summary>
+    private async Task SweepImagesAsync(IEnumerable<FunctionSpec> wanted, CancellationToken cancellationToken)
+    {
+        var now = Environment.TickCount64;
+        if (_lastImageSweep != 0 && now - _lastImageSweep < _options.ImageSweepInterval.TotalMilliseconds)
+            return;
+        _lastImageSweep = now;
+        HashSet<string> inUse = [.. wanted.Select(s => s.Image).OfType<string>()];
+        lock (_pools)
+            inUse.UnionWith(_pools.Values.Select(p => p.Pool.Spec.Image).OfType<string>());
+        try
+        {
+            await _images.SweepAsync(inUse, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or StoreUnavailableException)
+        {
+            LogReconcileFailed(_logger, ex);
+        }
     }
 
     /// <summary>name → version of every stored secret, read only when a wanted function names one.</summary>

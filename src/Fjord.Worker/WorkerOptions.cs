@@ -19,6 +19,15 @@ public sealed record WorkerOptions
     /// <summary>Creates the runner of one pool slot: (spec, function folder or null) → runner.</summary>
     public required Func<FunctionSpec, string?, IFunctionRunner> CreateRunner { get; init; }
 
+    /// <summary>Creates the runner of one pool slot of an image function; null: this node runs no images.</summary>
+    public Func<FunctionSpec, Fjord.Core.Images.ImageRoot, IFunctionRunner>? CreateImageRunner { get; init; }
+
+    /// <summary>Where images are fetched, unpacked and composed (Images/ImageCache); default: <c>images</c> beside <see cref="BundleDir"/>.</summary>
+    public string? ImageDir { get; init; }
+
+    /// <summary>How often the image cache drops what the store no longer holds (after `fjord images prune`).</summary>
+    public TimeSpan ImageSweepInterval { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Only these functions run here; null runs every deployed function.</summary>
     public IReadOnlySet<string>? Functions { get; init; }
 

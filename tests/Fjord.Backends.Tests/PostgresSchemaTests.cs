@@ -73,8 +73,8 @@ public sealed class RollingUpgradeTests
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand($"""
                 DELETE FROM fjord_schema WHERE version >= {Migrations.Latest};
-                DROP INDEX jobs_ended;
-                DROP TABLE fjord_meta;
+                DROP TABLE images;
+                DROP TABLE image_chunks;
                 """, connection);
             await command.ExecuteNonQueryAsync();
         }
@@ -93,6 +93,10 @@ public sealed class RollingUpgradeTests
             Assert.True(await next.AckAsync(Jobs.Ok(), default));
             Assert.Equal(JobStatus.Succeeded, (await newer.GetJobAsync(first.Id, default))!.Status);
             Assert.Equal(1, await newer.DeleteEndedAsync(new EndedJobFilter(fn, JobStatus.Succeeded, DateTimeOffset.UtcNow.AddSeconds(5)), 1, default));
+            // This release's step (images) is in place for the newer node.
+            var bytes = "an image"u8.ToArray();
+            var digest = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+            Assert.Equal(bytes.Length, (await newer.PutImageAsync(digest, new MemoryStream(bytes), 1024, default)).Size);
         }
 
         await using var check = new NpgsqlConnection(old.ConnectionString);

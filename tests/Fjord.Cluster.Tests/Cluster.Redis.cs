@@ -23,7 +23,7 @@ internal sealed partial class Cluster
         var cluster = new Cluster { _redisDb = db, _redis = new UriBuilder(Services.RedisUri) { Path = "/" + db }.Uri.ToString() };
         await cluster.Admin.GetServers()[0].FlushDatabaseAsync(db);
         var port = FreePort();
-        cluster.Gateway = await cluster.StartNodeAsync("gateway", cluster.RedisEnv(new Dictionary<string, string> { ["FJORD_ADMIN_KEY"] = AdminKey }),
+        cluster.Gateway = await cluster.StartNodeAsync(null, "gateway", cluster.RedisEnv(new Dictionary<string, string> { ["FJORD_ADMIN_KEY"] = AdminKey }),
             "gateway", "--host", "127.0.0.1", "--callback-allow", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         cluster.Http.BaseAddress = new Uri($"http://127.0.0.1:{port}");
         cluster.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);

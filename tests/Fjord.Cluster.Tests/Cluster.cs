@@ -19,6 +19,7 @@ internal sealed partial class Cluster : IAsyncDisposable
     private readonly List<NodeProcess> _nodes = [];
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "fjord-cluster-" + Guid.NewGuid().ToString("N"));
     private string _database = "";
+    private string _fjordDll = "";
 
     public string StoreConnection { get; private set; } = "";
 
@@ -26,9 +27,10 @@ internal sealed partial class Cluster : IAsyncDisposable
 
     public NodeProcess Gateway { get; private set; } = null!;
 
-    public static async Task<Cluster> StartAsync(string brokerUri, IReadOnlyDictionary<string, string>? gatewayEnv = null)
+    /// <param name="fjordDll">The build every node of this cluster runs unless a start names another; null: this checkout's.</param>
+    public static async Task<Cluster> StartAsync(string brokerUri, IReadOnlyDictionary<string, string>? gatewayEnv = null, string? fjordDll = null)
     {
-        var cluster = new Cluster();
+        var cluster = new Cluster { _fjordDll = fjordDll ?? NodeProcess.FjordDll };
         cluster._database = "fjord_" + Guid.NewGuid().ToString("N")[..12];
         var admin = PgConnectionString.Normalize(Services.StoreUri);
         await using (var connection = new NpgsqlConnection(admin))
@@ -40,7 +42,7 @@ internal sealed partial class Cluster : IAsyncDisposable
         cluster.StoreConnection = new NpgsqlConnectionStringBuilder(admin) { Database = cluster._database }.ConnectionString;
         var port = FreePort();
         var env = new Dictionary<string, string>(gatewayEnv ?? new Dictionary<string, string>()) { ["FJORD_ADMIN_KEY"] = AdminKey };
-        cluster.Gateway = await cluster.StartNodeAsync("gateway", env,
+        cluster.Gateway = await cluster.StartNodeAsync(null, "gateway", env,
             "gateway", "--broker", brokerUri, "--store", cluster.StoreConnection, "--host", "127.0.0.1", "--callback-allow", "127.0.0.1",
             "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         cluster.Http.BaseAddress = new Uri($"http://127.0.0.1:{port}");
@@ -49,23 +51,31 @@ internal sealed partial class Cluster : IAsyncDisposable
     }
 
     /// <summary>Another gateway process on the same broker and store (its own port); returns its URL.</summary>
-    public async Task<Uri> StartAnotherGatewayAsync(string name, string brokerUri)
+    public async Task<Uri> StartAnotherGatewayAsync(string name, string brokerUri, string? fjordDll = null) =>
+        (await StartGatewayProcessAsync(name, brokerUri, fjordDll)).Url;
+
+    /// <summary>Another gateway process on the same broker and store: the process (to kill it by PID) and its URL.</summary>
+    public async Task<(NodeProcess Node, Uri Url)> StartGatewayProcessAsync(string name, string brokerUri, string? fjordDll = null)
     {
         var port = FreePort();
-        await StartNodeAsync(name, new Dictionary<string, string>(),
+        var node = await StartNodeAsync(fjordDll, name, new Dictionary<string, string>(),
             "gateway", "--broker", brokerUri, "--store", StoreConnection, "--host", "127.0.0.1",
             "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return new Uri($"http://127.0.0.1:{port}");
+        return (node, new Uri($"http://127.0.0.1:{port}"));
     }
 
     public Task<NodeProcess> StartWorkerAsync(string node, string brokerUri, IReadOnlyDictionary<string, string>? env = null, params string[] extraArgs) =>
         _redis is not null
-            ? StartNodeAsync(node, RedisEnv(env), ["worker", "--node", node, .. extraArgs])
-            : StartNodeAsync(node, env ?? new Dictionary<string, string>(), ["worker", "--broker", brokerUri, "--store", StoreConnection, "--node", node, .. extraArgs]);
+            ? StartNodeAsync(null, node, RedisEnv(env), ["worker", "--node", node, .. extraArgs])
+            : StartNodeAsync(null, node, env ?? new Dictionary<string, string>(), ["worker", "--broker", brokerUri, "--store", StoreConnection, "--node", node, .. extraArgs]);
 
-    private async Task<NodeProcess> StartNodeAsync(string name, IReadOnlyDictionary<string, string> env, params string[] args)
+    /// <summary>A worker of another build (<paramref name="fjordDll"/>) on this cluster's broker and store.</summary>
+    public Task<NodeProcess> StartWorkerOfBuildAsync(string fjordDll, string node, string brokerUri) =>
+        StartNodeAsync(fjordDll, node, new Dictionary<string, string>(), ["worker", "--broker", brokerUri, "--store", StoreConnection, "--node", node]);
+
+    private async Task<NodeProcess> StartNodeAsync(string? fjordDll, string name, IReadOnlyDictionary<string, string> env, params string[] args)
     {
-        var node = await NodeProcess.StartAsync(name, Path.Combine(_folder, name), env, args);
+        var node = await NodeProcess.StartBuildAsync(fjordDll ?? _fjordDll, name, Path.Combine(_folder, name), env, args);
         _nodes.Add(node);
         return node;
     }

@@ -23,7 +23,11 @@ internal sealed class NodeProcess : IAsyncDisposable
 
     public string Output => string.Join('\n', _lines);
 
-    public static async Task<NodeProcess> StartAsync(string name, string dataDir, IReadOnlyDictionary<string, string> env, params string[] args)
+    public static Task<NodeProcess> StartAsync(string name, string dataDir, IReadOnlyDictionary<string, string> env, params string[] args) =>
+        StartBuildAsync(FjordDll, name, dataDir, env, args);
+
+    /// <summary>As <see cref="StartAsync"/>, with another build's fjord.dll (the previous release, say).</summary>
+    public static async Task<NodeProcess> StartBuildAsync(string fjordDll, string name, string dataDir, IReadOnlyDictionary<string, string> env, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -31,7 +35,7 @@ internal sealed class NodeProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(FjordDll);
+        info.ArgumentList.Add(fjordDll);
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
         info.ArgumentList.Add("--data");

@@ -68,6 +68,56 @@ public sealed class AmqpTriggerTests(AmqpTriggerNode fixture) : IClassFixture<Am
         Assert.Equal(0u, await fixture.MessageCountAsync("held"));
     }
 
+    /// <summary>
+    /// A message Fjord cannot accept because the function's queue is at its maxQueueDepth is
+    /// neither acked nor lost: it stays in the broker's queue (ready, or unacked while a consumer
+    /// tries it again), no job is made of it, and once there is room each becomes one job.
+    /// </summary>
+    [Fact]
+    public async Task QueueFull_HoldsMessagesInTheBroker_ThenEachBecomesOneJobWhenThereIsRoom()
+    {
+        await fixture.DeployAsync("full", maxQueueDepth: 4);
+        // The queue is full of jobs due in an hour.
+        var delayed = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/functions/full/jobs") { Content = new StringContent($"delayed-{i}") };
+            request.Headers.Add("X-Delay", "1h");
+            using var response = await _node.Http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            delayed.Add(body.RootElement.GetProperty("id").GetString()!);
+        }
+        var bodies = Enumerable.Range(0, 10).Select(i => $"full-{i}").ToArray();
+        await fixture.PublishAsync("full", bodies[..5], confirms: true, messageIds: bodies[..5].Select(b => "id-" + b).ToArray());
+        await fixture.PublishAsync("full", bodies[5..], confirms: false);
+
+        // Held: intake refused (queue_full), every message is still in the broker and none is a job.
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (!(await _node.Http.GetStringAsync("/metrics")).Contains("fjord_trigger_messages_rejected_total{function=\"full\",trigger=\"full\",reason=\"queue_full\"}", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < until, "no queue_full refusal was counted\n" + _node.Tail());
+            await Task.Delay(100);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var (ready, unacked) = fixture.QueueCounts("full");
+        Assert.Equal(10, ready + unacked);
+        Assert.Equal(4, (await fixture.ResultsAsync("full", wait: false)).Count);
+
+        // Room again: the delayed jobs are canceled, and the held messages become jobs, once each.
+        foreach (var id in delayed)
+        {
+            using var cancel = await _node.Http.PostAsync($"/v1/jobs/{id}/cancel", null);
+            Assert.True(cancel.IsSuccessStatusCode, await cancel.Content.ReadAsStringAsync());
+        }
+        await fixture.WaitSucceededAsync("full", 10);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var results = await fixture.ResultsAsync("full", wait: false);
+        Assert.Equal(14, results.Count);
+        Assert.Equal(bodies.Order(), results.Values.Where(v => v.Length > 0).Order());
+        Assert.Equal((0, 0), fixture.QueueCounts("full"));
+    }
+
     [Fact]
     public async Task SameMessageId_MakesOneJob()
     {
@@ -163,7 +213,7 @@ public sealed class AmqpTriggerNode : IAsyncLifetime
     }
 
     /// <summary>An exec function (cat) consuming its own queue (declared by Fjord), by URL or by a secret holding it.</summary>
-    public async Task DeployAsync(string name, bool secretUrl = false)
+    public async Task DeployAsync(string name, bool secretUrl = false, int? maxQueueDepth = null)
     {
         var url = BrokerUrl;
         if (secretUrl)
@@ -177,6 +227,7 @@ public sealed class AmqpTriggerNode : IAsyncLifetime
             runtime = "exec",
             command = new[] { "/bin/cat" },
             concurrency = 2,
+            maxQueueDepth,
             triggers = new[] { new { amqp = new { url, queue = name, declare = true } } },
         });
         using var response = await Node.Http.PutAsync($"/v1/functions/{name}", new StringContent(spec, Encoding.UTF8, "application/json"));
@@ -221,6 +272,18 @@ public sealed class AmqpTriggerNode : IAsyncLifetime
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+    }
+
+    /// <summary>Messages ready in the queue and delivered but not yet acked, as the broker counts them.</summary>
+    public (int Ready, int Unacked) QueueCounts(string queue)
+    {
+        var output = Services.RabbitCtl("list_queues", "-p", Vhost, "--quiet", "--no-table-headers", "name", "messages_ready", "messages_unacknowledged");
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (line.Split('\t', ' ') is [var name, var ready, var unacked] && name == queue)
+                return (int.Parse(ready, System.Globalization.CultureInfo.InvariantCulture), int.Parse(unacked, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        throw new InvalidOperationException($"queue {queue} not listed:\n{output}");
     }
 
     public async Task WaitSucceededAsync(string function, int count)

@@ -98,7 +98,7 @@ public sealed class DependencyDeployTests : IAsyncLifetime
         Assert.Equal(2, fat.ExitCode); // a 400: the request itself is wrong
         Assert.Single(fat.Stderr.Trim().Split('\n'));
         Assert.Contains("unpacks to more than 2Mi", fat.Stderr, StringComparison.Ordinal);
-        Assert.Contains("container image", fat.Stderr, StringComparison.Ordinal);
+        Assert.Contains("name it with `image: images/NAME.tar` in fjord.yml", fat.Stderr, StringComparison.Ordinal);
         using var missing = await _node.Http.GetAsync("/v1/functions/fat");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }

@@ -22,7 +22,11 @@ public sealed class BundleTests
         using var tooBig = await UploadAsync(gw, "fn", new byte[65 * 1024]);
 
         Assert.Equal(HttpStatusCode.OK, fits.StatusCode);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooBig.StatusCode);
+        // Over the zipped limit is the same answer as over the unpacked one: 400 invalid-bundle, pointing to images.
+        Assert.Equal(HttpStatusCode.BadRequest, tooBig.StatusCode);
+        var problem = await tooBig.Content.ReadAsStringAsync();
+        Assert.Contains("invalid-bundle", problem, StringComparison.Ordinal);
+        Assert.Contains("image: images/NAME.tar", problem, StringComparison.Ordinal);
     }
 
     private static byte[] Zip(params string[] entries)

@@ -72,6 +72,29 @@ public sealed class WarmRunnerTests
         Assert.Equal(1, ((ISupervisedRunner)runner).Health.ProcessStarts);
     }
 
+    /// <summary>
+    /// Frames far larger than a pipe (64 KiB) arrive in many reads on both sides: the shim's own
+    /// read buffer and the runner's read-ahead thread must put each back together exactly, job
+    /// after job on one process, small frames in between.
+    /// </summary>
+    [Fact]
+    public async Task RunAsync_EchoesPayloadsLargerThanThePipe_Intact()
+    {
+        using var folder = new TempFolder();
+        await using var runner = Python(folder, sandbox: false);
+        var big = string.Concat(Enumerable.Range(0, 300_000).Select(i => (char)('a' + i % 26))) + "0123456789";
+
+        var first = await runner.RunAsync(Run.Request(big), CancellationToken.None);
+        var small = await runner.RunAsync(Run.Request("x"), CancellationToken.None);
+        var second = await runner.RunAsync(Run.Request(big + "z"), CancellationToken.None);
+
+        Assert.Null(first.Error);
+        Assert.Equal("echo:" + big, first.Text());
+        Assert.Equal("echo:x", small.Text());
+        Assert.Equal("echo:" + big + "z", second.Text());
+        Assert.Single(new[] { first.Pid, small.Pid, second.Pid }.Distinct());
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

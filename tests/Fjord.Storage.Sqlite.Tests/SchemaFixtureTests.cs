@@ -69,6 +69,25 @@ public sealed class SchemaFixtureTests
     }
 
     [Fact]
+    public async Task StoreOfSchema3_IsMigrated_AndStoresImages()
+    {
+        using var folder = new TempFolder();
+        var path = FromFixture(folder, 3);
+        Assert.Equal(0, Pragma(path, "SELECT count(*) FROM sqlite_master WHERE name = 'images'"));
+
+        await using (var store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = path }, CancellationToken.None))
+        {
+            Assert.Equal(2, (await store.GetFunctionAsync("resize", CancellationToken.None))!.Spec.Concurrency);
+            var bytes = "an image archive"u8.ToArray();
+            var digest = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+            var stored = await store.PutImageAsync(digest, new MemoryStream(bytes), 1024, CancellationToken.None);
+            Assert.Equal(bytes.Length, stored.Size);
+        }
+        Assert.Equal(Schema.Version, Pragma(path, "PRAGMA user_version"));
+        Assert.Equal(1, Pragma(path, "SELECT count(*) FROM images"));
+    }
+
+    [Fact]
     public async Task StoreOfANewerFjord_IsRefused_WithBothVersionsNamed_AndLeftUntouched()
     {
         using var folder = new TempFolder();

@@ -58,12 +58,14 @@ internal static class DeployCommand
                 document.Bundle = await client.UploadBundleAsync(function.Name, bundle.Zip, ct);
                 what = $"bundle {document.Bundle[..Math.Min(12, document.Bundle.Length)]} ({bundle.FileCount} files, {Size(bundle.Zip.Length)}{(dependencies is null ? "" : "; " + dependencies.Summary)})";
             }
+            if (function.ImagePath is { } image)
+                what = await ImageDeploy.UploadAsync(client, image, document, ct);
             var created = await client.PutFunctionAsync(function.Name, document, ct);
             await output.WriteLineAsync($"{function.Name.PadRight(width)}  {(created ? "created" : "updated")}  {what}");
         }
     }
 
-    private static string Size(long bytes) => bytes switch
+    internal static string Size(long bytes) => bytes switch
     {
         < 1024 => $"{bytes} B",
         < 1024 * 1024 => $"{bytes / 1024.0:0.0} KiB",

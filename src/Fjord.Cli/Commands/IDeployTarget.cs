@@ -11,6 +11,9 @@ internal interface IDeployTarget
     /// <summary>Stores a zip bundle; returns the content hash it is stored under.</summary>
     Task<string> UploadBundleAsync(string name, byte[] zip, CancellationToken ct);
 
+    /// <summary>Stores the image archive at <paramref name="path"/> under <paramref name="digest"/> unless it is stored already; true when it was uploaded.</summary>
+    Task<bool> UploadImageAsync(string digest, string path, CancellationToken ct);
+
     /// <summary>Creates or updates a function; true when it was created.</summary>
     Task<bool> PutFunctionAsync(string name, FunctionDocument document, CancellationToken ct);
 }

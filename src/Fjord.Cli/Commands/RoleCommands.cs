@@ -18,13 +18,19 @@ internal static class RoleCommands
         var (backend, unsafeRedis) = BackendOptions(command);
         var retention = SurfaceOptions.Retention();
         command.Options.Add(retention);
+        var maxImageSize = SurfaceOptions.MaxImageSize();
+        command.Options.Add(maxImageSize);
         var sandbox = new SandboxCommandLine();
         sandbox.AddTo(command, runsFunctions: false, validatesDeploys: true);
         command.SetAction((r, ct) => GatewayRole.RunAsync(
             WithBackend(r, backend, unsafeRedis, broker, store, console, (b, s) => new RoleArguments(b, s, r.GetValue(port), null, null, console.ResolvePath(r.GetValue(data)!), r.GetValue(host)!))
             with
             {
-                Surface = SurfaceOptions.Read(r, callbackAllow, maxBundleUnpacked) with { Retention = SurfaceOptions.ReadRetention(r, retention) },
+                Surface = SurfaceOptions.Read(r, callbackAllow, maxBundleUnpacked) with
+                {
+                    Retention = SurfaceOptions.ReadRetention(r, retention),
+                    MaxImageBytes = SurfaceOptions.ReadMaxImageSize(r, maxImageSize),
+                },
                 KeyRateLimit = KeyRateText.Parse(r.GetValue(keyRate), "--key-rate-limit"),
                 Sandbox = sandbox.Parse(r),
             }, ct));

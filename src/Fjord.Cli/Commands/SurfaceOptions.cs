@@ -8,6 +8,9 @@ namespace Fjord.Cli.Commands;
 internal sealed record SurfaceSettings(CallbackAllowList CallbackAllow, long MaxBundleUnpackedBytes, Retention? Retention = null)
 {
     public static SurfaceSettings Default { get; } = new(CallbackAllowList.None, BundleArchive.DefaultMaxUnpackedBytes);
+
+    /// <summary>Largest image archive the gateway accepts (<c>--max-image-size</c>, up and gateway).</summary>
+    public long MaxImageBytes { get; init; } = Gateway.Images.ImageCatalog.DefaultMaxImageBytes;
 }
 
 /// <summary>The node flags behind <see cref="SurfaceSettings"/>: <c>--callback-allow</c> (up, gateway) and <c>--max-bundle-unpacked</c> (up, gateway, worker).</summary>
@@ -23,9 +26,23 @@ internal static class SurfaceOptions
         Description = $"Most bytes a code bundle may unpack to (default {Quantity.FormatBytes(BundleArchive.DefaultMaxUnpackedBytes)})",
     };
 
+    public static Option<string?> MaxImageSize() => new("--max-image-size")
+    {
+        Description = $"Largest function image archive `fjord deploy` may upload (default {Quantity.FormatBytes(Gateway.Images.ImageCatalog.DefaultMaxImageBytes)}; 413 beyond)",
+    };
+
+    /// <summary>The <c>--max-image-size</c> value, or the default; a bad value is a usage error.</summary>
+    public static long ReadMaxImageSize(ParseResult result, Option<string?> option)
+    {
+        var max = Gateway.Images.ImageCatalog.DefaultMaxImageBytes;
+        if (result.GetValue(option) is { } text && (!Quantity.TryParseBytes(text, out max) || max <= 0))
+            throw CliException.Usage($"--max-image-size must be a size like 500Mi or 2Gi, not '{text}'");
+        return max;
+    }
+
     public static Option<string?> Retention() => new("--retention")
     {
-        Description = "How long ended jobs are kept when their function does not say: succeeded=7d,failed=30d,canceled=7d (the defaults; any subset)",
+        Description = "How long ended jobs are kept when their function does not say: succeeded=7d,failed=30d,canceled=7d (the defaults; any subset), or one duration for all three",
     };
 
     /// <summary>The node's retention defaults from <c>--retention</c> over <see cref="Core.Functions.Retention.NodeDefault"/>; a bad value is a usage error.</summary>

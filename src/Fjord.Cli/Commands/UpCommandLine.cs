@@ -37,6 +37,8 @@ internal static class UpCommandLine
         var command = new Command("up", "Run the one-node platform: gateway, workers and the embedded store in one process") { data, port, host, file, callbackAllow, maxBundleUnpacked, keyRate };
         var retention = SurfaceOptions.Retention();
         command.Options.Add(retention);
+        var maxImageSize = SurfaceOptions.MaxImageSize();
+        command.Options.Add(maxImageSize);
         var sandbox = new SandboxCommandLine();
         sandbox.AddTo(command, runsFunctions: true, validatesDeploys: true);
         command.SetAction((result, ct) =>
@@ -45,7 +47,11 @@ internal static class UpCommandLine
             // A broken fjord.yml is a usage error now, not a half-started node later.
             if (project is not null)
                 _ = ProjectFile.Load(project);
-            var surface = SurfaceOptions.Read(result, callbackAllow, maxBundleUnpacked) with { Retention = SurfaceOptions.ReadRetention(result, retention) };
+            var surface = SurfaceOptions.Read(result, callbackAllow, maxBundleUnpacked) with
+            {
+                Retention = SurfaceOptions.ReadRetention(result, retention),
+                MaxImageBytes = SurfaceOptions.ReadMaxImageSize(result, maxImageSize),
+            };
             var args = new UpArguments(console.ResolvePath(result.GetValue(data)!), result.GetValue(port), project, result.GetValue(host)!, surface,
                 KeyRateText.Parse(result.GetValue(keyRate), "--key-rate-limit"), sandbox.Parse(result));
             return UpCommand.RunAsync(args, ct);

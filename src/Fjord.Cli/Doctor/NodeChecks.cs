@@ -6,8 +6,9 @@ namespace Fjord.Cli.Doctor;
 
 /// <summary>
 /// The checks of `fjord doctor`, each a fact about this host that a node needs. `fjord up`,
-/// `fjord gateway` and `fjord worker` run the local ones (data folder, port) before they start and
-/// stop at the first failure with its line; the sandbox's lines come from the same probe the node uses.
+/// `fjord gateway` and `fjord worker` run the local ones (data folder, port) before they start,
+/// stop at the first blocking failure with its line and log the others as warnings; the sandbox's
+/// lines come from the same probe the node uses.
 /// </summary>
 internal static class NodeChecks
 {
@@ -50,7 +51,10 @@ internal static class NodeChecks
             : "available to this user");
     }
 
-    /// <summary>The data folder: creatable or writable by this user, and with at least 1 GiB free.</summary>
+    /// <summary>
+    /// The data folder: creatable or writable by this user (a start needs it), and with at least
+    /// 1 GiB free (advice: a non-blocking failure).
+    /// </summary>
     public static DoctorCheck DataFolder(string path, long minFreeBytes = MinFreeBytes)
     {
         var full = Path.GetFullPath(path);
@@ -73,7 +77,7 @@ internal static class NodeChecks
         }
         var free = new DriveInfo(existing).AvailableFreeSpace;
         if (free < minFreeBytes)
-            return DoctorCheck.Fail("data folder", $"{full}: only {free >> 20} MiB free on its disk", $"free space or move --data to a disk with at least {minFreeBytes >> 20} MiB");
+            return DoctorCheck.Warn("data folder", $"{full}: only {free >> 20} MiB free on its disk", $"free space or move --data to a disk with at least {minFreeBytes >> 20} MiB");
         var mode = existing == full && !OperatingSystem.IsWindows() ? File.GetUnixFileMode(full) : (UnixFileMode?)null;
         var looser = mode is { } m && (m & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute)) != 0;
         return DoctorCheck.Pass("data folder", $"{full} {(existing == full ? "writable" : "will be created")}, {free >> 30} GiB free{(looser ? " (open to others now; the node closes it to 0700 at start)" : "")}");
@@ -100,10 +104,20 @@ internal static class NodeChecks
         }
     }
 
-    /// <summary>The first failure among <paramref name="checks"/> as a CLI error (exit 1), so a node stops on one line.</summary>
-    public static void StopAtFirstFailure(IEnumerable<DoctorCheck> checks)
+    /// <summary>
+    /// Runs <paramref name="checks"/> in order up to the first blocking failure, which becomes a CLI
+    /// error (exit 1) so a node stops on one line; the checks after it do not run. Returns the
+    /// non-blocking failures before it, for the node to log as warnings.
+    /// </summary>
+    public static IReadOnlyList<DoctorCheck> StopAtFirstBlockingFailure(IEnumerable<DoctorCheck> checks)
     {
-        if (checks.FirstOrDefault(c => !c.Ok) is { } failed)
-            throw CliException.Failed($"doctor: {failed.Line}");
+        var warnings = new List<DoctorCheck>();
+        foreach (var check in checks.Where(c => !c.Ok))
+        {
+            if (check.Blocks)
+                throw CliException.Failed($"doctor: {check.Line}");
+            warnings.Add(check);
+        }
+        return warnings;
     }
 }

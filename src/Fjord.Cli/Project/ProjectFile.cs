@@ -57,8 +57,23 @@ internal sealed class ProjectFile
         wire.Path = null;
         wire.Bundle = null;
 
+        string? image = null;
+        if (!string.IsNullOrWhiteSpace(entry.Image))
+        {
+            // image: is a path here; the wire form carries the digest, which deploy computes from
+            // the file. Until then a placeholder digest lets the spec be checked now.
+            image = Path.GetFullPath(entry.Image, baseDir);
+            wire.Image = UnhashedImage;
+        }
+
         string? folder = null;
-        if (!string.IsNullOrWhiteSpace(entry.Path))
+        if (image is not null)
+        {
+            // An image function's handler (python/node/php) is a path inside the image.
+            if (!string.IsNullOrWhiteSpace(entry.Path))
+                errors.Add("image and path are exclusive: a function runs either an image or a folder");
+        }
+        else if (!string.IsNullOrWhiteSpace(entry.Path))
         {
             folder = Path.GetFullPath(entry.Path, baseDir);
         }
@@ -81,8 +96,11 @@ internal sealed class ProjectFile
         {
             errors.Add($"handler '{handler}' not found in '{folder}'");
         }
-        return errors.Count == 0 && spec is not null ? new ProjectFunction(name, wire, folder, spec) : null;
+        return errors.Count == 0 && spec is not null ? new ProjectFunction(name, wire, folder, spec, image) : null;
     }
+
+    /// <summary>Stands for an image's digest until deploy hashes the archive.</summary>
+    internal const string UnhashedImage = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
     private static ProjectDocument Read(string fullPath)
     {
@@ -99,6 +117,7 @@ internal sealed class ProjectFile
         var deserializer = new DeserializerBuilder()
             .WithNamingConvention(CamelCaseNamingConvention.Instance)
             .WithTypeConverter(new ConcurrencyYaml())
+            .WithTypeConverter(new RetentionYaml())
             .Build();
         try
         {
@@ -134,6 +153,7 @@ internal sealed class ProjectFile
         Retention = d.Retention is null ? null : new RetentionDocument { Succeeded = d.Retention.Succeeded, Failed = d.Retention.Failed, Canceled = d.Retention.Canceled },
         Bundle = d.Bundle,
         RuntimeVersion = d.RuntimeVersion,
+        Image = d.Image,
         Schedules = d.Schedules?.Select(s => s is null ? null : new Core.Schedules.ScheduleDocument
         {
             Name = s.Name,

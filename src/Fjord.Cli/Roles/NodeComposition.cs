@@ -45,26 +45,28 @@ internal sealed class NodeComposition : IDisposable
 
     public ILogger Logger { get; }
 
+    /// <summary>The doctor's non-blocking failures met at start (logged as warnings), e.g. little free disk.</summary>
+    public IReadOnlyList<Doctor.DoctorCheck> Warnings { get; private init; } = [];
+
     /// <param name="name">The operator's --node; null or blank names the node after the host.</param>
     /// <param name="port">The HTTP port the node will listen on, checked before anything starts; null for none.</param>
-    public static NodeComposition Open(string role, string dataDir, string? name = null, (string Host, int Port)? port = null)
+    /// <param name="minFreeBytes">The data folder's free-space floor below which the start warns.</param>
+    public static NodeComposition Open(string role, string dataDir, string? name = null, (string Host, int Port)? port = null, long minFreeBytes = Doctor.NodeChecks.MinFreeBytes)
     {
         var fullPath = Path.GetFullPath(dataDir);
-        // The first failing check of `fjord doctor`, as one line with its fix, instead of a failure halfway through the start.
-        Doctor.NodeChecks.StopAtFirstFailure(Preflight(fullPath, port));
+        // The first blocking check of `fjord doctor`, as one line with its fix, instead of a failure
+        // halfway through the start; the non-blocking ones (little free disk) are logged below.
+        var warnings = Doctor.NodeChecks.StopAtFirstBlockingFailure(Preflight(fullPath, port, minFreeBytes));
         PrivateFiles.CreateFolder(fullPath);
-        var node = new NodeComposition(role, string.IsNullOrWhiteSpace(name) ? NodeName.Default() : name, fullPath);
-        // Little free space is a warning, not a refusal: a node on a small disk still serves, and a
-        // disk that fills up is a state the store handles (503 at intake, nothing accepted lost).
-        if (Doctor.NodeChecks.DataFolder(fullPath) is { Ok: false } low)
-            NodeCompositionLog.Preflight(node.Logger, low.Line);
+        var node = new NodeComposition(role, string.IsNullOrWhiteSpace(name) ? NodeName.Default() : name, fullPath) { Warnings = warnings };
+        foreach (var warning in warnings)
+            NodeCompositionLog.Preflight(node.Logger, warning.Line);
         return node;
     }
 
-    private static IEnumerable<Doctor.DoctorCheck> Preflight(string dataDir, (string Host, int Port)? port)
+    private static IEnumerable<Doctor.DoctorCheck> Preflight(string dataDir, (string Host, int Port)? port, long minFreeBytes)
     {
-        // Writable is what a start needs; the free-space floor is doctor's advice (warned above).
-        yield return Doctor.NodeChecks.DataFolder(dataDir, minFreeBytes: 0);
+        yield return Doctor.NodeChecks.DataFolder(dataDir, minFreeBytes);
         if (port is { Port: > 0 } listen)
             yield return Doctor.NodeChecks.Port(listen.Host, listen.Port);
     }
@@ -108,6 +110,8 @@ internal sealed class NodeComposition : IDisposable
         BundleDir = Path.Combine(DataDir, "bundles"),
         MaxBundleUnpackedBytes = maxBundleUnpackedBytes,
         CreateRunner = (spec, folder) => RunnerFactory.Create(spec, folder, functions.Runtime),
+        CreateImageRunner = (spec, image) => RunnerFactory.Create(spec, null, functions.Runtime, image),
+        ImageDir = Fjord.Worker.Images.ImageCacheFolder.For(DataDir),
         RenewInterval = Tuning.LeaseDuration / 3,
         DrainGrace = Tuning.DrainGrace,
         Secrets = secretStore,

@@ -61,7 +61,8 @@ internal static class FunctionTemplates
                 #   docker build -t {{name}} .
                 #   docker save {{name}} -o {{name}}.tar      # plain or gzip'd docker save / OCI archive
                 #
-                # then point the function at the archive in fjord.yml (image: functions/{{name}}/{{name}}.tar).
+                # fjord.yml already names the archive (image: functions/{{name}}/{{name}}.tar); `fjord deploy`
+                # uploads it once per digest and the nodes run it without Docker (docs/functions.md#images).
                 FROM debian:bookworm-slim
                 COPY run.sh /usr/local/bin/run.sh
                 ENTRYPOINT ["/usr/local/bin/run.sh"]
@@ -86,10 +87,9 @@ internal static class FunctionTemplates
             "node" => Shim("node", "handler.js"),
             "php" => Shim("php", "handler.php"),
             "exec" => ["runtime: exec", $"path: {folder}", "command: [\"./run.sh\"]", "timeout: 30s"],
-            // Image functions (issue 14) are not in this build yet: the entry waits, commented out,
-            // so that the rest of the file still deploys.
-            "image" => ["# image functions are not available on this node version yet; after `docker save`:",
-                $"# image: {folder}/{name}.tar", "runtime: exec", $"path: {folder}", "command: [\"./run.sh\"]", "timeout: 30s"],
+            // The archive is made by `docker save` (see the Dockerfile); until it exists, `fjord deploy`
+            // says so for this function only, and the rest of the file still loads.
+            "image" => [$"image: {folder}/{name}.tar", "timeout: 30s"],
             _ => throw CliException.Usage($"--runtime must be one of {string.Join(", ", Runtimes)}, not '{runtime}'"),
         };
         var pad = new string(' ', indent);

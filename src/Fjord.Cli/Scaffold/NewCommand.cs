@@ -78,7 +78,7 @@ internal static class NewCommand
                 : CliException.Failed($"cannot write the function '{name}': {e.Message}");
         }
         var next = runtime == "image"
-            ? $"next: docker build -t {name} {relative} && docker save {name} -o {relative}/{name}.tar (see the Dockerfile); until this node runs images it deploys as exec"
+            ? $"next: docker build -t {name} {relative} && docker save {name} -o {relative}/{name}.tar && fjord deploy {name} && fjord invoke {name} -d hello"
             : $"next: fjord deploy {name} && fjord invoke {name} -d hello";
         return $"created {relative}/ ({string.Join(", ", files.Select(f => f.Name))}) and the '{name}' entry in {Path.GetFileName(projectFile)}\n{next}";
     }

@@ -9,8 +9,24 @@ namespace Fjord.Cli.Up;
 /// PUT endpoints use, without an HTTP client to itself: that client's code stayed resident for the
 /// node's whole life. A refused bundle or spec fails `fjord up` with the API's own reasons.
 /// </summary>
-internal sealed class InProcessDeploy(FunctionDeployer deployer) : IDeployTarget
+internal sealed class InProcessDeploy(FunctionDeployer deployer, Gateway.Images.ImageCatalog images) : IDeployTarget
 {
+    public async Task<bool> UploadImageAsync(string digest, string path, CancellationToken ct)
+    {
+        if (await images.GetAsync(digest, ct) is not null)
+            return false;
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        try
+        {
+            await images.PutAsync(digest, file, ct);
+        }
+        catch (Core.Storage.ImageRefusedException e)
+        {
+            throw CliException.Failed($"image {path} was refused: {e.Message}");
+        }
+        return true;
+    }
+
     public async Task<string> UploadBundleAsync(string name, byte[] zip, CancellationToken ct)
     {
         var put = await deployer.PutBundleAsync(name, zip, ct);

@@ -82,7 +82,7 @@ internal static class UpCommand
         GatewayHost.PrintCallbackAllow(surface);
 
         if (args.ProjectFile is { } projectPath)
-            await DeployProjectAsync(projectPath, app.Services.GetRequiredService<FunctionDeployer>(), app.Services.GetRequiredService<WorkerHost>(), cancellationToken);
+            await DeployProjectAsync(projectPath, new InProcessDeploy(app.Services.GetRequiredService<FunctionDeployer>(), app.Services.GetRequiredService<Gateway.Images.ImageCatalog>()), app.Services.GetRequiredService<WorkerHost>(), cancellationToken);
         // Startup and the deploy above (the bundles' zips, the specs' parsing) leave garbage the GC would keep committed while the node idles: one aggressive, compacting
         // collection hands it back (idle RSS 87.3 → 86.1 MB, two alternating pairs, `fjord up -f
         // bench/fjord.bench.yml`).
@@ -96,10 +96,10 @@ internal static class UpCommand
         return await Roles.NodeComposition.WaitThenDrainAsync(app, "draining: running jobs finish, unstarted ones stay queued", cancellationToken);
     }
 
-    private static async Task DeployProjectAsync(string projectPath, FunctionDeployer deployer, WorkerHost worker, CancellationToken cancellationToken)
+    private static async Task DeployProjectAsync(string projectPath, InProcessDeploy deployer, WorkerHost worker, CancellationToken cancellationToken)
     {
         var project = Project.ProjectFile.Load(projectPath);
-        await Commands.DeployCommand.DeployAsync(new InProcessDeploy(deployer), project, [], Console.Out, cancellationToken);
+        await Commands.DeployCommand.DeployAsync(deployer, project, [], Console.Out, cancellationToken);
         worker.Nudge();
     }
 }

@@ -121,7 +121,7 @@ public static class BundleArchive
         new($"the bundle unpacks to more than {Quantity.FormatBytes(max)} (the node's --max-bundle-unpacked); {LargeHint}");
 
     /// <summary>What to do about a bundle over the limits: usually a dependency set grown too big for a folder function.</summary>
-    public const string LargeHint = "dependencies this large belong in a container image (docs/functions.md#dependencies)";
+    public const string LargeHint = "dependencies this large belong in an image: build one with docker, `docker save -o images/NAME.tar IMAGE`, and name it with `image: images/NAME.tar` in fjord.yml (docs/functions.md#images)";
 
     private static void CreateFolder(string path)
     {

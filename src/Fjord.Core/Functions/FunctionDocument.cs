@@ -51,6 +51,15 @@ public sealed class FunctionDocument
 
     /// <summary>Cron schedules (name, cron, timezone, payload, overlap, catchUp).</summary>
     public List<ScheduleDocument?>? Schedules { get; set; }
+
+    /// <summary>
+    /// The function's image: in fjord.yml the path of a <c>docker save</c> / OCI archive (relative to
+    /// the file); on the wire the digest `fjord deploy` uploaded it under (<c>sha256:…</c>, the hash of the archive's bytes).
+    /// </summary>
+    public string? Image { get; set; }
+
+    /// <summary>The image's size in bytes; set by the server from the stored image, ignored on input.</summary>
+    public long? ImageSize { get; set; }
 }
 
 public sealed class BackoffDocument

@@ -62,8 +62,9 @@ public sealed partial record FunctionSpec
         var runtime = FunctionRuntime.Exec;
         if (doc.Runtime is not null && !Enum.TryParse(doc.Runtime, ignoreCase: true, out runtime))
             errors.Add($"runtime '{doc.Runtime}' must be python, node, php or exec");
-        else if (doc.Runtime is null)
+        else if (doc.Runtime is null && doc.Image is null)
             errors.Add("runtime is required (python, node, php or exec)");
+        var image = ParseImage(doc, errors);
 
         var mode = runtime == FunctionRuntime.Exec ? RunMode.Fork : RunMode.Warm;
         if (doc.Mode is not null && !Enum.TryParse(doc.Mode, ignoreCase: true, out mode))
@@ -72,7 +73,8 @@ public sealed partial record FunctionSpec
         var command = doc.Command ?? [];
         if (runtime == FunctionRuntime.Exec)
         {
-            if (command.Count == 0 || string.IsNullOrEmpty(command[0]))
+            // An image's own Entrypoint + Cmd is its command when the function names none.
+            if (image is null && (command.Count == 0 || string.IsNullOrEmpty(command[0])))
                 errors.Add("an exec function needs a command");
             if (mode == RunMode.Warm)
                 errors.Add("exec functions run in fork mode only");
@@ -179,6 +181,8 @@ public sealed partial record FunctionSpec
             Bundle = doc.Bundle,
             RuntimeVersion = doc.RuntimeVersion,
             Schedules = schedules,
+            Image = image,
+            ImageSize = image is null ? null : doc.ImageSize,
         };
     }
 
@@ -206,5 +210,7 @@ public sealed partial record FunctionSpec
         Bundle = Bundle,
         RuntimeVersion = RuntimeVersion,
         Schedules = Schedules.Count == 0 ? null : [.. Schedules.Select(s => s.ToDocument())],
+        Image = Image,
+        ImageSize = ImageSize,
     };
 }

@@ -21,6 +21,9 @@ public sealed record NodeHeartbeatOptions
     /// <summary>A worker's pools (busy and total slots per function); null for a gateway.</summary>
     public Func<IReadOnlyList<SlotFigures>>? Slots { get; init; }
 
+    /// <summary>Bytes of the worker's image cache on this node's disk; null for a node without one.</summary>
+    public Func<long?>? ImageCacheBytes { get; init; }
+
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     public string ProcRoot { get; init; } = "/proc";
@@ -130,6 +133,7 @@ public sealed partial class NodeHeartbeat : IAsyncDisposable
             Host = host,
             Process = new ProcessFigures(Environment.WorkingSet),
             Slots = _options.Slots?.Invoke() ?? [],
+            ImageCacheBytes = _options.ImageCacheBytes?.Invoke(),
             Warnings = warnings,
         };
     }

@@ -21,6 +21,9 @@ public sealed record NodeReport
     public required HostFigures Host { get; init; }
     public required ProcessFigures Process { get; init; }
     public IReadOnlyList<SlotFigures> Slots { get; init; } = [];
+
+    /// <summary>Bytes of function images (fetched archives, layers, composed roots) this node keeps on disk; null when it runs no worker.</summary>
+    public long? ImageCacheBytes { get; init; }
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 

@@ -19,12 +19,17 @@ internal sealed class BundleEndpoints(FunctionDeployer deployer, GatewayOptions 
         var ct = context.RequestAborted;
         if (await Route.AuthorizedFunctionAsync(context, Scope.Deploy) is not { } name)
             return;
+        // Kestrel's own cut (a bare 413) sits a little above the bundle limit, so the check below
+        // answers first, with the reason and where such code belongs.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-            limit.MaxRequestBodySize = options.MaxBundleBytes;
+            limit.MaxRequestBodySize = options.MaxBundleBytes + 1024 * 1024;
         var zip = await RequestBody.ReadAsync(context.Request, options.MaxBundleBytes, ct);
         if (zip is null)
         {
-            await Problem.WriteAsync(context, ProblemType.TooLarge, $"the bundle is larger than {options.MaxBundleBytes} bytes; {Core.Functions.BundleArchive.LargeHint}");
+            // A 400 like a bundle that unpacks too large: both are the deploy's content over a bundle
+            // limit (a dependency set, usually), which an image carries instead, not a transport error.
+            context.Response.Headers.Connection = "close";
+            await Problem.WriteAsync(context, ProblemType.InvalidBundle, $"the bundle is larger than {Core.Functions.Quantity.FormatBytes(options.MaxBundleBytes)} zipped; {Core.Functions.BundleArchive.LargeHint}");
             return;
         }
         var put = await deployer.PutBundleAsync(name, zip, ct);

@@ -63,7 +63,10 @@ public sealed class FunctionDeployer
     /// <summary>Where schedule states live: a deploy that drops a schedule forgets its state (a schedule added back later starts afresh).</summary>
     internal IScheduleStore? Schedules { get; init; }
 
-    /// <summary>Creates or updates a function from its spec; a bundle it names must be uploaded first.</summary>
+    /// <summary>Where images are stored; null on a backend without them (a spec naming an image is then refused).</summary>
+    internal IImageStore? Images { get; init; }
+
+    /// <summary>Creates or updates a function from its spec; a bundle or image it names must be uploaded first.</summary>
     public async Task<FunctionPut> PutFunctionAsync(string name, FunctionDocument document, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(document);
@@ -76,6 +79,13 @@ public sealed class FunctionDeployer
             else if (await _store.GetBundleAsync(hash, ct) is null)
                 errors.Add($"bundle {hash} has not been uploaded (PUT /v1/functions/{name}/bundle first)");
         }
+        StoredImage? image = null;
+        if (spec?.Image is { } digest)
+        {
+            image = Images is null ? null : await Images.GetImageAsync(digest, ct);
+            if (image is null)
+                errors.Add(Images is null ? "image: this store keeps no images" : $"image {digest} has not been uploaded (PUT /v1/images/{digest} first; fjord deploy does)");
+        }
         if (spec is { Secrets.Count: > 0 })
             await CheckSecretsExistAsync(spec.Secrets, errors, ct);
         if (spec is not null && spec.Triggers.Any(t => t.UrlIsSecret))
@@ -84,7 +94,9 @@ public sealed class FunctionDeployer
             errors.AddRange(Caps.Check(spec, await _store.ListFunctionsAsync(ct)));
         if (spec is null || errors.Count > 0)
             return new FunctionPut(null, false, errors);
-        if (spec.Bundle is null && await _store.GetFunctionAsync(name, ct) is { Spec.Bundle: { } kept })
+        if (image is not null)
+            spec = spec with { ImageSize = image.Size };
+        else if (spec.Bundle is null && await _store.GetFunctionAsync(name, ct) is { Spec.Bundle: { } kept })
         {
             // A spec-only update (new env, more concurrency) must not detach the deployed code.
             spec = spec with { Bundle = kept };

@@ -21,6 +21,9 @@ internal sealed class NodeView
     public required ProcessView Process { get; init; }
     public required IReadOnlyList<SlotView> Slots { get; init; }
 
+    /// <summary>Bytes of function images this node caches on disk (archives being fetched, layers, roots); null for a gateway.</summary>
+    public long? ImageCacheBytes { get; init; }
+
     /// <summary>The node's report; slots of functions outside the key's namespace are left out.</summary>
     public static NodeView From(NodeRecord record, Func<string, bool> covers)
     {
@@ -47,6 +50,7 @@ internal sealed class NodeView
             },
             Process = new ProcessView { RssBytes = r.Process.RssBytes },
             Slots = [.. r.Slots.Where(s => covers(s.Function)).Select(s => new SlotView { Function = s.Function, Busy = s.Busy, Total = s.Total })],
+            ImageCacheBytes = r.ImageCacheBytes,
         };
     }
 }

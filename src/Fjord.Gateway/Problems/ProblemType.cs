@@ -9,6 +9,9 @@ internal sealed record ProblemType(string Slug, string Title, int Status)
     public static readonly ProblemType InvalidName = new("invalid-name", "The name is invalid", 400);
     public static readonly ProblemType InvalidSpec = new("invalid-spec", "The function spec is invalid", 400);
     public static readonly ProblemType InvalidBundle = new("invalid-bundle", "The bundle is invalid", 400);
+    public static readonly ProblemType InvalidImage = new("invalid-image", "The image upload is invalid", 400);
+    public static readonly ProblemType UnknownImage = new("unknown-image", "No such image", 404);
+    public static readonly ProblemType ImageInUse = new("image-in-use", "The image is used by a function", 409);
     public static readonly ProblemType Unauthorized = new("unauthorized", "A valid API key is required", 401);
     public static readonly ProblemType Forbidden = new("forbidden", "The API key may not do this", 403);
     public static readonly ProblemType UnknownFunction = new("unknown-function", "No such function", 404);

@@ -88,16 +88,24 @@ internal sealed class FunctionProcess : IAsyncDisposable
             var privateNetwork = sandboxed && spec.Network && !options.HostNetwork;
             if (privateNetwork && host.Network is null)
                 throw new FunctionStartException("network: true needs slirp4netns, nsenter and ip on this node (apt-get install slirp4netns util-linux iproute2), or a node started with --allow-host-network");
+            if (spec.Image is not null && !sandboxed)
+                throw new FunctionStartException($"function '{spec.Function}' runs an image, which Fjord runs only inside the bubblewrap sandbox, and this node runs unsandboxed");
             if (sandboxed)
             {
                 if (host.DropPrivilegesInside && spec.FunctionDir is { } folder)
                     EnsureReadableBySandboxUser(folder);
                 var runtimes = Directory.Exists(options.RuntimesDir) ? Path.GetFullPath(options.RuntimesDir) : null;
-                var sandboxedCommand = new SandboxedCommand(spec.FunctionDir, runtimes, spec.Network, options.TmpBytes, spec.Command, secrets?.Files);
+                var sandboxedCommand = new SandboxedCommand(spec.FunctionDir, runtimes, spec.Network, options.TmpBytes, spec.Command, secrets?.Files) { Image = spec.Image };
                 seccomp = host.Seccomp;
                 if (privateNetwork)
                     gate = PrivateNetwork.MakeGate(options.TempRoot);
-                var extras = new BwrapExtras(seccomp is not null, privateNetwork, privateNetwork ? PrivateNetwork.ResolvConf(options.TempRoot) : null);
+                var resolv = privateNetwork ? PrivateNetwork.ResolvConf(options.TempRoot)
+                    : spec.Image is not null && spec.Network ? PrivateNetwork.HostResolvConf(options.TempRoot) : null;
+                var extras = new BwrapExtras(seccomp is not null, privateNetwork, resolv);
+                if (spec.ProtocolOnFd3)
+                    command.AddRange(["/bin/sh", "-c", Shims.ShimCommand.FdScript, "fjord-fds"]);
+                if (spec.Image is { } image && host.DropPrivilegesInside)
+                    command.AddRange(ImageUserDrop(image));
                 command.Add(host.Bwrap!);
                 command.AddRange(BwrapArgs.Build(sandboxedCommand, host.DropPrivilegesInside, extras));
             }
@@ -152,6 +160,20 @@ internal sealed class FunctionProcess : IAsyncDisposable
             if (gate is not null)
                 File.Delete(gate);
         }
+    }
+
+    /// <summary>
+    /// As root, an image's sandbox is entered as its user (uid 0 becomes 65534 here): the image has
+    /// no setpriv of ours inside, so bwrap itself starts unprivileged and builds a user namespace.
+    /// The parent-death signal is set again after the change of user, which clears it.
+    /// </summary>
+    private static string[] ImageUserDrop(Images.RunnableImage image)
+    {
+        if (image.UnreachableBy(image.User.HostUid) is { } problem)
+            throw new FunctionStartException(problem);
+        return [Sandbox.SetprivPath, $"--reuid={image.User.HostUid.ToString(CultureInfo.InvariantCulture)}",
+            $"--regid={image.User.HostGid.ToString(CultureInfo.InvariantCulture)}", "--clear-groups", "--inh-caps=-all",
+            "--pdeathsig", "KILL", "--"];
     }
 
     /// <summary>

@@ -18,4 +18,13 @@ internal sealed record LaunchSpec(
 
     /// <summary>The function's CPU quota in cores; null means the node's default.</summary>
     public double? CpuCores { get; init; }
+
+    /// <summary>The image whose root is the process's <c>/</c>, or null for a folder or host function.</summary>
+    public Fjord.Runtime.Images.RunnableImage? Image { get; init; }
+
+    /// <summary>
+    /// Move the shim protocol to fds 3 and 4 (stdout to stderr, stdin to /dev/null) before bwrap
+    /// starts, with the host's shell: node and php cannot do it themselves, and an image may have no shell.
+    /// </summary>
+    public bool ProtocolOnFd3 { get; init; }
 }

@@ -7,7 +7,7 @@ namespace Fjord.Runtime.Sandboxing;
 /// its own folder read-only at <see cref="FunctionMount"/>, the shims at <see cref="RuntimesMount"/>,
 /// a private size-capped /tmp, and nothing else of the host (no /root, no Fjord data, no /etc/shadow).
 /// </summary>
-internal static class BwrapArgs
+internal static partial class BwrapArgs
 {
     public const string FunctionMount = "/fn";
     public const string RuntimesMount = "/fjord/runtime";
@@ -28,7 +28,10 @@ internal static class BwrapArgs
     {
         var a = new List<string>();
         var hostNetwork = command.Network && !extras.PrivateNetwork;
-        if (dropPrivilegesInside)
+        var image = command.Image;
+        // An image has no setpriv of ours to drop privileges with inside: its sandbox is always a
+        // user namespace, entered already unprivileged (FunctionProcess drops to the image's user first).
+        if (dropPrivilegesInside && image is null)
         {
             // As root, a user namespace would map uid 65534 inside to root outside. Without one,
             // bwrap needs no user namespace and setpriv becomes a real unprivileged user below.
@@ -42,7 +45,7 @@ internal static class BwrapArgs
             a.AddRange(["--unshare-all", "--unshare-user", "--disable-userns"]);
             if (hostNetwork)
                 a.Add("--share-net");
-            a.AddRange(["--uid", Uid, "--gid", Uid, "--cap-drop", "ALL"]);
+            a.AddRange(["--uid", Id(image?.User.Uid ?? SandboxUid), "--gid", Id(image?.User.Gid ?? SandboxUid), "--cap-drop", "ALL"]);
         }
         if (extras.Seccomp)
             a.AddRange(["--seccomp", SeccompFd]);
@@ -51,6 +54,12 @@ internal static class BwrapArgs
         // No --clearenv/--setenv: bwrap passes on the environment it was started with, which the
         // runner set to exactly the function's (see SandboxedCommand).
         a.AddRange(["--die-with-parent", "--new-session"]);
+
+        if (image is not null)
+        {
+            AddImage(a, image, command, extras);
+            return a;
+        }
 
         a.AddRange(["--ro-bind", "/usr", "/usr",
             "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
@@ -93,7 +102,9 @@ internal static class BwrapArgs
     /// <summary>The fd bwrap waits on before it runs the function, while its network is set up.</summary>
     public const string BlockFd = "8";
 
-    private static string Uid => SandboxUid.ToString(CultureInfo.InvariantCulture);
+    private static string Uid => Id(SandboxUid);
+
+    private static string Id(int id) => id.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>

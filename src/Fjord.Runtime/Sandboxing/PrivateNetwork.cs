@@ -50,10 +50,33 @@ internal sealed class PrivateNetwork
         ?? new[] { "/usr/bin", "/usr/sbin", "/bin", "/sbin" }.Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
 
     /// <summary>A resolv.conf naming slirp4netns's forwarder, written once under <paramref name="dir"/>.</summary>
-    public static string ResolvConf(string dir)
+    public static string ResolvConf(string dir) => Publish(dir, "fjord-resolv.conf", $"nameserver {Nameserver}\n");
+
+    /// <summary>
+    /// A copy of the node's resolv.conf, for an image function on the node's own network
+    /// (<c>--allow-host-network</c>): an image gets no file of the host's /etc, only this copy of
+    /// the one it needs to resolve names there.
+    /// </summary>
+    public static string HostResolvConf(string dir)
     {
-        var path = Path.Combine(dir, "fjord-resolv.conf");
-        var content = $"nameserver {Nameserver}\n";
+        string content;
+        try
+        {
+            using var stream = new FileStream("/etc/resolv.conf", FileMode.Open, FileAccess.Read);
+            var buffer = new byte[(int)Math.Min(stream.Length, 64 * 1024)];
+            stream.ReadExactly(buffer);
+            content = System.Text.Encoding.UTF8.GetString(buffer);
+        }
+        catch (IOException)
+        {
+            content = "";
+        }
+        return Publish(dir, "fjord-host-resolv.conf", content);
+    }
+
+    private static string Publish(string dir, string name, string content)
+    {
+        var path = Path.Combine(dir, name);
         if (!File.Exists(path) || File.ReadAllText(path) != content)
         {
             Directory.CreateDirectory(dir);

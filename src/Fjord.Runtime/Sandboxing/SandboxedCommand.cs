@@ -11,4 +11,8 @@ internal sealed record SandboxedCommand(
     bool Network,
     long TmpBytes,
     IReadOnlyList<string> Command,
-    IReadOnlyList<SecretFile>? Secrets = null);
+    IReadOnlyList<SecretFile>? Secrets = null)
+{
+    /// <summary>The image whose root is the sandbox's <c>/</c> instead of the host's /usr, or null.</summary>
+    public Fjord.Runtime.Images.RunnableImage? Image { get; init; }
+}

@@ -12,10 +12,12 @@ internal static class ShimCommand
     /// goes to fd 3 (out) and fd 4 (in), fd 1 becomes stderr (console.log lands in the log) and
     /// fd 0 becomes /dev/null (user code cannot eat protocol bytes).
     /// </summary>
-    private const string FdScript = "exec 3>&1 4<&0 1>&2 0</dev/null; exec \"$@\"";
+    internal const string FdScript = "exec 3>&1 4<&0 1>&2 0</dev/null; exec \"$@\"";
 
-    public static IReadOnlyList<string> For(FunctionSpec spec, string? functionDir, RuntimeOptions options, bool sandboxed, string marker, bool once)
+    public static IReadOnlyList<string> For(FunctionSpec spec, string? functionDir, RuntimeOptions options, bool sandboxed, string marker, bool once, ImageLaunch? image = null)
     {
+        if (image is { } launch)
+            return ForImage(spec, functionDir, launch, marker, once);
         var runtimes = sandboxed ? BwrapArgs.RuntimesMount : Path.GetFullPath(options.RuntimesDir);
         var folder = sandboxed ? BwrapArgs.FunctionMount : functionDir;
         var handler = spec.Handler ?? throw new FunctionStartException($"a {spec.Runtime} function needs a handler");
@@ -36,4 +38,33 @@ internal static class ShimCommand
             _ => throw new FunctionStartException($"{spec.Runtime} functions have no shim"),
         };
     }
+
+    /// <summary>
+    /// In an image: the image's own interpreter (found on its PATH) runs the shim mounted at
+    /// /fjord/runtime; the handler is in the function's folder when it has one, else relative to
+    /// the image's WorkingDir. Node and php get their protocol fds moved outside the sandbox
+    /// (<see cref="Processes.LaunchSpec.ProtocolOnFd3"/>), since the image may have no shell.
+    /// </summary>
+    private static IReadOnlyList<string> ForImage(FunctionSpec spec, string? functionDir, ImageLaunch launch, string marker, bool once)
+    {
+        var handler = spec.Handler ?? throw new FunctionStartException($"a {spec.Runtime} function needs a handler");
+        var handlerPath = functionDir is not null
+            ? BwrapArgs.FunctionMount + "/" + handler
+            : Images.ImageFiles.Join(launch.Image.WorkingDir, handler);
+        var interpreter = launch.Image.Interpreter(spec.Runtime, launch.SearchPath);
+        var shims = BwrapArgs.RuntimesMount;
+        var tail = new List<string> { handlerPath, "--marker", marker };
+        if (once)
+            tail.Add("--once");
+        return spec.Runtime switch
+        {
+            FunctionRuntime.Python => [interpreter, shims + "/python/fjord_shim.py", .. tail],
+            FunctionRuntime.Node => [interpreter, shims + "/node/fjord_shim.js", .. tail],
+            FunctionRuntime.Php => [interpreter, "-d", "display_errors=stderr", "-d", "log_errors=0", "-d", "html_errors=0", shims + "/php/fjord_shim.php", .. tail],
+            _ => throw new FunctionStartException($"{spec.Runtime} functions have no shim"),
+        };
+    }
 }
+
+/// <summary>An image shim's start: the image, and the PATH its interpreter is looked up on (the process's own).</summary>
+internal readonly record struct ImageLaunch(Images.RunnableImage Image, string SearchPath);

@@ -41,14 +41,21 @@ internal sealed class ShimSession : IAsyncDisposable
     /// <summary>Starts the shim and waits until it has loaded the handler.</summary>
     /// <exception cref="FunctionStartException">The process could not be started.</exception>
     /// <exception cref="ShimStartException">The process started but never became ready.</exception>
-    public static async Task<ShimSession> StartAsync(FunctionSpec spec, string? functionDir, RuntimeOptions options, RunRequest? request, bool once, CancellationToken cancellationToken)
+    public static async Task<ShimSession> StartAsync(FunctionSpec spec, string? functionDir, RuntimeOptions options, RunRequest? request, bool once, CancellationToken cancellationToken, Images.RunnableImage? image = null)
     {
         // A per-process nonce in the log marker: user output cannot end a job's log by accident.
         var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var markerPrefix = $"{MarkerLead}{nonce}:";
         var sandboxed = options.Sandbox && options.ResolvedHost.Bwrap is not null;
-        var command = ShimCommand.For(spec, functionDir, options, sandboxed, nonce, once);
-        var launch = new LaunchSpec(spec.Name, command, RunnerEnvironment.For(spec, request), functionDir, spec.Network, spec.MemoryBytes, markerPrefix) { Secrets = spec.Secrets, CpuCores = spec.CpuCores };
+        var env = RunnerEnvironment.For(spec, request, image);
+        var command = ShimCommand.For(spec, functionDir, options, sandboxed, nonce, once, image is null ? null : new ImageLaunch(image, env["PATH"]));
+        var launch = new LaunchSpec(spec.Name, command, env, functionDir, spec.Network, spec.MemoryBytes, markerPrefix)
+        {
+            Secrets = spec.Secrets,
+            CpuCores = spec.CpuCores,
+            Image = image,
+            ProtocolOnFd3 = image is not null && spec.Runtime is FunctionRuntime.Node or FunctionRuntime.Php,
+        };
         var process = await FunctionProcess.StartAsync(launch, options);
         var session = new ShimSession(process, spec, options);
         try

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Fjord.Cli.Doctor;
+using Fjord.Cli.Roles;
 using Fjord.Cli.Tests.Support;
 
 namespace Fjord.Cli.Tests.Commands;
@@ -56,10 +57,14 @@ public sealed class DoctorTests
         var file = Path.Combine(dir.Path, "file");
         File.WriteAllText(file, "");
 
-        Assert.Contains("is a file", NodeChecks.DataFolder(Path.Combine(file, "data")).Detail, StringComparison.Ordinal);
+        var underFile = NodeChecks.DataFolder(Path.Combine(file, "data"));
+        Assert.Contains("is a file", underFile.Detail, StringComparison.Ordinal);
+        Assert.True(underFile.Blocks, "a data folder that cannot exist stops a start");
         var full = NodeChecks.DataFolder(dir.Path, minFreeBytes: long.MaxValue);
         Assert.False(full.Ok);
+        Assert.False(full.Blocks, "little free disk only warns at start");
         Assert.Contains("MiB free", full.Detail, StringComparison.Ordinal);
+        Assert.EndsWith("(a node still starts)", full.Line, StringComparison.Ordinal);
         Assert.True(NodeChecks.DataFolder(dir.Path).Ok);
     }
 
@@ -97,6 +102,27 @@ public sealed class DoctorTests
         Assert.Equal(ExitCodes.Failed, run.ExitCode);
         run.AssertOneErrorLine($"doctor: FAIL  port            127.0.0.1:{port} cannot be listened on");
         Assert.DoesNotContain("fjord is up", run.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NodeStart_OnALowDisk_StartsAndKeepsTheWarning_ButStopsAtABlockingFailureAfterIt()
+    {
+        using var dir = new TempFolder();
+        var data = Path.Combine(dir.Path, "data");
+
+        using (var node = NodeComposition.Open("up", data, "n1", minFreeBytes: long.MaxValue))
+        {
+            var warning = Assert.Single(node.Warnings);
+            Assert.Equal("data folder", warning.Name);
+            Assert.Contains("MiB free", warning.Line, StringComparison.Ordinal);
+            Assert.True(Directory.Exists(data));
+        }
+
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var stopped = Assert.Throws<CliException>(() => NodeComposition.Open("up", data, "n1", ("127.0.0.1", port), minFreeBytes: long.MaxValue));
+        Assert.Contains($"doctor: FAIL  port            127.0.0.1:{port} cannot be listened on", stopped.Message, StringComparison.Ordinal);
     }
 
     private static int FreePort()

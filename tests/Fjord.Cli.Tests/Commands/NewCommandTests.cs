@@ -12,7 +12,7 @@ public sealed class NewCommandTests : IDisposable
     private string Yml => Path.Combine(temp.Path, "fjord.yml");
 
     [Fact]
-    public async Task New_Image_WritesADockerfileWithTheDockerSaveNote_AndAnEntryThatStillLoads()
+    public async Task New_Image_WritesADockerfileWithTheDockerSaveNote_AndAnImageEntry()
     {
         var run = await CliRun.RunAsync(["new", "resize", "--runtime", "image"], temp.Path);
 
@@ -21,9 +21,14 @@ public sealed class NewCommandTests : IDisposable
         Assert.Contains("docker save resize -o resize.tar", dockerfile, StringComparison.Ordinal);
         Assert.Contains("ENTRYPOINT", dockerfile, StringComparison.Ordinal);
         Assert.True((File.GetUnixFileMode(Path.Combine(temp.Path, "functions", "resize", "run.sh")) & UnixFileMode.UserExecute) != 0);
+        Assert.Contains("docker save resize -o functions/resize/resize.tar && fjord deploy resize", run.Out, StringComparison.Ordinal);
+        // The entry names the archive docker save will write; the file loads before the archive exists.
         var project = Fjord.Cli.Project.ProjectFile.Load(Yml);
-        Assert.Equal("resize", Assert.Single(project.Functions).Name);
-        Assert.Contains("# image: functions/resize/resize.tar", await File.ReadAllTextAsync(Yml), StringComparison.Ordinal);
+        var function = Assert.Single(project.Functions);
+        Assert.Equal("resize", function.Name);
+        Assert.Equal(Path.Combine(temp.Path, "functions", "resize", "resize.tar"), function.ImagePath);
+        Assert.Null(function.Folder);
+        Assert.Contains("\n    image: functions/resize/resize.tar\n", await File.ReadAllTextAsync(Yml), StringComparison.Ordinal);
     }
 
     [Fact]

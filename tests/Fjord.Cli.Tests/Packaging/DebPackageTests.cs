@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Fjord.Cli.Tests.Support;
+using static Fjord.Cli.Tests.Support.Programs;
 
 namespace Fjord.Cli.Tests.Packaging;
 
@@ -61,46 +61,13 @@ public sealed class DebPackageTests
         // verify resolves the units' dependencies (sysinit.target, ...) inside the root: lend it the host's.
         foreach (var file in Directory.EnumerateFiles("/lib/systemd/system").Where(f => f.EndsWith(".target", StringComparison.Ordinal) || f.EndsWith(".slice", StringComparison.Ordinal)))
             File.Copy(file, Path.Combine(root, "lib/systemd/system", Path.GetFileName(file)), overwrite: false);
-        var (code, output) = await RunRawAsync("systemd-analyze", ["verify", $"--root={root}", .. units]);
-        Assert.True(code == 0 && output.Length == 0, output);
+        var (code, output, error) = await RunRawAsync("systemd-analyze", ["verify", $"--root={root}", .. units]);
+        Assert.True(code == 0 && output.Length + error.Length == 0, output + error);
     }
 
     private static void AssertFile(string root, string relative, string mode, int uid, int gid)
     {
         var stat = RunAsync("stat", "-c", "%a %u %g", Path.Combine(root, relative)).GetAwaiter().GetResult().Trim();
         Assert.Equal($"{mode} {uid} {gid}", stat);
-    }
-
-    private static async Task<string> RunAsync(string program, params string[] args)
-    {
-        var (code, output) = await RunRawAsync(program, args);
-        Assert.True(code == 0, $"{program} {string.Join(' ', args)} failed ({code}): {output}");
-        return output;
-    }
-
-    /// <returns>The exit code and stdout (stderr too when it failed or printed something).</returns>
-    private static async Task<(int Code, string Output)> RunRawAsync(string program, string[] args)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-            info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var within = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(within.Token);
-        var error = await stderr;
-        return (process.ExitCode, program == "systemd-analyze" ? await stdout + error : await stdout);
-    }
-
-    private static string RepoRoot
-    {
-        get
-        {
-            var dir = AppContext.BaseDirectory;
-            while (!File.Exists(Path.Combine(dir, "Fjord.sln")))
-                dir = Path.GetDirectoryName(dir) ?? throw new InvalidOperationException("Fjord.sln not found above the test binaries");
-            return dir;
-        }
     }
 }

@@ -182,6 +182,23 @@ public sealed class ProjectFileTests : IDisposable
     }
 
     [Fact]
+    public void Load_ReadsRetentionShorthand_ForEveryEndedState_AndTheMappingForm()
+    {
+        var yml = temp.Write("fjord.yml", "functions:\n  short:\n    runtime: exec\n    command: [/bin/cat]\n    retention: 1m\n  long:\n    runtime: exec\n    command: [/bin/cat]\n    retention: { failed: 30d }\n");
+        var functions = ProjectFile.Load(yml).Functions;
+        Assert.Equal(new Retention(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)), functions.Single(f => f.Name == "short").Spec.Retention);
+        Assert.Equal(new Retention(Failed: TimeSpan.FromDays(30)), functions.Single(f => f.Name == "long").Spec.Retention);
+
+        var bad = temp.Write("bad.yml", "functions:\n  hello:\n    runtime: exec\n    command: [/bin/cat]\n    retention: { kept: 7d }\n");
+        var error = Assert.Throws<CliException>(() => ProjectFile.Load(bad));
+        Assert.Equal(ExitCodes.Usage, error.ExitCode);
+        Assert.Contains("fjord.yml:5:", error.Message.Replace("bad.yml", "fjord.yml", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains("unknown key 'kept' in retention", error.Message, StringComparison.Ordinal);
+        var never = temp.Write("never.yml", "functions:\n  hello:\n    runtime: exec\n    command: [/bin/cat]\n    retention: never\n");
+        Assert.Contains("retention.succeeded 'never' is not a duration", Assert.Throws<CliException>(() => ProjectFile.Load(never)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_ListsEverySpecError_WithTheFunctionName()
     {
         var yml = temp.Write("fjord.yml", """

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Fjord.Core.Functions;
 
 namespace Fjord.Core.Tests.Functions;
@@ -43,4 +44,24 @@ public sealed class RetentionTests
 
         Assert.Contains(errors, e => e.Contains(named, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Shorthand_OneDurationForEveryEndedState_InTheFlagAndInJson()
+    {
+        var errors = new List<string>();
+        var all = new Retention(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+
+        Assert.Equal(all, Retention.ParseFlag("1m", errors));
+        var doc = JsonSerializer.Deserialize<FunctionDocument>("""{"runtime":"exec","command":["/bin/true"],"retention":"1m"}""", Web)!;
+        Assert.Equal(all, FunctionSpec.Parse("f", doc, errors)!.Retention);
+        var mapped = JsonSerializer.Deserialize<FunctionDocument>("""{"runtime":"exec","command":["/bin/true"],"retention":{"failed":"30d"}}""", Web)!;
+        Assert.Equal(new Retention(Failed: TimeSpan.FromDays(30)), FunctionSpec.Parse("f", mapped, errors)!.Retention);
+        Assert.Empty(errors);
+        // Written back in the object form, which every earlier reader understands.
+        Assert.Equal("""{"succeeded":"1m","failed":"1m","canceled":"1m"}""", JsonSerializer.Serialize(RetentionDocument.ForAll("1m"), Web));
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<RetentionDocument>("""{"kept":"7d"}""", Web));
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<RetentionDocument>("7", Web));
+    }
+
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 }

@@ -1,5 +1,5 @@
 using Fjord.Core.Images;
-using static Fjord.Core.Tests.Images.TestImages;
+using static Fjord.Tests.Shared.TestImages;
 
 namespace Fjord.Core.Tests.Images;
 

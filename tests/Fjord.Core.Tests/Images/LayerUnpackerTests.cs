@@ -1,6 +1,6 @@
 using System.Formats.Tar;
 using Fjord.Core.Images;
-using static Fjord.Core.Tests.Images.TestImages;
+using static Fjord.Tests.Shared.TestImages;
 
 namespace Fjord.Core.Tests.Images;
 

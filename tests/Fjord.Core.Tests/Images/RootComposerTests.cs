@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Fjord.Core.Images;
-using static Fjord.Core.Tests.Images.TestImages;
+using static Fjord.Tests.Shared.TestImages;
 
 namespace Fjord.Core.Tests.Images;
 

@@ -77,7 +77,7 @@ internal sealed class ElasticNode : IAsyncDisposable
         Host.Nudge();
     }
 
-    public async Task<string[]> EnqueueAsync(string function, int count, string seconds)
+    public async Task<string[]> EnqueueAsync(string function, int count, string seconds, DateTimeOffset? runAt = null)
     {
         var jobs = Enumerable.Range(0, count).Select(_ => new NewJob
         {
@@ -86,6 +86,7 @@ internal sealed class ElasticNode : IAsyncDisposable
             Payload = Encoding.UTF8.GetBytes(seconds),
             MaxAttempts = 1,
             CreatedAt = DateTimeOffset.UtcNow,
+            RunAt = runAt,
         }).ToList();
         return [.. (await Store.EnqueueAsync(jobs, CancellationToken.None)).Select(r => r.Id)];
     }

@@ -61,6 +61,34 @@ public sealed class ElasticPoolTests
         Assert.Equal(JobStatus.Succeeded, (await node.WaitForEndAsync(again[0], Within)).Status);
     }
 
+    /// <summary>
+    /// A pool resting at zero (the scaler's loop sleeps between its once-a-second looks; the
+    /// worker's reconcile also looks) still starts a process for a job announced at commit, and
+    /// for a delayed one, which no commit announces when it comes due, soon after it is due.
+    /// </summary>
+    [Fact]
+    public async Task AtZero_TheRestingScaler_StillStartsAnnouncedAndDelayedJobs()
+    {
+        await using var node = await ElasticNode.StartAsync();
+        await node.DeployAsync("later", min: 0, max: 1, idleTimeout: "100ms");
+        await ElasticNode.Until(() => node.Host.Pools.ContainsKey("later"), Within, "pool not created");
+        await Task.Delay(1500);
+
+        var now = await node.EnqueueAsync("later", 1, "0");
+        var first = await node.WaitForEndAsync(now[0], Within);
+        Assert.Equal(JobStatus.Succeeded, first.Status);
+        await ElasticNode.Until(() => node.Workers("later") == 0, Within, "the pool did not return to zero");
+        await Task.Delay(1500);
+
+        var runAt = DateTimeOffset.UtcNow.AddSeconds(1.5);
+        var delayed = await node.EnqueueAsync("later", 1, "0", runAt);
+        var job = await node.WaitForEndAsync(delayed[0], Within);
+        Assert.Equal(JobStatus.Succeeded, job.Status);
+        Assert.True(job.StartedAt >= runAt.AddMilliseconds(-5), $"started at {job.StartedAt:O}, due {runAt:O}");
+        // A look a second, and a python process start on a loaded machine.
+        Assert.True(job.StartedAt - runAt < TimeSpan.FromSeconds(8), $"started {(job.StartedAt - runAt)?.TotalSeconds:0.0} s after it was due\n{node.Log}");
+    }
+
     [Fact]
     public async Task MinAboveZero_StartsWarmProcessesBeforeAnyJob_AndReplacesOneKilledWhileIdle()
     {

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace Fjord.Core.Tests.Images;
+namespace Fjord.Tests.Shared;
 
 /// <summary>Builds real image archives in the test, byte by byte: layer tars with TarWriter, docker
 /// save's manifest.json and the OCI layout's index, manifest and config JSON with real sha256 digests.</summary>
@@ -125,23 +125,4 @@ internal static class TestImages
         var tar = Layer(files.Select(f => File(f.Name, f.Bytes)).ToArray());
         System.IO.File.WriteAllBytes(path, gzip ? Gzip(tar) : tar);
     }
-}
-
-/// <summary>A private folder per test: <c>cache/</c> for layers, <c>outside/</c> that nothing may touch.</summary>
-internal sealed class Scratch : IDisposable
-{
-    public Scratch()
-    {
-        Directory.CreateDirectory(Outside);
-    }
-
-    public string Root { get; } = Path.Combine(Path.GetTempPath(), "fjord-images-" + Guid.NewGuid().ToString("N"));
-
-    public string Cache => Path.Combine(Root, "cache");
-
-    public string Outside => Path.Combine(Root, "outside");
-
-    public string At(string name) => Path.Combine(Root, name);
-
-    public void Dispose() => Directory.Delete(Root, recursive: true);
 }
