@@ -20,7 +20,7 @@ internal sealed partial class Cluster
     /// <summary>Starts a gateway on Redis: database <paramref name="db"/> (1-15; the contract suite uses 0).</summary>
     public static async Task<Cluster> StartRedisAsync(int db)
     {
-        var cluster = new Cluster { _redisDb = db, _redis = new UriBuilder(Services.RedisUri) { Path = "/" + db }.Uri.ToString() };
+        var cluster = new Cluster { _fjordDll = NodeProcess.FjordDll, _redisDb = db, _redis = new UriBuilder(Services.RedisUri) { Path = "/" + db }.Uri.ToString() };
         await cluster.Admin.GetServers()[0].FlushDatabaseAsync(db);
         var port = FreePort();
         cluster.Gateway = await cluster.StartNodeAsync(null, "gateway", cluster.RedisEnv(new Dictionary<string, string> { ["FJORD_ADMIN_KEY"] = AdminKey }),
