@@ -4,7 +4,7 @@
 # `network: true` functions), util-linux (setpriv, setsid, nsenter), ImageMagick (the thumbnail
 # example), Python/Node/PHP (function runtimes; php-cli is Debian's), npm (the dashboard's front-end libraries, installed
 # from their lockfile at build time), Chromium (the dashboard's browser tests) and busybox-static (the
-# static binary the image tests pack into a layer). Safe to run
+# static binary the image tests pack into a layer) and redis-server (the Redis backend's tests). Safe to run
 # again; does nothing when everything is there. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -23,6 +23,7 @@ ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2' || need+=(libseccomp2)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /bin/busybox ] || need+=(busybox-static)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "installing: ${need[*]}" >&2

@@ -8,8 +8,13 @@
 #                                     FJORD_TEST_STORE=postgres://postgres@127.0.0.1:PORT/postgres?sslmode=disable
 #                                     FJORD_TEST_BROKER_TLS=amqps://…@localhost:PORT/fjord, and
 #                                     FJORD_TEST_TLS_CA (the CA of both servers' TLS certificate)
+#                                     FJORD_TEST_REDIS=redis://fjord:…@127.0.0.1:PORT (a private
+#                                     redis-server as Fjord requires it: AOF, appendfsync always,
+#                                     noeviction; a least-privilege ACL user, default user behind a password)
 #   scripts/services.sh stop [DIR]    stops what start started, by PID
 #   scripts/services.sh ctl DIR ARGS  rabbitmqctl ARGS against the private node (test hook)
+#   scripts/services.sh kill-redis DIR / start-redis DIR   SIGKILL Redis by PID / start it again
+#                                     on the same port and AOF (test hooks for the fault tests)
 #
 # DIR defaults to /tmp/fjord-services. start is idempotent: when DIR/env names live servers it
 # reuses them. Processes are only ever stopped by the PIDs recorded in DIR.
@@ -29,7 +34,7 @@ stop() {
     if [ -f "$dir/pg/postmaster.pid" ]; then
         runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/pg" -m immediate -w stop >/dev/null 2>&1 || true
     fi
-    for name in rabbit epmd; do
+    for name in rabbit epmd redis; do
         if alive "$dir/$name.pid"; then
             pid=$(cat "$dir/$name.pid")
             kill "$pid" 2>/dev/null || true
@@ -81,6 +86,32 @@ if [ "$cmd" = start-broker ]; then
     exit 0
 fi
 
+# Redis: its own port, folder and AOF; loopback only. The ACL user may touch only fjord:* keys
+# and channels, and no dangerous command but CONFIG GET (Fjord checks the durability settings at
+# start). The admin password (for test hooks: CONFIG SET) stays in DIR/redis/admin. The default
+# user keeps every right behind that password and must not be turned off: Redis replays the
+# AOF's MULTI/EXEC blocks (every Lua script's writes) as the default user and re-checks ACLs at
+# EXEC, so with `user default off` a restart silently drops them (redis/redis#14541).
+start_redis() {
+    # shellcheck disable=SC1091
+    . "$dir/redis/ports"
+    redis-server "$dir/redis/redis.conf" >>"$dir/redis/stdout.log" 2>&1 &
+    echo $! >"$dir/redis.pid"
+    for _ in $(seq 100); do
+        redis-cli -p "$redisport" --user admin --pass "$(cat "$dir/redis/admin")" --no-auth-warning ping >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+}
+
+if [ "$cmd" = kill-redis ]; then
+    alive "$dir/redis.pid" && kill -9 "$(cat "$dir/redis.pid")"
+    exit 0
+fi
+if [ "$cmd" = start-redis ]; then
+    start_redis
+    exit 0
+fi
+
 # Test hook: rabbitmqctl against the private node (e.g. a policy that makes the broker refuse
 # publishes): scripts/services.sh ctl DIR ARGS...
 if [ "$cmd" = ctl ]; then
@@ -95,9 +126,9 @@ if [ "$cmd" = stop ]; then
     rm -rf "$dir"
     exit 0
 fi
-[ "$cmd" = start ] || { echo "usage: $0 start|stop|kill-broker|start-broker [DIR]" >&2; exit 2; }
+[ "$cmd" = start ] || { echo "usage: $0 start|stop|kill-broker|start-broker|kill-redis|start-redis [DIR]" >&2; exit 2; }
 
-if [ -f "$dir/env" ] && alive "$dir/rabbit.pid" && [ -f "$dir/pg/postmaster.pid" ] && kill -0 "$(head -1 "$dir/pg/postmaster.pid")" 2>/dev/null; then
+if [ -f "$dir/env" ] && alive "$dir/rabbit.pid" && alive "$dir/redis.pid" && [ -f "$dir/pg/postmaster.pid" ] && kill -0 "$(head -1 "$dir/pg/postmaster.pid")" 2>/dev/null; then
     cat "$dir/env"
     exit 0
 fi
@@ -105,6 +136,7 @@ fi
 need=()
 command -v rabbitmq-server >/dev/null 2>&1 || need+=(rabbitmq-server)
 [ -x "$pgbin/initdb" ] || need+=(postgresql-15)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
@@ -112,12 +144,12 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 stop
-rm -rf "$dir" && mkdir -p "$dir/rabbit/mnesia" "$dir/rabbit/log" "$dir/pg"
+rm -rf "$dir" && mkdir -p "$dir/rabbit/mnesia" "$dir/rabbit/log" "$dir/pg" "$dir/redis"
 chmod 755 "$dir"
 chown -R rabbitmq:rabbitmq "$dir/rabbit"
 chown postgres:postgres "$dir/pg"
 
-amqp=$(free_port); dist=$(free_port); epmdport=$(free_port); pgport=$(free_port); amqps=$(free_port)
+amqp=$(free_port); dist=$(free_port); epmdport=$(free_port); pgport=$(free_port); amqps=$(free_port); redisport=$(free_port)
 node="fjordtest$amqp@localhost"
 
 # TLS for both servers, with a private CA made here: the TLS tests connect with amqps:// and
@@ -171,6 +203,28 @@ ctl add_user fjord "$secret"
 ctl set_permissions -p fjord fjord '^fjord\..*' '^(fjord\..*|amq\.default)$' '^fjord\..*'
 wait_amqp
 
+redissecret=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
+python3 -c 'import secrets; print(secrets.token_hex(16))' >"$dir/redis/admin"
+chmod 600 "$dir/redis/admin"
+echo "redisport=$redisport" >"$dir/redis/ports"
+cat >"$dir/redis/redis.conf" <<CONF
+port $redisport
+bind 127.0.0.1
+protected-mode yes
+dir $dir/redis
+daemonize no
+logfile $dir/redis/redis.log
+save ""
+appendonly yes
+appendfsync always
+maxmemory-policy noeviction
+user default on >$(cat "$dir/redis/admin") ~* &* +@all
+user admin on >$(cat "$dir/redis/admin") ~* &* +@all
+user fjord on >$redissecret ~fjord:* &fjord:* +@all -@dangerous +config|get +info
+CONF
+chmod 600 "$dir/redis/redis.conf"
+start_redis
+
 cat >"$dir/env" <<ENV
 FJORD_TEST_BROKER=amqp://fjord:$secret@127.0.0.1:$amqp/fjord
 FJORD_TEST_STORE=postgres://postgres@127.0.0.1:$pgport/postgres?sslmode=disable
@@ -179,5 +233,7 @@ FJORD_TEST_TLS_CA=$dir/tls/ca.pem
 FJORD_TEST_RABBIT_NODE=$node
 FJORD_TEST_EPMD_PORT=$epmdport
 FJORD_TEST_SERVICES_DIR=$dir
+FJORD_TEST_REDIS=redis://fjord:$redissecret@127.0.0.1:$redisport
+FJORD_TEST_REDIS_ADMIN=redis://admin:$(cat "$dir/redis/admin")@127.0.0.1:$redisport
 ENV
 cat "$dir/env"

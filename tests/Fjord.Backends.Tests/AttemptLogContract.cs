@@ -38,3 +38,8 @@ public sealed class PostgresAttemptLogContract : AttemptLogContract
 {
     protected override async Task<Backend> CreateAsync() => await RabbitPostgresBackend.CreateAsync();
 }
+
+public sealed class RedisAttemptLogContract : AttemptLogContract
+{
+    protected override async Task<Backend> CreateAsync() => await RedisBackend.CreateAsync();
+}

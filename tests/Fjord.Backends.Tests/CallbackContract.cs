@@ -107,3 +107,8 @@ public sealed class RabbitPostgresCallbackContract : CallbackContract
 {
     protected override async Task<Backend> CreateAsync() => await RabbitPostgresBackend.CreateAsync();
 }
+
+public sealed class RedisCallbackContract : CallbackContract
+{
+    protected override async Task<Backend> CreateAsync() => await RedisBackend.CreateAsync();
+}

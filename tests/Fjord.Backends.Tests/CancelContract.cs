@@ -76,3 +76,8 @@ public sealed class RabbitPostgresCancelContract : CancelContract
 {
     protected override async Task<Backend> CreateAsync() => await RabbitPostgresBackend.CreateAsync();
 }
+
+public sealed class RedisCancelContract : CancelContract
+{
+    protected override async Task<Backend> CreateAsync() => await RedisBackend.CreateAsync();
+}

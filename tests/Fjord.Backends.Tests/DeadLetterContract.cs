@@ -127,3 +127,8 @@ public sealed class RabbitPostgresDeadLetterContract : DeadLetterContract
 {
     protected override async Task<Backend> CreateAsync() => await RabbitPostgresBackend.CreateAsync();
 }
+
+public sealed class RedisDeadLetterContract : DeadLetterContract
+{
+    protected override async Task<Backend> CreateAsync() => await RedisBackend.CreateAsync();
+}

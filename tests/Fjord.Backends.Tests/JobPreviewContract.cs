@@ -72,3 +72,8 @@ public sealed class PostgresJobPreviewContract : JobPreviewContract
 {
     protected override async Task<Backend> CreateAsync() => await RabbitPostgresBackend.CreateAsync();
 }
+
+public sealed class RedisJobPreviewContract : JobPreviewContract
+{
+    protected override async Task<Backend> CreateAsync() => await RedisBackend.CreateAsync();
+}

@@ -129,3 +129,10 @@ public sealed class PostgresNodeContract : NodeContract
         Assert.Equal(1, await command.ExecuteNonQueryAsync());
     }
 }
+
+public sealed class RedisNodeContract : NodeContract
+{
+    protected override async Task<Backend> CreateAsync() => await RedisBackend.CreateAsync();
+
+    protected override Task AgeAsync(Backend backend, string node, TimeSpan by) => ((RedisBackend)backend).AgeNodeAsync(node, by);
+}

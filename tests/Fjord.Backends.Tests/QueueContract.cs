@@ -341,3 +341,8 @@ public sealed class RabbitPostgresQueueContract : QueueContract
 {
     protected override async Task<Backend> CreateAsync() => await RabbitPostgresBackend.CreateAsync();
 }
+
+public sealed class RedisQueueContract : QueueContract
+{
+    protected override async Task<Backend> CreateAsync() => await RedisBackend.CreateAsync();
+}

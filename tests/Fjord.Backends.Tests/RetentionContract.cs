@@ -105,3 +105,8 @@ public sealed class RabbitPostgresRetentionContract : RetentionContract
 {
     protected override async Task<Backend> CreateAsync() => await RabbitPostgresBackend.CreateAsync();
 }
+
+public sealed class RedisRetentionContract : RetentionContract
+{
+    protected override async Task<Backend> CreateAsync() => await RedisBackend.CreateAsync();
+}

@@ -130,3 +130,8 @@ public sealed class PostgresScheduleContract : ScheduleContract
 {
     protected override async Task<Backend> CreateAsync() => await RabbitPostgresBackend.CreateAsync();
 }
+
+public sealed class RedisScheduleContract : ScheduleContract
+{
+    protected override async Task<Backend> CreateAsync() => await RedisBackend.CreateAsync();
+}

@@ -126,3 +126,8 @@ public sealed class PostgresSchedulerContract : SchedulerContract
 {
     protected override async Task<Backend> CreateAsync() => await RabbitPostgresBackend.CreateAsync();
 }
+
+public sealed class RedisSchedulerContract : SchedulerContract
+{
+    protected override async Task<Backend> CreateAsync() => await RedisBackend.CreateAsync();
+}

@@ -53,3 +53,8 @@ public sealed class RabbitPostgresTriggerContract : TriggerContract
 {
     protected override async Task<Backend> CreateAsync() => await RabbitPostgresBackend.CreateAsync();
 }
+
+public sealed class RedisTriggerContract : TriggerContract
+{
+    protected override async Task<Backend> CreateAsync() => await RedisBackend.CreateAsync();
+}

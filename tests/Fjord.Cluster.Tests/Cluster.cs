@@ -12,7 +12,7 @@ namespace Fjord.Cluster.Tests;
 /// A gateway and workers as separate processes over the private RabbitMQ node and a fresh
 /// PostgreSQL database. Jobs are counted straight from the database, so every job is accounted for.
 /// </summary>
-internal sealed class Cluster : IAsyncDisposable
+internal sealed partial class Cluster : IAsyncDisposable
 {
     public const string AdminKey = "fjord-cluster-test-admin-key-0123456789";
 
@@ -65,7 +65,9 @@ internal sealed class Cluster : IAsyncDisposable
     }
 
     public Task<NodeProcess> StartWorkerAsync(string node, string brokerUri, IReadOnlyDictionary<string, string>? env = null, params string[] extraArgs) =>
-        StartNodeAsync(null, node, env ?? new Dictionary<string, string>(), ["worker", "--broker", brokerUri, "--store", StoreConnection, "--node", node, .. extraArgs]);
+        _redis is not null
+            ? StartNodeAsync(null, node, RedisEnv(env), ["worker", "--node", node, .. extraArgs])
+            : StartNodeAsync(null, node, env ?? new Dictionary<string, string>(), ["worker", "--broker", brokerUri, "--store", StoreConnection, "--node", node, .. extraArgs]);
 
     /// <summary>A worker of another build (<paramref name="fjordDll"/>) on this cluster's broker and store.</summary>
     public Task<NodeProcess> StartWorkerOfBuildAsync(string fjordDll, string node, string brokerUri) =>
@@ -121,6 +123,8 @@ internal sealed class Cluster : IAsyncDisposable
     /// <summary>(status, node) of each job, read from PostgreSQL.</summary>
     public async Task<Dictionary<string, (short Status, string? Node)>> JobsAsync(IReadOnlyCollection<string> ids)
     {
+        if (_redis is not null)
+            return await RedisJobsAsync(ids);
         await using var connection = new NpgsqlConnection(StoreConnection);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT id, status, node FROM jobs WHERE id = ANY($1)", connection);
@@ -167,6 +171,11 @@ internal sealed class Cluster : IAsyncDisposable
         foreach (var node in _nodes)
             await node.DisposeAsync();
         Http.Dispose();
+        if (_redis is not null)
+        {
+            await DisposeRedisAsync();
+            return;
+        }
         try
         {
             await using var connection = new NpgsqlConnection(PgConnectionString.Normalize(Services.StoreUri));

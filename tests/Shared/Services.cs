@@ -26,6 +26,12 @@ internal static class Services
 
     public static string Dir => Env.Value["FJORD_TEST_SERVICES_DIR"];
 
+    /// <summary>The private redis-server (AOF, appendfsync always, noeviction) as its least-privilege user.</summary>
+    public static string RedisUri => Env.Value["FJORD_TEST_REDIS"];
+
+    /// <summary>The same server as its admin user: for test hooks only (ACL users, faults).</summary>
+    public static string RedisAdminUri => Env.Value["FJORD_TEST_REDIS_ADMIN"];
+
     public static string RepoRoot
     {
         get

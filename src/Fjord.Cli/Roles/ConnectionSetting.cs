@@ -9,7 +9,11 @@ namespace Fjord.Cli.Roles;
 /// </summary>
 internal static class ConnectionSetting
 {
-    public static string Resolve(string? flagValue, string flagName, string variable, Func<string, string?> environment)
+    public static string Resolve(string? flagValue, string flagName, string variable, Func<string, string?> environment) =>
+        TryResolve(flagValue, variable, environment) ?? throw CliException.Usage($"{flagName}, ${variable} or ${variable}_FILE is required");
+
+    /// <summary>The flag's value, else the variable's, else the file's; null when none is set.</summary>
+    public static string? TryResolve(string? flagValue, string variable, Func<string, string?> environment)
     {
         if (flagValue is { Length: > 0 })
             return flagValue;
@@ -29,6 +33,6 @@ internal static class ConnectionSetting
             }
             return text.Trim() is { Length: > 0 } fromFile ? fromFile : throw CliException.Usage($"${fileVariable} ({file}) is empty");
         }
-        throw CliException.Usage($"{flagName}, ${variable} or ${fileVariable} is required");
+        return null;
     }
 }

@@ -1,3 +1,5 @@
+using Fjord.Core.Nodes;
+using Fjord.Core.Queue;
 using Fjord.Core.Storage;
 using Fjord.Gateway;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,25 +18,37 @@ internal static class GatewayRole
     {
         ArgumentNullException.ThrowIfNull(args);
         using var node = NodeComposition.Open("gateway", args.DataDir, port: (args.Host, args.Port));
+        if (args.Backend is not null)
+        {
+            await using var redis = await RedisBackend.OpenAsync(args, node.LoggerFactory, cancellationToken);
+            return await RunAsync(node, args, redis, redis, broker: null, cancellationToken);
+        }
+        await using var services = await RoleServices.OpenAsync(args, $"fjord-gateway@{Environment.MachineName}", node.LoggerFactory, cancellationToken);
+        return await RunAsync(node, args, services.Store, services.Queue, services.Queue, cancellationToken);
+    }
+
+    /// <summary>The gateway over one backend: the records (<typeparamref name="TStore"/>) and the queue beside them, with the broker's readiness when there is one.</summary>
+    private static async Task<int> RunAsync<TStore>(NodeComposition node, RoleArguments args, TStore store, IJobQueue queue, IReadinessSource? broker, CancellationToken cancellationToken)
+        where TStore : class, IJobStore, IFunctionStore, IJobMonitor, IKeyStore, IReadinessSource, ISecretStore, INodeStore
+    {
         var dataDir = node.DataDir;
         var loggerFactory = node.LoggerFactory;
-        await using var services = await RoleServices.OpenAsync(args, $"fjord-gateway@{Environment.MachineName}", loggerFactory, cancellationToken);
-
         var secretsKey = GatewayHost.SecretsKey(keyFile: null);
-        await GatewayHost.OpenSecretsAsync(services.Store, secretsKey, cancellationToken);
+        await GatewayHost.OpenSecretsAsync(store, secretsKey, cancellationToken);
         var gatewayOptions = GatewayHost.Options(dataDir, secretsKey, args.Surface, args.KeyRateLimit) with { Caps = args.Sandbox.Caps };
-        var adminKey = await AdminKeyBootstrap.EnsureAsync(services.Store, gatewayOptions, cancellationToken);
+        var adminKey = await AdminKeyBootstrap.EnsureAsync(store, gatewayOptions, cancellationToken);
 
-        var builder = GatewayHost.CreateBuilder(loggerFactory, args.Host, args.Port, services.Queue, services.Store);
+        var builder = GatewayHost.CreateBuilder(loggerFactory, args.Host, args.Port, queue, store);
         // /readyz: the store (registered above) and the broker. Intake itself also refuses (503)
         // while the broker is down.
-        builder.Services.AddSingleton<IReadinessSource>(services.Queue);
+        if (broker is not null)
+            builder.Services.AddSingleton(broker);
         builder.Services.AddFjordGateway(gatewayOptions);
 
         await using var app = builder.Build();
         app.MapFjordGateway();
         await app.StartAsync(cancellationToken);
-        await using var heartbeat = node.StartHeartbeat(services.Store, workers: null);
+        await using var heartbeat = node.StartHeartbeat(store, workers: null);
 
         if (AdminKeyBootstrap.StartupLine(adminKey, gatewayOptions.AdminKeyFromEnvironment is { Length: > 0 }) is { } keyLine)
             Console.Out.WriteLine(keyLine);

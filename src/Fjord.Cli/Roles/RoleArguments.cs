@@ -31,4 +31,10 @@ internal sealed record RoleArguments(
 
     /// <summary>Sandbox flags (worker) and deploy caps (gateway).</summary>
     public Up.SandboxArguments Sandbox { get; init; } = new();
+
+    /// <summary>`--backend redis://…`: one Redis server in place of the broker and store (both then empty).</summary>
+    public string? Backend { get; init; }
+
+    /// <summary>`--redis-unsafe-durability`: start on a Redis that does not fsync every write (documented loss window).</summary>
+    public bool RedisUnsafeDurability { get; init; }
 }

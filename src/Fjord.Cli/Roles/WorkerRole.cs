@@ -1,3 +1,4 @@
+using Fjord.Core.Nodes;
 using Fjord.Core.Queue;
 using Fjord.Core.Storage;
 using Fjord.Worker;
@@ -19,28 +20,39 @@ internal static class WorkerRole
     {
         ArgumentNullException.ThrowIfNull(args);
         using var node = NodeComposition.Open("worker", args.DataDir, args.Node);
-        var loggerFactory = node.LoggerFactory;
-        await using var services = await RoleServices.OpenAsync(args, $"fjord-worker@{node.Name}", loggerFactory, cancellationToken);
+        if (args.Backend is not null)
+        {
+            await using var redis = await RedisBackend.OpenAsync(args, node.LoggerFactory, cancellationToken);
+            return await RunAsync(node, args, redis, redis, redis, cancellationToken);
+        }
+        await using var services = await RoleServices.OpenAsync(args, $"fjord-worker@{node.Name}", node.LoggerFactory, cancellationToken);
+        return await RunAsync(node, args, services.Store, services.Queue, services.Queue, cancellationToken);
+    }
 
-        var secrets = await GatewayHost.OpenSecretsAsync(services.Store, GatewayHost.SecretsKey(keyFile: null), cancellationToken);
+    /// <summary>The worker over one backend: the records it reads specs, bundles and secrets from, and the queue it leases jobs from.</summary>
+    private static async Task<int> RunAsync<TStore>(NodeComposition node, RoleArguments args, TStore store, IJobQueue queue, IBacklogSource backlog, CancellationToken cancellationToken)
+        where TStore : class, IFunctionStore, ISecretStore, INodeStore
+    {
+        var loggerFactory = node.LoggerFactory;
+        var secrets = await GatewayHost.OpenSecretsAsync(store, GatewayHost.SecretsKey(keyFile: null), cancellationToken);
         var functions = node.OpenFunctions(args.Sandbox, secrets);
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-        builder.Services.AddSingleton<IJobQueue>(services.Queue);
-        builder.Services.AddSingleton<IFunctionStore>(services.Store);
-        NodeComposition.AddWorker(builder.Services, node.WorkerOptions(functions, args.Surface.MaxBundleUnpackedBytes, services.Store) with
+        builder.Services.AddSingleton(queue);
+        builder.Services.AddSingleton<IFunctionStore>(store);
+        NodeComposition.AddWorker(builder.Services, node.WorkerOptions(functions, args.Surface.MaxBundleUnpackedBytes, store) with
         {
             Functions = args.Functions,
-            Backlog = services.Queue,
+            Backlog = backlog,
             MaxProcesses = args.Sandbox.MaxProcesses,
             MaxMemoryBytes = args.Sandbox.MaxMemoryBytes,
         });
         using var host = builder.Build();
 
         await host.StartAsync(cancellationToken);
-        await using var heartbeat = node.StartHeartbeat(services.Store, host.Services.GetRequiredService<WorkerHost>());
+        await using var heartbeat = node.StartHeartbeat(store, host.Services.GetRequiredService<WorkerHost>());
         await using var metrics = args.MetricsPort is { } metricsPort
             ? await WorkerMetricsServer.StartAsync(args.MetricsHost, metricsPort, functions.Registry, heartbeat, loggerFactory, cancellationToken)
             : null;

@@ -48,4 +48,23 @@ public sealed class ConnectionSettingTests : IDisposable
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
         run.AssertOneErrorLine("cannot read $FJORD_STORE_FILE");
     }
+
+    [Fact]
+    public async Task Worker_WithABackendThatIsNotRedis_ExitsWithUsage()
+    {
+        var run = await CliRun.RunAsync(["worker"], temp.Path, new Dictionary<string, string> { ["FJORD_BACKEND"] = "amqp://x" });
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        run.AssertOneErrorLine("--backend takes a redis:// or rediss:// URI");
+    }
+
+    [Fact]
+    public async Task Worker_WithARedisBackendThatDoesNotAnswer_FailsWithOneLine_AndNeedsNoBrokerOrStore()
+    {
+        var run = await CliRun.RunAsync(["worker", "--allow-unsandboxed"], temp.Path, new Dictionary<string, string> { ["FJORD_BACKEND"] = "redis://fjord:secret@127.0.0.1:1/0" });
+
+        Assert.Equal(ExitCodes.Failed, run.ExitCode);
+        run.AssertOneErrorLine("Redis does not answer");
+        Assert.DoesNotContain("secret", run.Error + run.Out, StringComparison.Ordinal);
+    }
 }

@@ -1,0 +1,129 @@
+using System.Globalization;
+using Fjord.Core.Jobs;
+using Fjord.Core.Queue;
+using Fjord.Core.Storage;
+using StackExchange.Redis;
+
+namespace Fjord.Storage.Redis;
+
+/// <summary>
+/// The queue: no broker beside the records. Waiting jobs sit in one sorted set per function,
+/// scored by due time (ties by id, which is time-ordered), so a scheduled job or a retry becomes
+/// ready by time alone. A fetch takes exactly one job, only when the worker has a free process,
+/// so nothing is prefetched: many workers share a function fairly, first come first served.
+/// </summary>
+public sealed partial class RedisStore : IJobQueue, IBacklogSource
+{
+    private const int FieldsPerJob = 13;
+
+    public async Task<IReadOnlyList<EnqueuedJob>> EnqueueAsync(IReadOnlyList<NewJob> jobs, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        if (jobs.Count == 0)
+            return [];
+        var args = new RedisValue[1 + jobs.Count * FieldsPerJob];
+        args[0] = jobs.Count;
+        var i = 1;
+        foreach (var job in jobs)
+        {
+            args[i++] = job.Id;
+            args[i++] = job.Function;
+            args[i++] = job.MaxAttempts;
+            args[i++] = UnixMs.From(job.CreatedAt);
+            args[i++] = job.RunAt is { } at ? UnixMs.From(at) : "";
+            args[i++] = job.Sync ? "1" : "0";
+            args[i++] = job.ContentType ?? "";
+            args[i++] = job.CallbackUrl ?? "";
+            args[i++] = job.Trace ?? "";
+            args[i++] = JobTrigger.Pack(job.Trigger) ?? "";
+            args[i++] = job.IdempotencyKey ?? "";
+            args[i++] = (long)IdempotencyKeys.Lifetime.TotalMilliseconds + IdempotencyKeys.ExtraMilliseconds(job.IdempotencyLifetime);
+            args[i++] = job.Payload;
+        }
+        var reply = (RedisResult[])(await RunAsync(JobScripts.Enqueue, args))!;
+        if ((long)reply[0] == 0)
+            throw new QueueFullException((string)reply[1]!, TimeSpan.FromSeconds(1 + Random.Shared.Next(5)));
+        var results = new EnqueuedJob[jobs.Count];
+        for (var k = 0; k < jobs.Count; k++)
+            results[k] = new EnqueuedJob((string)reply[1 + k * 2]!, (long)reply[2 + k * 2] == 1);
+        return results;
+    }
+
+    public async Task<IJobLease> FetchAsync(string function, string node, CancellationToken cancellationToken)
+    {
+        var signal = Signal(function);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var woken = signal.Next;
+            var reply = (RedisResult[])(await RunAsync(JobScripts.Fetch, function, node, LeaseMs, 100))!;
+            var wait = TimeSpan.FromSeconds(1);
+            switch ((long)reply[0])
+            {
+                case 3:
+                    return new RedisLease(this, Leased(function, reply));
+                case 2:
+                    var due = UnixMs.To((long)reply[1]) - DateTimeOffset.UtcNow;
+                    if (due < wait)
+                        wait = due < TimeSpan.FromMilliseconds(5) ? TimeSpan.FromMilliseconds(5) : due;
+                    break;
+            }
+            try
+            {
+                await woken.WaitAsync(wait, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+    }
+
+    private static LeasedJob Leased(string function, RedisResult[] r) => new()
+    {
+        Id = (string)r[1]!,
+        Function = function,
+        Attempt = (int)r[2],
+        MaxAttempts = int.Parse((string)r[3]!, CultureInfo.InvariantCulture),
+        CreatedAt = UnixMs.To(long.Parse((string)r[4]!, CultureInfo.InvariantCulture)),
+        LeaseToken = (long)r[5],
+        Sync = (string?)r[6] == "1",
+        ContentType = r[7].IsNull ? null : (string?)r[7],
+        CallbackUrl = r[8].IsNull ? null : (string?)r[8],
+        StartedAt = UnixMs.To((long)r[9]),
+        ReadyAt = UnixMs.To(long.Parse((string)r[10]!, CultureInfo.InvariantCulture)),
+        Trace = r[11].IsNull ? null : (string?)r[11],
+        Trigger = JobTrigger.Unpack(r[12].IsNull ? null : (string?)r[12]),
+        Payload = r[13].IsNull ? [] : (byte[])r[13]!,
+    };
+
+    /// <summary>Ready jobs per function (due now, counted up to the cap) and the oldest one's wait: two reads per function.</summary>
+    public Task<IReadOnlyDictionary<string, Backlog>> GetBacklogAsync(IReadOnlyCollection<string> functions, int cap, CancellationToken cancellationToken) => Guard<IReadOnlyDictionary<string, Backlog>>(async () =>
+    {
+        ArgumentNullException.ThrowIfNull(functions);
+        var result = new Dictionary<string, Backlog>(StringComparer.Ordinal);
+        var now = UnixMs.From(DateTimeOffset.UtcNow);
+        foreach (var function in functions)
+        {
+            var key = P + "q:" + function;
+            var ready = await Db.SortedSetLengthAsync(key, double.NegativeInfinity, now);
+            if (ready == 0 || await Db.HashGetAsync(P + "f:" + function, "paused") == "1")
+            {
+                result[function] = Backlog.None;
+                continue;
+            }
+            var oldest = await Db.SortedSetRangeByRankWithScoresAsync(key, 0, 0);
+            var age = oldest.Length == 1 ? TimeSpan.FromMilliseconds(Math.Max(0, now - oldest[0].Score)) : TimeSpan.Zero;
+            result[function] = new Backlog(Math.Min(ready, cap), age);
+        }
+        return result;
+    });
+
+    public void ListenForWork(Action<string> listener)
+    {
+        lock (_workListeners)
+            _workListeners.Add(listener);
+    }
+
+    internal async Task<bool> CompleteAsync(RedisScript script, params RedisValue[] args) =>
+        (long)await RunAsync(script, args) == 1;
+}

@@ -1,0 +1,242 @@
+using System.Collections.Concurrent;
+using Fjord.Core.Jobs;
+using Fjord.Core.Queue;
+using Fjord.Core.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+
+namespace Fjord.Storage.Redis;
+
+/// <summary>
+/// Fjord's cluster on one Redis server: jobs, leases, records, functions, bundles, keys,
+/// secrets, schedules, callbacks and counters, with no other server beside it. Every change of a
+/// job's state is one Lua script (<see cref="JobScripts"/>); Redis runs scripts one at a time, so
+/// each is atomic across every node. Intake's 202 waits for the script's reply, which Redis sends
+/// only after the AOF write is fsynced when <c>appendfsync always</c> is set, and the store
+/// refuses to start otherwise (<see cref="ServerCheck"/>). Every node opens it with the same URI.
+/// </summary>
+public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
+{
+    private readonly ConnectionMultiplexer _redis;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<string, WorkSignal> _work = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, List<TaskCompletionSource>> _ends = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RedisLease> _leases = new(StringComparer.Ordinal);
+    private readonly List<Action<string>> _workListeners = [];
+    private readonly Task _reaper;
+    private int _disposed;
+
+    private RedisStore(RedisStoreOptions options, ConnectionMultiplexer redis, ILogger logger)
+    {
+        Options = options;
+        _redis = redis;
+        _logger = logger;
+        P = options.Prefix;
+        _reaper = Task.Run(ReapLoopAsync);
+    }
+
+    public RedisStoreOptions Options { get; }
+
+    /// <summary>The key prefix, ARGV[1] of every script.</summary>
+    internal string P { get; }
+
+    internal IDatabase Db => _redis.GetDatabase();
+
+    internal long LeaseMs => (long)Options.LeaseDuration.TotalMilliseconds;
+
+    /// <summary>Connects, checks that the server keeps what it acknowledges (or refuses), and subscribes to the store's channels.</summary>
+    public static async Task<RedisStore> OpenAsync(RedisStoreOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<RedisStore>();
+        var config = RedisUri.Parse(options.ConnectionString, options.TlsCaFile);
+        ConnectionMultiplexer redis;
+        try
+        {
+            redis = await ConnectionMultiplexer.ConnectAsync(config);
+            await redis.GetDatabase().PingAsync();
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw new StoreUnavailableException($"Redis does not answer: {ex.Message}", ex);
+        }
+        try
+        {
+            await ServerCheck.RequireAsync(redis.GetDatabase(), options.AllowUnsafeDurability, logger);
+            var store = new RedisStore(options, redis, logger);
+            await store.SubscribeAsync();
+            return store;
+        }
+        catch
+        {
+            await redis.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Work, ends and cancels are told through pub/sub. A notice can be lost (a reconnect), so
+    /// each has a slower fallback: fetchers look again within a second, end waiters re-read every
+    /// two, and a canceled lease's next renewal is refused.
+    /// </summary>
+    private async Task SubscribeAsync()
+    {
+        var sub = _redis.GetSubscriber();
+        await sub.SubscribeAsync(RedisChannel.Literal(P + "work"), (_, fn) =>
+        {
+            var name = (string)fn!;
+            if (_work.TryGetValue(name, out var signal))
+                signal.Set();
+            Action<string>[] listeners;
+            lock (_workListeners)
+                listeners = [.. _workListeners];
+            foreach (var listener in listeners)
+                listener(name);
+        });
+        await sub.SubscribeAsync(RedisChannel.Literal(P + "end"), (_, id) =>
+        {
+            if (_ends.TryRemove((string)id!, out var waiters))
+            {
+                lock (waiters)
+                {
+                    foreach (var waiter in waiters)
+                        waiter.TrySetResult();
+                }
+            }
+        });
+        await sub.SubscribeAsync(RedisChannel.Literal(P + "cancel"), (_, message) =>
+        {
+            var text = (string)message!;
+            var space = text.IndexOf(' ', StringComparison.Ordinal);
+            if (space > 0 && _leases.TryGetValue(text[..space], out var lease) && lease.Job.LeaseToken.ToString(System.Globalization.CultureInfo.InvariantCulture) == text[(space + 1)..])
+                lease.TellCanceled();
+        });
+    }
+
+    internal WorkSignal Signal(string function) => _work.GetOrAdd(function, _ => new WorkSignal());
+
+    internal void Track(RedisLease lease) => _leases[lease.Job.Id] = lease;
+
+    internal void Untrack(RedisLease lease) => _leases.TryRemove(new KeyValuePair<string, RedisLease>(lease.Job.Id, lease));
+
+    internal Task EndOf(string id)
+    {
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var list = _ends.GetOrAdd(id, _ => []);
+        lock (list)
+            list.Add(waiter);
+        // A list removed by a notice between GetOrAdd and Add: the caller's read decides.
+        return waiter.Task;
+    }
+
+    public string Name => "store";
+
+    public async Task<Readiness> CheckAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Db.PingAsync().WaitAsync(TimeSpan.FromSeconds(3), cancellationToken);
+            return new Readiness(true, "redis");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new Readiness(false, $"redis does not answer: {ex.Message}");
+        }
+    }
+
+    /// <summary>Runs a script, mapping a dead, full or refusing server to <see cref="StoreUnavailableException"/> (503).</summary>
+    internal async Task<RedisResult> RunAsync(RedisScript script, params RedisValue[] args)
+    {
+        try
+        {
+            return await script.RunAsync(Db, [P, .. args]);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw new StoreUnavailableException($"Redis could not confirm the write: {ex.Message}", ex);
+        }
+    }
+
+    internal static async Task<T> Guard<T>(Func<Task<T>> work)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw new StoreUnavailableException($"Redis could not confirm the write: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Takes back running jobs whose lease ran out (on the server's clock), counted as lost attempts.</summary>
+    private async Task ReapLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(Options.ReapInterval, _stopping.Token);
+                await ReapExpiredAsync();
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is StoreUnavailableException or RedisException)
+            {
+                RedisStoreLog.ReapFailed(_logger, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>Takes back every running job whose lease ran out; returns how many.</summary>
+    public async Task<long> ReapExpiredAsync()
+    {
+        long total = 0;
+        while (true)
+        {
+            var n = (long)await RunAsync(JobScripts.Reap, 200, TakeBackReasons.LeaseExpired);
+            total += n;
+            if (n < 200)
+                return total;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        await _stopping.CancelAsync();
+        try
+        {
+            await _reaper;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        await _redis.DisposeAsync();
+        _stopping.Dispose();
+    }
+}
+
+/// <summary>Wakes the fetchers of one function when work arrives (enqueue, retry, release, resume).</summary>
+internal sealed class WorkSignal
+{
+    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Next => Volatile.Read(ref _next).Task;
+
+    public void Set() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+}
+
+internal static partial class RedisStoreLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Could not take back expired leases: {Reason}")]
+    public static partial void ReapFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "{Warning}")]
+    public static partial void Unsafe(ILogger logger, string warning);
+}
