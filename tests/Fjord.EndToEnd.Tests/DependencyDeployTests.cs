@@ -10,6 +10,7 @@ namespace Fjord.EndToEnd.Tests;
 /// a dependency set over the node's bundle limit is refused with a pointer to images. PHP in fork
 /// mode rides along.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class DependencyDeployTests : IAsyncLifetime
 {
     private readonly TempDir _dir = new();
@@ -101,6 +102,65 @@ public sealed class DependencyDeployTests : IAsyncLifetime
         Assert.Contains("name it with `image: images/NAME.tar` in fjord.yml", fat.Stderr, StringComparison.Ordinal);
         using var missing = await _node.Http.GetAsync("/v1/functions/fat");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task Deploy_IsRefused_WhenThisMachinesPythonIsNotTheOneTheNodeReports()
+    {
+        var (nodeId, python) = await NodePythonAsync();
+        Assert.Matches(@"^\d+\.\d+$", python);
+        var wheels = _dir.Combine("wheels");
+        await LocalWheel.BuildAsync(_dir.Path, wheels, "fjordtoy", "def shout(s):\n    return s.upper() + '!'\n");
+        await WriteAsync("shout/handler.py", "import fjordtoy\n\ndef handle(payload, context):\n    return fjordtoy.shout(payload.decode())\n");
+        await WriteAsync("shout/requirements.txt", "fjordtoy==1.0.0\n");
+        await WriteAsync("fjord.yml", "functions:\n  shout:\n    runtime: python\n    path: shout\n    handler: handler.py\n");
+        // A stand-in interpreter one minor version ahead of the node's: all the version probe asks of it.
+        var parts = python.Split('.');
+        var other = $"{parts[0]}.{int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) + 1}.0";
+        var standIn = _dir.Combine("python-other");
+        await File.WriteAllTextAsync(standIn, $"#!/bin/sh\necho {other}\n");
+        File.SetUnixFileMode(standIn, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var env = new Dictionary<string, string>
+        {
+            ["XDG_CACHE_HOME"] = _dir.Combine("cache"),
+            ["FJORD_PYTHON"] = standIn,
+            ["FJORD_PIP_OPTIONS"] = $"--no-index --find-links {wheels}",
+        };
+        var project = _dir.Combine("project", "fjord.yml");
+
+        var refused = await Cli.RunAsync(_node, env, "deploy", "-f", project);
+
+        Assert.Equal(4, refused.ExitCode);
+        Assert.Single(refused.Stderr.Trim().Split('\n'));
+        Assert.Contains($"function 'shout': this machine's python is {other} but the nodes run python {python} on node {nodeId}:", refused.Stderr, StringComparison.Ordinal);
+        using (var missing = await _node.Http.GetAsync("/v1/functions/shout"))
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+
+        env["FJORD_PYTHON"] = LocalWheel.Python;
+        var deployed = await Cli.RunAsync(_node, env, "deploy", "-f", project);
+
+        Assert.True(deployed.ExitCode == 0, deployed.Stderr);
+        Assert.Equal("HI!", await InvokeAsync("shout", "hi"));
+    }
+
+    /// <summary>The node's id and the python version its heartbeat reports (the probe runs in the background at start).</summary>
+    private async Task<(string Id, string Python)> NodePythonAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            using (var doc = JsonDocument.Parse(await _node.Http.GetStringAsync("/v1/nodes")))
+            {
+                foreach (var node in doc.RootElement.GetProperty("nodes").EnumerateArray())
+                {
+                    if (node.TryGetProperty("runtimes", out var runtimes) && runtimes.ValueKind == JsonValueKind.Object
+                        && runtimes.TryGetProperty("python", out var python))
+                        return (node.GetProperty("id").GetString()!, python.GetString()!);
+                }
+            }
+            Assert.True(DateTime.UtcNow < deadline, "no node reported its python in /v1/nodes");
+            await Task.Delay(200);
+        }
     }
 
     private async Task<string> InvokeAsync(string function, string payload)

@@ -21,6 +21,9 @@ internal sealed record NodeRow(
     int SlotsTotal,
     IReadOnlyList<string> Warnings)
 {
+    /// <summary>The node's interpreters (runtime → version); empty for a gateway or an older node.</summary>
+    public IReadOnlyDictionary<string, string> Runtimes { get; init; } = new Dictionary<string, string>();
+
     public static NodeRow From(JsonElement node)
     {
         var host = node.Get("host") ?? default;
@@ -41,7 +44,12 @@ internal sealed record NodeRow(
             (node.Get("process") ?? default).Number("rssBytes") ?? 0,
             (int)slots.Sum(s => s.Number("busy") ?? 0),
             (int)slots.Sum(s => s.Number("total") ?? 0),
-            [.. node.Array("warnings").Where(w => w.ValueKind == JsonValueKind.String).Select(w => w.GetString()!)]);
+            [.. node.Array("warnings").Where(w => w.ValueKind == JsonValueKind.String).Select(w => w.GetString()!)])
+        {
+            Runtimes = node.Get("runtimes") is { ValueKind: JsonValueKind.Object } runtimes
+                ? runtimes.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal)
+                : new Dictionary<string, string>(),
+        };
     }
 
     private static double Fraction(JsonElement element, string name) =>

@@ -20,7 +20,7 @@ internal static class DeployCommand
         {
             var project = ProjectFile.Load(console.ResolvePath(result.GetValue(file)!));
             using var client = CommandHelpers.CreateClient(console);
-            await DeployAsync(client, project, result.GetValue(names) ?? [], console.Out, ct, console.GetEnvironment);
+            await DeployAsync(client, project, result.GetValue(names) ?? [], console.Out, ct, console.GetEnvironment, console.Error);
             return ExitCodes.Success;
         });
         return command;
@@ -32,8 +32,9 @@ internal static class DeployCommand
     /// function whose code it does not have. Stops at the first failure (a <see cref="CliException"/>).
     /// </summary>
     /// <param name="environment">Where the dependency settings come from (<see cref="DependencySettings"/>); the process's environment when null.</param>
+    /// <param name="warnings">Where a skipped check is said (stderr); nowhere when null.</param>
     public static async Task DeployAsync(IDeployTarget client, ProjectFile project, IReadOnlyCollection<string> names, TextWriter output, CancellationToken ct,
-        Func<string, string?>? environment = null)
+        Func<string, string?>? environment = null, TextWriter? warnings = null)
     {
         var unknown = names.Where(n => project.Functions.All(f => f.Name != n)).ToList();
         if (unknown.Count > 0)
@@ -47,13 +48,14 @@ internal static class DeployCommand
         }
         var width = selected.Max(f => f.Name.Length);
         var settings = DependencySettings.From(environment ?? Environment.GetEnvironmentVariable);
+        var nodes = new NodeInterpreterCheck(client.NodeRuntimesAsync, warnings ?? TextWriter.Null);
         foreach (var function in selected)
         {
             var document = function.Document;
             var what = "host program";
             if (function.Folder is { } folder)
             {
-                var dependencies = await DependencyBuilder.PrepareAsync(function, settings, ct);
+                var dependencies = await DependencyBuilder.PrepareAsync(function, settings, nodes, ct);
                 var bundle = BundleBuilder.Build(folder, dependencies);
                 document.Bundle = await client.UploadBundleAsync(function.Name, bundle.Zip, ct);
                 what = $"bundle {document.Bundle[..Math.Min(12, document.Bundle.Length)]} ({bundle.FileCount} files, {Size(bundle.Zip.Length)}{(dependencies is null ? "" : "; " + dependencies.Summary)})";

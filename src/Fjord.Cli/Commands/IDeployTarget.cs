@@ -16,4 +16,10 @@ internal interface IDeployTarget
 
     /// <summary>Creates or updates a function; true when it was created.</summary>
     Task<bool> PutFunctionAsync(string name, FunctionDocument document, CancellationToken ct);
+
+    /// <summary>
+    /// Live nodes' interpreter versions (<c>GET /v1/nodes</c>): node id → runtime → version, for the
+    /// nodes that report any; null when this target cannot read the nodes (a key without read scope).
+    /// </summary>
+    Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>?> NodeRuntimesAsync(CancellationToken ct);
 }

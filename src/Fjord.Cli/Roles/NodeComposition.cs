@@ -21,6 +21,7 @@ namespace Fjord.Cli.Roles;
 internal sealed class NodeComposition : IDisposable
 {
     private readonly TracerProvider? _tracing;
+    private InterpreterVersions? _interpreters;
 
     private NodeComposition(string role, string name, string dataDir)
     {
@@ -100,6 +101,8 @@ internal sealed class NodeComposition : IDisposable
             Secrets = secrets,
             ColdStart = jobMetrics.ColdStart,
         };
+        // Once per process, in the background: the heartbeat reports them when they are in.
+        _interpreters = InterpreterVersions.Start(runtime);
         return new FunctionParts(sandbox, registry, jobMetrics, runtime);
     }
 
@@ -129,7 +132,7 @@ internal sealed class NodeComposition : IDisposable
 
     /// <summary>Starts this node's heartbeat; <paramref name="workers"/> is null for a node without pools.</summary>
     public NodeHeartbeat StartHeartbeat(INodeStore store, IWorkerStatus? workers) =>
-        NodeReporting.Start(store, Name, Role, DataDir, workers, LoggerFactory);
+        NodeReporting.Start(store, Name, Role, DataDir, workers, LoggerFactory, _interpreters);
 
     /// <summary>
     /// Runs until <paramref name="cancellationToken"/> fires (Ctrl+C / SIGTERM, or systemd's KillSignal),

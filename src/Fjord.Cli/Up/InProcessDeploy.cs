@@ -40,4 +40,11 @@ internal sealed class InProcessDeploy(FunctionDeployer deployer, Gateway.Images.
             ? put.Created
             : throw CliException.Failed($"the spec of '{name}' was refused: {string.Join("; ", put.Errors)}");
     }
+
+    /// <summary>
+    /// The node is this process, on the deploying machine itself: there is no other node's
+    /// interpreter to compare with (a cluster's workers are checked by `fjord deploy` over the API).
+    /// </summary>
+    public Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>?> NodeRuntimesAsync(CancellationToken ct) =>
+        Task.FromResult<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>?>(new Dictionary<string, IReadOnlyDictionary<string, string>>());
 }

@@ -24,6 +24,9 @@ public sealed record NodeHeartbeatOptions
     /// <summary>Bytes of the worker's image cache on this node's disk; null for a node without one.</summary>
     public Func<long?>? ImageCacheBytes { get; init; }
 
+    /// <summary>The interpreter versions a worker probed at start (see <see cref="NodeReport.Runtimes"/>); null until probed, and for a gateway.</summary>
+    public Func<IReadOnlyDictionary<string, string>?>? Runtimes { get; init; }
+
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     public string ProcRoot { get; init; } = "/proc";
@@ -134,6 +137,7 @@ public sealed partial class NodeHeartbeat : IAsyncDisposable
             Process = new ProcessFigures(Environment.WorkingSet),
             Slots = _options.Slots?.Invoke() ?? [],
             ImageCacheBytes = _options.ImageCacheBytes?.Invoke(),
+            Runtimes = _options.Runtimes?.Invoke(),
             Warnings = warnings,
         };
     }

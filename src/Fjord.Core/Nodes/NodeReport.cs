@@ -24,6 +24,13 @@ public sealed record NodeReport
 
     /// <summary>Bytes of function images (fetched archives, layers, composed roots) this node keeps on disk; null when it runs no worker.</summary>
     public long? ImageCacheBytes { get; init; }
+
+    /// <summary>
+    /// The interpreters this node runs functions with, by runtime (<c>python</c> → <c>3.11</c>, <c>node</c> → <c>20</c>,
+    /// <c>php</c> → <c>8.2</c>), probed once at start; null for a node without a worker, a missing interpreter is absent.
+    /// `fjord deploy` refuses to build dependencies with another version than live nodes report.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Runtimes { get; init; }
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 

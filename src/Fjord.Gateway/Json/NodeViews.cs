@@ -24,6 +24,9 @@ internal sealed class NodeView
     /// <summary>Bytes of function images this node caches on disk (archives being fetched, layers, roots); null for a gateway.</summary>
     public long? ImageCacheBytes { get; init; }
 
+    /// <summary>Interpreter versions the node runs functions with (<c>python</c> → <c>3.11</c>, <c>node</c> → <c>20</c>, <c>php</c> → <c>8.2</c>); null for a gateway or an older node.</summary>
+    public IReadOnlyDictionary<string, string>? Runtimes { get; init; }
+
     /// <summary>The node's report; slots of functions outside the key's namespace are left out.</summary>
     public static NodeView From(NodeRecord record, Func<string, bool> covers)
     {
@@ -51,6 +54,7 @@ internal sealed class NodeView
             Process = new ProcessView { RssBytes = r.Process.RssBytes },
             Slots = [.. r.Slots.Where(s => covers(s.Function)).Select(s => new SlotView { Function = s.Function, Busy = s.Busy, Total = s.Total })],
             ImageCacheBytes = r.ImageCacheBytes,
+            Runtimes = r.Runtimes,
         };
     }
 }

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using Fjord.Cli.Tests.Support;
+using Microsoft.AspNetCore.Http;
 
 namespace Fjord.Cli.Tests.Commands;
 
@@ -27,6 +28,65 @@ public sealed class DependencyDeployTests : IDisposable
     {
         using var zip = new ZipArchive(new MemoryStream(bundle.Body));
         return [.. zip.Entries.Select(e => e.FullName)];
+    }
+
+    /// <summary>What the deploy changed on the gateway (it also reads <c>/v1/nodes</c>).</summary>
+    private static RecordedRequest[] Puts(TestGateway gateway) => [.. gateway.Requests.Where(r => r.Method == "PUT")];
+
+    private static IResult Nodes(params object[] nodes) => Results.Json(new { nodes });
+
+    private static object Node(string id, bool alive, object? runtimes) => new { id, role = "worker", version = "1.0.0", alive, runtimes };
+
+    private static async Task<string> LocalPythonMajorMinorAsync() =>
+        (await Tool.RunAsync(LocalWheel.Python, Path.GetTempPath(), "-c", "import sys; print('%d.%d' % sys.version_info[:2])")).Output.Trim();
+
+    [Fact]
+    public async Task Deploy_Refuses_WhenALiveNodeRunsAnotherPython_NamingTheNodes()
+    {
+        var pip = await PythonProjectAsync();
+        var local = await LocalPythonMajorMinorAsync();
+        await using var gateway = await DeployCommandTests.StartAsync(() => Nodes(
+            Node("w1", alive: true, new { python = "3.0", node = "20" }),
+            Node("w2", alive: true, new { python = local }),
+            Node("w3", alive: false, new { python = "2.7" }),
+            Node("gw", alive: true, runtimes: null)));
+
+        var run = await CliRun.RunAsync(["deploy"], temp.Path, Env(gateway, pip));
+
+        Assert.Equal(ExitCodes.Dependencies, run.ExitCode);
+        run.AssertOneErrorLine($"function 'shout': this machine's python is {local}.");
+        Assert.Contains("but the nodes run python 3.0 on node w1:", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("w3", run.Error, StringComparison.Ordinal);
+        Assert.Empty(Puts(gateway));
+    }
+
+    [Fact]
+    public async Task Deploy_Passes_WhenLiveNodesRunThisMachinesPython_OrReportNone()
+    {
+        var pip = await PythonProjectAsync();
+        var local = await LocalPythonMajorMinorAsync();
+        await using var gateway = await DeployCommandTests.StartAsync(() => Nodes(
+            Node("w1", alive: true, new { python = local }),
+            Node("old", alive: true, runtimes: null)));
+
+        var run = await CliRun.RunAsync(["deploy"], temp.Path, Env(gateway, pip));
+
+        Assert.True(run.ExitCode == ExitCodes.Success, run.Error);
+        Assert.Equal(2, Puts(gateway).Length);
+        Assert.Equal("", run.Error);
+    }
+
+    [Fact]
+    public async Task Deploy_WarnsAndGoesOn_WhenTheKeyMayNotReadTheNodes()
+    {
+        var pip = await PythonProjectAsync();
+        await using var gateway = await DeployCommandTests.StartAsync(() => TestGateway.Problem(403, "this key lacks the read scope"));
+
+        var run = await CliRun.RunAsync(["deploy"], temp.Path, Env(gateway, pip));
+
+        Assert.True(run.ExitCode == ExitCodes.Success, run.Error);
+        Assert.Contains("the nodes' interpreter versions are not checked", run.Error, StringComparison.Ordinal);
+        Assert.Equal(2, Puts(gateway).Length);
     }
 
     private async Task<string> PythonProjectAsync(string? runtimeVersion = null)
@@ -85,7 +145,7 @@ public sealed class DependencyDeployTests : IDisposable
 
         Assert.Equal(ExitCodes.Dependencies, run.ExitCode);
         run.AssertOneErrorLine("No matching distribution found for no-such-package-fjord==9.9");
-        Assert.Empty(gateway.Requests);
+        Assert.Empty(Puts(gateway));
     }
 
     [Fact]
@@ -102,7 +162,7 @@ public sealed class DependencyDeployTests : IDisposable
         var run = await CliRun.RunAsync(["deploy"], temp.Path, Env(gateway));
 
         Assert.True(run.ExitCode == ExitCodes.Success, run.Error);
-        var entries = Entries(gateway.Requests.First());
+        var entries = Entries(Puts(gateway).First());
         Assert.Contains("node_modules/ms/index.js", entries);
         Assert.Contains("node_modules/ms/package.json", entries);
         Assert.DoesNotContain(entries, e => e.StartsWith("node_modules/junk", StringComparison.Ordinal));
@@ -135,7 +195,7 @@ public sealed class DependencyDeployTests : IDisposable
         var run = await CliRun.RunAsync(["deploy"], temp.Path, Env(gateway));
 
         Assert.True(run.ExitCode == ExitCodes.Success, run.Error);
-        Assert.Equal(["handler.mjs", "package.json"], Entries(gateway.Requests.First()));
+        Assert.Equal(["handler.mjs", "package.json"], Entries(Puts(gateway).First()));
         Assert.False(Directory.Exists(Path.Combine(temp.Path, "cache", "fjord", "deps")));
     }
 }

@@ -14,11 +14,13 @@ public sealed class DeployCommandTests : IDisposable
     public void Dispose() => temp.Dispose();
 
     /// <summary>A gateway that hashes bundles like the real one and says created the first time, updated after.</summary>
-    internal static Task<TestGateway> StartAsync()
+    /// <param name="nodes">What <c>GET /v1/nodes</c> answers; no nodes when null.</param>
+    internal static Task<TestGateway> StartAsync(Func<IResult>? nodes = null)
     {
         var known = new HashSet<string>();
         return TestGateway.StartAsync(app =>
         {
+            app.MapGet("/v1/nodes", () => nodes?.Invoke() ?? Results.Json(new { nodes = Array.Empty<object>() }));
             app.MapPut("/v1/functions/{name}/bundle", async (HttpRequest request) =>
             {
                 using var body = new MemoryStream();

@@ -18,7 +18,8 @@ internal static class DependencyBuilder
     private static readonly string[] NpmLockFiles = ["npm-shrinkwrap.json", "package-lock.json"];
 
     /// <summary>The function's dependency set, or null when it declares none.</summary>
-    public static Task<DependencySet?> PrepareAsync(ProjectFunction function, DependencySettings settings, CancellationToken ct)
+    /// <param name="nodes">Compares this machine's interpreter with the live nodes' before anything is built; null checks only the declared version.</param>
+    public static Task<DependencySet?> PrepareAsync(ProjectFunction function, DependencySettings settings, NodeInterpreterCheck? nodes, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(function);
         ArgumentNullException.ThrowIfNull(settings);
@@ -29,19 +30,21 @@ internal static class DependencyBuilder
         prefix = prefix == "." ? "" : prefix + "/";
         return function.Spec.Runtime switch
         {
-            FunctionRuntime.Python => PipAsync(function, handlerDir, prefix, settings, ct),
-            FunctionRuntime.Node => NpmAsync(function, handlerDir, prefix, settings, ct),
+            FunctionRuntime.Python => PipAsync(function, handlerDir, prefix, settings, nodes, ct),
+            FunctionRuntime.Node => NpmAsync(function, handlerDir, prefix, settings, nodes, ct),
             _ => Task.FromResult<DependencySet?>(null),
         };
     }
 
-    private static async Task<DependencySet?> PipAsync(ProjectFunction function, string handlerDir, string prefix, DependencySettings settings, CancellationToken ct)
+    private static async Task<DependencySet?> PipAsync(ProjectFunction function, string handlerDir, string prefix, DependencySettings settings, NodeInterpreterCheck? nodes, CancellationToken ct)
     {
         var requirements = Path.Combine(handlerDir, "requirements.txt");
         if (!File.Exists(requirements))
             return null;
         var version = await InterpreterVersion.ProbeAsync(settings.Python, python: true, ct);
         InterpreterVersion.Check(function.Name, "python", function.Spec.RuntimeVersion, version, "FJORD_PYTHON");
+        if (nodes is not null)
+            await nodes.CheckAsync(function.Name, "python", version, "FJORD_PYTHON", ct);
         var cache = new DependencyCache(settings.CacheDir);
         var key = DependencyCache.Key("pip", InterpreterVersion.MajorMinor(version), await File.ReadAllTextAsync(requirements, ct), string.Join(' ', settings.PipOptions));
         var (folder, cached) = await cache.GetOrBuildAsync(key, target => ToolRun.RunAsync(settings.Python,
@@ -51,7 +54,7 @@ internal static class DependencyBuilder
         return new DependencySet(prefix + PythonBundlePath, folder, $"pip deps for python {InterpreterVersion.MajorMinor(version)}{(cached ? ", cached" : "")}");
     }
 
-    private static async Task<DependencySet?> NpmAsync(ProjectFunction function, string handlerDir, string prefix, DependencySettings settings, CancellationToken ct)
+    private static async Task<DependencySet?> NpmAsync(ProjectFunction function, string handlerDir, string prefix, DependencySettings settings, NodeInterpreterCheck? nodes, CancellationToken ct)
     {
         var packageJson = Path.Combine(handlerDir, "package.json");
         if (!File.Exists(packageJson) || !HasDependencies(packageJson))
@@ -61,6 +64,8 @@ internal static class DependencyBuilder
                 $"function '{function.Name}': package.json lists dependencies but there is no package-lock.json beside it; run `npm install` in {handlerDir} and deploy again");
         var version = await InterpreterVersion.ProbeAsync(settings.Node, python: false, ct);
         InterpreterVersion.Check(function.Name, "node", function.Spec.RuntimeVersion, version, "FJORD_NODE");
+        if (nodes is not null)
+            await nodes.CheckAsync(function.Name, "node", version, "FJORD_NODE", ct);
         var major = version.Split('.')[0];
         var cache = new DependencyCache(settings.CacheDir);
         var key = DependencyCache.Key("npm", major, await File.ReadAllTextAsync(packageJson, ct), Path.GetFileName(lockFile), await File.ReadAllTextAsync(lockFile, ct));
