@@ -43,17 +43,20 @@ public sealed partial class ClusterTests
         // Fetched and composed once, although two slots of the pool started on it.
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(worker.Output, $"Image {digest} is ready on this node"));
         Assert.True(Directory.Exists(Path.Combine(cache, "roots", digest[7..], "rootfs", "bin")));
+        // A beat may carry an earlier count (a sweep's walk while the fetch was still under way):
+        // wait for one taken after the compose, which holds at least the unpacked busybox.
+        var busybox = new FileInfo("/bin/busybox").Length;
         var deadline = DateTime.UtcNow.AddSeconds(20);
         long reported = 0;
-        while (reported == 0 && DateTime.UtcNow < deadline)
+        while (reported <= busybox && DateTime.UtcNow < deadline)
         {
             using var nodes = JsonDocument.Parse(await cluster.Http.GetStringAsync("/v1/nodes"));
             reported = nodes.RootElement.GetProperty("nodes").EnumerateArray()
                 .Where(n => n.GetProperty("role").GetString() == "worker" && n.TryGetProperty("imageCacheBytes", out var b) && b.ValueKind == JsonValueKind.Number)
                 .Select(n => n.GetProperty("imageCacheBytes").GetInt64()).DefaultIfEmpty(0).Max();
-            if (reported == 0)
+            if (reported <= busybox)
                 await Task.Delay(500);
         }
-        Assert.True(reported > new FileInfo("/bin/busybox").Length, cluster.Logs);
+        Assert.True(reported > busybox, $"the worker reported {reported} bytes of image cache\n{cluster.Logs}");
     }
 }

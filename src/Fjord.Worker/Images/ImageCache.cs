@@ -28,6 +28,7 @@ internal sealed partial class ImageCache
     private readonly ConcurrentDictionary<string, Lazy<Task<ImageRoot>>> _fetches = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _failedAt = new(StringComparer.Ordinal);
     private long _diskBytes = -1;
+    private readonly Lock _countGate = new();
 
     /// <param name="ready">Called when a fetch ends (done or failed), so the worker reconciles at once.</param>
     public ImageCache(IImageStore? store, string root, ILogger logger, Action ready)
@@ -211,6 +212,14 @@ internal sealed partial class ImageCache
 
     /// <summary>Counts the cache's bytes on disk (file sizes; a walk, so only after a compose or a sweep).</summary>
     private void Count()
+    {
+        // One walk at a time: a sweep's walk that began before a compose must not finish after
+        // the compose's own walk and leave its older total as the figure.
+        lock (_countGate)
+            CountLocked();
+    }
+
+    private void CountLocked()
     {
         long total = 0;
         if (Directory.Exists(_root))
