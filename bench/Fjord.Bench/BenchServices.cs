@@ -9,13 +9,24 @@ internal sealed class BenchServices : IAsyncDisposable
     private readonly string _script;
     private readonly string _dir;
 
-    private BenchServices(string script, string dir, string broker, string store)
+    private BenchServices(string script, string dir, string broker, string store, string redis, string redisAdmin)
     {
         _script = script;
         _dir = dir;
         Broker = broker;
         Store = store;
+        Redis = redis;
+        RedisAdmin = redisAdmin;
     }
+
+    /// <summary>redis://fjord:…@127.0.0.1:PORT — the private redis-server as Fjord's least-privilege user.</summary>
+    public string Redis { get; }
+
+    /// <summary>The same server as its admin user: INFO memory for the memory figures.</summary>
+    public string RedisAdmin { get; }
+
+    /// <summary>The redis-server process (single-threaded event loop plus its background threads).</summary>
+    public int RedisPid => int.Parse(File.ReadAllText(Path.Combine(_dir, "redis.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>amqp://fjord:…@127.0.0.1:PORT/fjord — the user may use queues named fjord.*.</summary>
     public string Broker { get; }
@@ -42,7 +53,7 @@ internal sealed class BenchServices : IAsyncDisposable
                 .Select(l => l.Split('=', 2))
                 .Where(p => p.Length == 2)
                 .ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
-            return new BenchServices(script, dir, env["FJORD_TEST_BROKER"], env["FJORD_TEST_STORE"]);
+            return new BenchServices(script, dir, env["FJORD_TEST_BROKER"], env["FJORD_TEST_STORE"], env["FJORD_TEST_REDIS"], env["FJORD_TEST_REDIS_ADMIN"]);
         }
         catch
         {

@@ -75,9 +75,9 @@ internal static class CpuGroup
         return results;
     }
 
-    private static readonly HashSet<string> Central = ["broker", "epmd", "postgres"];
+    private static readonly HashSet<string> Central = ["broker", "epmd", "postgres", "redis"];
 
-    private static async Task<Row> MeasureAsync(string name, int count, IReadOnlyDictionary<string, int> pids, string? self, Func<Task<LoadResult>> run)
+    internal static async Task<Row> MeasureAsync(string name, int count, IReadOnlyDictionary<string, int> pids, string? self, Func<Task<LoadResult>> run)
     {
         var me = Process.GetCurrentProcess();
         var before = ProcCpu.Snapshot(pids);
@@ -92,9 +92,9 @@ internal static class CpuGroup
         return new Row(name, new LoadResult(name, count, result.Elapsed, [], result.Errors), perProcess);
     }
 
-    private static LoadResult Value(string name, double value) => new(name, 1, TimeSpan.FromSeconds(1 / Math.Max(value, 1e-9)), [], 0);
+    internal static LoadResult Value(string name, double value) => new(name, 1, TimeSpan.FromSeconds(1 / Math.Max(value, 1e-9)), [], 0);
 
-    private sealed record Row(string Name, LoadResult Rate, Dictionary<string, double> PerProcessMs)
+    internal sealed record Row(string Name, LoadResult Rate, Dictionary<string, double> PerProcessMs)
     {
         public double CentralMs => PerProcessMs.Where(p => Central.Contains(p.Key)).Sum(p => p.Value);
 

@@ -76,6 +76,30 @@ internal sealed class Node : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// One `fjord gateway` and one `fjord worker` on Redis alone (`--backend`, given through
+    /// $FJORD_BACKEND so the password is not on a command line); the functions deployed as above.
+    /// </summary>
+    public static async Task<Node> StartRedisAsync(string fjordDll, string projectFile, string[] functions, string backend, int port)
+    {
+        var node = new Node(NewDataDir(), port);
+        var env = new Dictionary<string, string> { ["FJORD_BACKEND"] = backend };
+        try
+        {
+            node._processes.Add(await FjordProcess.StartAsync(fjordDll, "gateway", new Dictionary<string, string>(AdminKey.Concat(env)),
+                "gateway", "--host", "127.0.0.1", "--port", Text(port), "--data", Path.Combine(node.DataDir, "gateway")));
+            await DeployAsync(fjordDll, projectFile, functions, port);
+            node._processes.Add(await FjordProcess.StartAsync(fjordDll, "worker", env,
+                "worker", "--node", "bench-worker", "--data", Path.Combine(node.DataDir, "worker")));
+            return node;
+        }
+        catch
+        {
+            await node.DisposeAsync();
+            throw;
+        }
+    }
+
     private static Task DeployAsync(string fjordDll, string projectFile, string[] functions, int port) =>
         ChildProcess.RunAsync("dotnet", [fjordDll, "deploy", "-f", projectFile, .. functions], new Dictionary<string, string>
         {

@@ -37,7 +37,7 @@ if (only == "keep-pg")
 if (only == "soak")
     results.AddRange(await SoakGroup.RunAsync(root, fjordDll));
 
-if (only is not "runtime" and not "rabbit" and not "cpu" and not "cpu-up" and not "dashboard" and not "keep" and not "keep-pg" and not "soak" and not "images")
+if (only is not "runtime" and not "rabbit" and not "cpu" and not "cpu-up" and not "dashboard" and not "keep" and not "keep-pg" and not "soak" and not "images" and not "redis")
 {
     await using (var node = await Node.StartAsync(fjordDll, Path.Combine(root, "bench/fjord.bench.yml"), 18080))
     {
@@ -86,6 +86,9 @@ if (only is null or "rabbit")
 
 if (only is null or "cpu")
     results.AddRange(await CpuGroup.RunAsync(root, fjordDll, scale));
+
+if (only is "redis")
+    results.AddRange(await RedisGroup.RunAsync(root, fjordDll, scale));
 
 if (only is "cpu-up")
     results.AddRange(await UpCpuGroup.RunAsync(root, fjordDll, scale));

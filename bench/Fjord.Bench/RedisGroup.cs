@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace Fjord.Bench;
+
+/// <summary>
+/// `--only redis` (issue 17): the `--only cpu` workload (no-op python jobs, gateway → Redis →
+/// worker → python) on `--backend redis://…`, CPU per job summed over every process from /proc,
+/// central = redis-server, edge = gateway, worker and python; next to `fjord up` in the same run.
+/// Then Redis's memory per job: INFO memory used_memory before and after N jobs waiting (the
+/// function paused) and after the same N ended and kept, for a 100 B and a 1 KB payload.
+/// </summary>
+internal static class RedisGroup
+{
+    private const string Function = "noop-py";
+    private const int Inflight = 32;
+    private const int PollMs = 200;
+
+    public static async Task<List<(LoadResult Result, string Unit)>> RunAsync(string root, string fjordDll, int scale)
+    {
+        var count = 20_000 / scale;
+        var memoryJobs = 10_000 / scale;
+        var projectFile = Path.Combine(root, "bench/fjord.bench.yml");
+        var rows = new List<CpuGroup.Row>();
+        var results = new List<(LoadResult, string)>();
+
+        await using (var services = await BenchServices.StartAsync(root))
+        {
+            await using var cluster = await Node.StartRedisAsync(fjordDll, projectFile, [Function], services.Redis, 18093);
+            await Scenarios.WarmUpAsync(cluster, Function, cluster.Pids.Values);
+            var pids = new Dictionary<string, int>(cluster.Pids) { ["redis"] = services.RedisPid };
+            rows.Add(await CpuGroup.MeasureAsync("fjord on redis", count, pids, self: null,
+                () => Scenarios.EndToEndAsync(cluster, Function, count, Inflight, PollMs)));
+
+            foreach (var size in new[] { 100, 1024 })
+            {
+                var (waiting, ended) = await MemoryPerJobAsync(cluster, services.RedisAdmin, memoryJobs, size);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  redis memory, {memoryJobs} jobs of {size} B: {waiting:F0} B per waiting job, {ended:F0} B per ended job kept"));
+                results.Add((CpuGroup.Value($"redis bytes/job waiting {size} B", waiting), "B/job"));
+                results.Add((CpuGroup.Value($"redis bytes/job ended {size} B", ended), "B/job"));
+            }
+        }
+        await using (var node = await Node.StartAsync(fjordDll, projectFile, 18084))
+        {
+            await Scenarios.WarmUpAsync(node, Function, node.Pids.Values);
+            rows.Add(await CpuGroup.MeasureAsync("fjord up", count, node.Pids, self: null,
+                () => Scenarios.EndToEndAsync(node, Function, count, Inflight, PollMs)));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"CPU per job (ms), {count} no-op jobs each; central = redis-server, edge = the rest");
+        foreach (var row in rows)
+            row.Print();
+        var ratio = rows[0].Rate.PerSecond / rows[1].Rate.PerSecond;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  fjord on redis / fjord up end-to-end rate: {ratio:F2}x"));
+        foreach (var row in rows)
+        {
+            results.Add((row.Rate, "jobs/s"));
+            results.Add((CpuGroup.Value($"cpu {row.Name} total", row.TotalMs), "ms/job"));
+            results.Add((CpuGroup.Value($"cpu {row.Name} central", row.CentralMs), "ms/job"));
+            results.Add((CpuGroup.Value($"cpu {row.Name} edge", row.EdgeMs), "ms/job"));
+        }
+        results.Add((CpuGroup.Value("fjord on redis / fjord up rate", ratio), "x"));
+        return results;
+    }
+
+    /// <summary>Bytes of used_memory per job: N posted while the function is paused, then the same N run to the end.</summary>
+    private static async Task<(double Waiting, double Ended)> MemoryPerJobAsync(Node node, string adminUri, int count, int size)
+    {
+        // A JSON string of the given size in all: the quotes count.
+        var body = Encoding.UTF8.GetBytes("\"" + new string('x', size - 2) + "\"");
+        await Scenarios.SetPausedAsync(node, Function, true);
+        var doneBefore = await Scenarios.SucceededAsync(node, Function);
+        var before = await UsedMemoryAsync(adminUri);
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (_, ct) =>
+        {
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new("application/json");
+            using var response = await node.Http.PostAsync($"/v1/functions/{Function}/jobs", content, ct);
+            response.EnsureSuccessStatusCode();
+        });
+        var waiting = await UsedMemoryAsync(adminUri);
+        await Scenarios.SetPausedAsync(node, Function, false);
+        while (await Scenarios.SucceededAsync(node, Function) - doneBefore < count)
+            await Task.Delay(PollMs);
+        // The last job's end is written a moment after /v1/queues counts it.
+        await Task.Delay(1000);
+        var ended = await UsedMemoryAsync(adminUri);
+        return ((waiting - before) / (double)count, (ended - before) / (double)count);
+    }
+
+    /// <summary>INFO memory's used_memory, through redis-cli as the admin user (the password through REDISCLI_AUTH, not argv).</summary>
+    private static async Task<long> UsedMemoryAsync(string adminUri)
+    {
+        var uri = new Uri(adminUri);
+        var userInfo = uri.UserInfo.Split(':', 2);
+        var psi = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-h", uri.Host, "-p", uri.Port.ToString(CultureInfo.InvariantCulture), "--user", Uri.UnescapeDataString(userInfo[0]), "INFO", "memory" })
+            psi.ArgumentList.Add(a);
+        psi.Environment["REDISCLI_AUTH"] = Uri.UnescapeDataString(userInfo[1]);
+        using var process = Process.Start(psi)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var line = output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("used_memory:", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"redis-cli INFO memory printed no used_memory: {output}");
+        return long.Parse(line["used_memory:".Length..], CultureInfo.InvariantCulture);
+    }
+}
