@@ -20,7 +20,7 @@ public sealed partial class RedisStore
         {
             await redis.GetDatabase().PingAsync();
         }
-        catch (RedisConnectionException e) when (e.FailureType == ConnectionFailureType.AuthenticationFailure)
+        catch (RedisConnectionException e) when (e.FailureType == ConnectionFailureType.AuthenticationFailure && !IsTls(e))
         {
             return [new("reachable", true, where), new("auth", false, $"the server refused the user or password ({FirstLine(e.Message)})", "fix the user and password in the Redis URI (docs/deploy.md: the fjord ACL user)")];
         }
@@ -31,6 +31,17 @@ public sealed partial class RedisStore
                 : "check host and port, and that redis-server listens there (bind, firewall)")];
         }
         return [new("reachable", true, where), new("auth", true, config.User is null ? "accepted" : $"user {config.User} accepted"), .. await ServerCheck.InspectAsync(redis.GetDatabase())];
+    }
+
+    /// <summary>The client reports a refused certificate as an authentication failure too: that is a TLS problem, not a password.</summary>
+    private static bool IsTls(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x is System.Security.Authentication.AuthenticationException || x.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+        return false;
     }
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Fjord.Core.Jobs;
 using Fjord.Core.Queue;
 using Fjord.Storage.Redis;
@@ -31,13 +30,7 @@ public sealed class RedisTlsTests
         var folder = Directory.CreateTempSubdirectory("fjord-redis-tls-").FullName;
         try
         {
-            var otherCa = Path.Combine(folder, "ca.pem");
-            using (var openssl = Process.Start("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                "-subj", "/CN=not the server's CA", "-keyout", Path.Combine(folder, "ca.key"), "-out", otherCa])!)
-            {
-                await openssl.WaitForExitAsync();
-                Assert.Equal(0, openssl.ExitCode);
-            }
+            var otherCa = await TlsTests.ForeignCaAsync(folder);
             var refused = await Assert.ThrowsAsync<StoreUnavailableException>(async () => await OpenAsync(otherCa));
             Assert.DoesNotContain('\n', refused.Message);
             Assert.Contains("certificate", refused.Message, StringComparison.OrdinalIgnoreCase);
