@@ -11,6 +11,8 @@
 #                                     FJORD_TEST_REDIS=redis://fjord:…@127.0.0.1:PORT (a private
 #                                     redis-server as Fjord requires it: AOF, appendfsync always,
 #                                     noeviction; a least-privilege ACL user, default user behind a password)
+#                                     FJORD_TEST_REDIS_TLS=rediss://fjord:…@localhost:PORT (the same
+#                                     server's TLS port, with the certificate of FJORD_TEST_TLS_CA)
 #   scripts/services.sh stop [DIR]    stops what start started, by PID
 #   scripts/services.sh ctl DIR ARGS  rabbitmqctl ARGS against the private node (test hook)
 #   scripts/services.sh kill-redis DIR / start-redis DIR   SIGKILL Redis by PID / start it again
@@ -149,10 +151,10 @@ chmod 755 "$dir"
 chown -R rabbitmq:rabbitmq "$dir/rabbit"
 chown postgres:postgres "$dir/pg"
 
-amqp=$(free_port); dist=$(free_port); epmdport=$(free_port); pgport=$(free_port); amqps=$(free_port); redisport=$(free_port)
+amqp=$(free_port); dist=$(free_port); epmdport=$(free_port); pgport=$(free_port); amqps=$(free_port); redisport=$(free_port); redistls=$(free_port)
 node="fjordtest$amqp@localhost"
 
-# TLS for both servers, with a private CA made here: the TLS tests connect with amqps:// and
+# TLS for all three servers (Redis too: its TLS port), with a private CA made here: the TLS tests connect with amqps:// and
 # SSL Mode=VerifyFull against it (and are refused under a CA of their own). The server
 # certificate names localhost and 127.0.0.1. Every other test (and the bench) stays on plain
 # connections: the store URI says sslmode=disable, since Npgsql would otherwise prefer TLS.
@@ -218,6 +220,11 @@ save ""
 appendonly yes
 appendfsync always
 maxmemory-policy noeviction
+tls-port $redistls
+tls-cert-file $dir/tls/server.pem
+tls-key-file $dir/tls/server.key
+tls-ca-cert-file $dir/tls/ca.pem
+tls-auth-clients no
 user default on >$(cat "$dir/redis/admin") ~* &* +@all
 user admin on >$(cat "$dir/redis/admin") ~* &* +@all
 user fjord on >$redissecret ~fjord:* &fjord:* +@all -@dangerous +config|get +info
@@ -234,6 +241,7 @@ FJORD_TEST_RABBIT_NODE=$node
 FJORD_TEST_EPMD_PORT=$epmdport
 FJORD_TEST_SERVICES_DIR=$dir
 FJORD_TEST_REDIS=redis://fjord:$redissecret@127.0.0.1:$redisport
+FJORD_TEST_REDIS_TLS=rediss://fjord:$redissecret@localhost:$redistls
 FJORD_TEST_REDIS_ADMIN=redis://admin:$(cat "$dir/redis/admin")@127.0.0.1:$redisport
 ENV
 cat "$dir/env"

@@ -4,8 +4,12 @@ using StackExchange.Redis;
 
 namespace Fjord.Storage.Redis;
 
+/// <summary>One fact about the Redis server Fjord needs: its name, whether it holds, what was seen, and the fix.</summary>
+public sealed record ServerFact(string Name, bool Ok, string Detail, string? Fix = null);
+
 /// <summary>
-/// What the server must be for Fjord's promises to hold, checked at every start:
+/// What the server must be for Fjord's promises to hold, checked at every start (and line by line
+/// by `fjord doctor`):
 /// <list type="bullet">
 /// <item><c>appendonly yes</c> with <c>appendfsync always</c>: Redis then fsyncs the AOF before it
 /// sends any reply of the event loop turn (beforeSleep flushes the AOF before writing replies), so
@@ -17,10 +21,15 @@ namespace Fjord.Storage.Redis;
 /// whole script rather than failing halfway.</item>
 /// </list>
 /// </summary>
-internal static class ServerCheck
+public static class ServerCheck
 {
-    public static async Task RequireAsync(IDatabase db, bool allowUnsafeDurability, ILogger logger)
+    internal const string Durability = "durability";
+    private const string Rights = "config rights";
+
+    /// <summary>The server's settings as facts, in the order a start checks them: rights, eviction, version, durability.</summary>
+    public static async Task<IReadOnlyList<ServerFact>> InspectAsync(IDatabase db)
     {
+        ArgumentNullException.ThrowIfNull(db);
         string Get(RedisResult config, string name)
         {
             var pairs = (RedisResult[])config!;
@@ -32,31 +41,50 @@ internal static class ServerCheck
             return "";
         }
 
-        RedisResult config;
+        RedisResult config, policy;
         string info;
         try
         {
             config = await db.ExecuteAsync("CONFIG", "GET", "a*");
-            var policy = await db.ExecuteAsync("CONFIG", "GET", "maxmemory-policy");
+            policy = await db.ExecuteAsync("CONFIG", "GET", "maxmemory-policy");
             info = (string?)await db.ExecuteAsync("INFO", "server") ?? "";
-            var evictionPolicy = Get(policy, "maxmemory-policy");
-            if (evictionPolicy != "noeviction")
-                throw new StoreUnavailableException($"Redis has maxmemory-policy {evictionPolicy}: it may evict jobs to make room; set maxmemory-policy noeviction (docs/deploy.md)");
         }
         catch (RedisServerException e) when (e.Message.Contains("NOPERM", StringComparison.Ordinal))
         {
-            throw new StoreUnavailableException("the Redis user may not run CONFIG GET and INFO, which Fjord needs to check the durability settings: grant +config|get +info (docs/deploy.md)", e);
+            return [new(Rights, false, "the Redis user may not run CONFIG GET and INFO, which Fjord needs to check the durability settings",
+                "grant +config|get +info (docs/deploy.md)")];
         }
+        var facts = new List<ServerFact>();
+        var evictionPolicy = Get(policy, "maxmemory-policy");
+        facts.Add(evictionPolicy == "noeviction"
+            ? new("eviction", true, "maxmemory-policy noeviction: a full server refuses writes rather than dropping jobs")
+            : new("eviction", false, $"Redis has maxmemory-policy {evictionPolicy}: it may evict jobs to make room", "set maxmemory-policy noeviction (docs/deploy.md)"));
         var version = info.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("redis_version:", StringComparison.Ordinal))?["redis_version:".Length..];
-        if (version is null || !Version.TryParse(version, out var v) || v.Major < 7)
-            throw new StoreUnavailableException($"Redis {version ?? "of an unknown version"} is too old: Fjord needs Redis 7 or newer");
+        facts.Add(version is not null && Version.TryParse(version, out var v) && v.Major >= 7
+            ? new("version", true, $"Redis {version}")
+            : new("version", false, $"Redis {version ?? "of an unknown version"} is too old: Fjord needs Redis 7 or newer", "upgrade the server to Redis 7 or newer"));
         var appendOnly = Get(config, "appendonly");
         var fsync = Get(config, "appendfsync");
-        if (appendOnly == "yes" && fsync == "always")
-            return;
-        var problem = $"Redis has appendonly {appendOnly} and appendfsync {fsync}: an accepted job (202) may be lost in a crash or power cut";
-        if (!allowUnsafeDurability)
-            throw new StoreUnavailableException(problem + "; set appendonly yes and appendfsync always, or start with --redis-unsafe-durability to accept that (docs/deploy.md)");
-        RedisStoreLog.Unsafe(logger, "UNSAFE DURABILITY: " + problem + " (--redis-unsafe-durability)");
+        facts.Add(appendOnly == "yes" && fsync == "always"
+            ? new(Durability, true, "appendonly yes, appendfsync always: a 202 is on disk")
+            : new(Durability, false, $"Redis has appendonly {appendOnly} and appendfsync {fsync}: an accepted job (202) may be lost in a crash or power cut",
+                "set appendonly yes and appendfsync always, or start with --redis-unsafe-durability to accept that (docs/deploy.md)"));
+        return facts;
+    }
+
+    /// <summary>Refuses (<see cref="StoreUnavailableException"/>) on the first failed fact; only durability may be waived, loudly.</summary>
+    internal static async Task RequireAsync(IDatabase db, bool allowUnsafeDurability, ILogger logger)
+    {
+        foreach (var fact in await InspectAsync(db))
+        {
+            if (fact.Ok)
+                continue;
+            if (fact.Name == Durability && allowUnsafeDurability)
+            {
+                RedisStoreLog.Unsafe(logger, "UNSAFE DURABILITY: " + fact.Detail + " (--redis-unsafe-durability)");
+                continue;
+            }
+            throw new StoreUnavailableException($"{fact.Detail}; {fact.Fix}");
+        }
     }
 }

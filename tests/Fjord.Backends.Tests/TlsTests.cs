@@ -53,13 +53,7 @@ public sealed class TlsTests
         var folder = Directory.CreateTempSubdirectory("fjord-tls-").FullName;
         try
         {
-            var otherCa = Path.Combine(folder, "ca.pem");
-            using (var openssl = Process.Start("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                "-subj", "/CN=not the servers' CA", "-keyout", Path.Combine(folder, "ca.key"), "-out", otherCa])!)
-            {
-                await openssl.WaitForExitAsync();
-                Assert.Equal(0, openssl.ExitCode);
-            }
+            var otherCa = await ForeignCaAsync(folder);
 
             var (database, _) = await Databases.CreateAsync();
             try
@@ -83,6 +77,17 @@ public sealed class TlsTests
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    /// <summary>A CA of the test's own in <paramref name="folder"/>: not the one that signed the servers' certificate.</summary>
+    internal static async Task<string> ForeignCaAsync(string folder)
+    {
+        var ca = Path.Combine(folder, "ca.pem");
+        using var openssl = Process.Start("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=not the servers' CA", "-keyout", Path.Combine(folder, "ca.key"), "-out", ca])!;
+        await openssl.WaitForExitAsync();
+        Assert.Equal(0, openssl.ExitCode);
+        return ca;
     }
 
     /// <summary>The broker's TLS listener by host name, trusting <paramref name="ca"/>.</summary>

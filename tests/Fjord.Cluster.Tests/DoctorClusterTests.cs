@@ -34,14 +34,18 @@ public sealed class DoctorClusterTests
         Assert.DoesNotContain("wrong", output, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Code, string Output)> DoctorAsync(string broker, string store)
+    private static Task<(int Code, string Output)> DoctorAsync(string broker, string store) =>
+        RunDoctorAsync("gateway", new Dictionary<string, string> { ["FJORD_BROKER"] = broker, ["FJORD_STORE"] = store });
+
+    /// <summary>`fjord doctor --role <paramref name="role"/>` in a process of its own with <paramref name="environment"/>.</summary>
+    internal static async Task<(int Code, string Output)> RunDoctorAsync(string role, IReadOnlyDictionary<string, string> environment)
     {
         using var data = new TempFolder();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { NodeProcess.FjordDll, "doctor", "--role", "gateway", "--port", "0", "--data", data.Path })
+        foreach (var a in new[] { NodeProcess.FjordDll, "doctor", "--role", role, "--port", "0", "--data", data.Path })
             info.ArgumentList.Add(a);
-        info.Environment["FJORD_BROKER"] = broker;
-        info.Environment["FJORD_STORE"] = store;
+        foreach (var (name, value) in environment)
+            info.Environment[name] = value;
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -50,7 +54,7 @@ public sealed class DoctorClusterTests
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    private sealed class TempFolder : IDisposable
+    internal sealed class TempFolder : IDisposable
     {
         public string Path { get; } = Directory.CreateTempSubdirectory("fjord-doctor-").FullName;
 

@@ -29,6 +29,9 @@ internal static class Services
     /// <summary>The private redis-server (AOF, appendfsync always, noeviction) as its least-privilege user.</summary>
     public static string RedisUri => Env.Value["FJORD_TEST_REDIS"];
 
+    /// <summary>The same server's TLS port by host name (<c>rediss://fjord:…@localhost:PORT</c>), its certificate signed by <see cref="TlsCa"/>.</summary>
+    public static string RedisTlsUri => Env.Value["FJORD_TEST_REDIS_TLS"];
+
     /// <summary>The same server as its admin user: for test hooks only (ACL users, faults).</summary>
     public static string RedisAdminUri => Env.Value["FJORD_TEST_REDIS_ADMIN"];
 

@@ -25,7 +25,8 @@ internal static class DoctorCommand
         var host = new Option<string?>("--host") { Description = "The address to listen on (default 127.0.0.1 for up, 0.0.0.0 for gateway)" };
         var broker = new Option<string?>("--broker") { Description = "RabbitMQ URI for gateway/worker (better: $FJORD_BROKER or $FJORD_BROKER_FILE)" };
         var store = new Option<string?>("--store") { Description = "PostgreSQL for gateway/worker (better: $FJORD_STORE or $FJORD_STORE_FILE)" };
-        var command = new Command("doctor", "Check this host for a node: sandbox, cgroups, data folder, port, broker and store; one line each with a fix") { role, data, port, host, broker, store };
+        var backend = new Option<string?>("--backend") { Description = "Redis in place of --broker and --store (better: $FJORD_BACKEND or $FJORD_BACKEND_FILE; a private CA in $FJORD_REDIS_CA)" };
+        var command = new Command("doctor", "Check this host for a node: sandbox, cgroups, data folder, port, broker and store; one line each with a fix") { role, data, port, host, broker, store, backend };
         command.SetAction(async (r, ct) =>
         {
             var which = r.GetValue(role)!;
@@ -35,7 +36,9 @@ internal static class DoctorCommand
             checks.Add(NodeChecks.DataFolder(console.ResolvePath(r.GetValue(data)!)));
             if (which != "worker")
                 checks.Add(NodeChecks.Port(r.GetValue(host) ?? (which == "up" ? "127.0.0.1" : "0.0.0.0"), r.GetValue(port)));
-            if (which != "up")
+            if (which != "up" && ConnectionSetting.TryResolve(r.GetValue(backend), "FJORD_BACKEND", console.GetEnvironment) is { } redis)
+                checks.AddRange(await RedisChecks.RunAsync(redis, console.GetEnvironment("FJORD_REDIS_CA"), ConnectTimeout));
+            else if (which != "up")
             {
                 checks.Add(await ConnectionAsync("broker", () => ConnectionSetting.Resolve(r.GetValue(broker), "--broker", "FJORD_BROKER", console.GetEnvironment),
                     uri => BrokerCheck.RunAsync(uri, ConnectTimeout, ct), "give the node's user configure, write and read rights on fjord.* in its vhost (rabbitmqctl set_permissions)"));
