@@ -124,12 +124,23 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         _ => JobCommandResult.NotFound,
     };
 
-    /// <summary>Registers first, then reads: an end between the two is seen by the read, one after it by the end channel; re-reads every 2 s in case a notice was lost.</summary>
+    /// <summary>
+    /// Registers first (here, on the end channel, and on the job: <see cref="JobScripts.Watch"/>),
+    /// then reads: an end between the two is seen by the read, one after it by the end channel;
+    /// re-reads every 2 s in case a notice was lost.
+    /// </summary>
     public async Task<JobRecord?> WaitForEndAsync(string id, CancellationToken cancellationToken)
     {
+        await EndChannelAsync();
+        var watched = false;
         while (true)
         {
             var ended = EndOf(id);
+            if (!watched)
+            {
+                await RunAsync(JobScripts.Watch, id);
+                watched = true;
+            }
             var job = await GetJobAsync(id, cancellationToken);
             if (job is null || job.Status.IsTerminal())
                 return job;

@@ -1,18 +1,18 @@
-namespace Fjord.Storage.Postgres;
+namespace Fjord.Core.Storage;
 
 /// <summary>
-/// Group commit for one kind of PostgreSQL write: a caller that finds fewer than
+/// Group commit for one kind of write (PostgreSQL statements, Redis scripts): a caller that finds fewer than
 /// <c>maxInFlight</c> batches running goes at once, alone; callers that arrive while they run
 /// wait and go together, as one statement, as soon as one of them ends. Nothing is delayed on a
 /// timer, so an idle node pays no latency, and a busy one pays one statement, one commit and one
-/// WAL flush per batch instead of per job (the embedded store's writer does the same, see
+/// WAL flush (on Redis: one script call and one AOF fsync) per batch instead of per job (the embedded store's writer does the same, see
 /// Storage.Sqlite/Writer/WriterLoop.cs).
 ///
 /// Each item gets its own answer; if the statement fails every caller in its batch sees the
-/// exception, as each would have alone (the statements batched here fail only as a whole:
-/// database down, timeout).
+/// exception, as each would have alone (the writes batched here fail only as a whole:
+/// server down, timeout).
 /// </summary>
-internal sealed class Coalescer<TIn, TOut>
+public sealed class Coalescer<TIn, TOut>
 {
     private readonly Func<IReadOnlyList<TIn>, Task<IReadOnlyList<TOut>>> _run;
     private readonly int _maxInFlight;
