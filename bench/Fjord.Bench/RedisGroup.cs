@@ -7,7 +7,9 @@ namespace Fjord.Bench;
 /// <summary>
 /// `--only redis` (issue 17): the `--only cpu` workload (no-op python jobs, gateway → Redis →
 /// worker → python) on `--backend redis://…`, CPU per job summed over every process from /proc,
-/// central = redis-server, edge = gateway, worker and python; next to `fjord up` in the same run.
+/// central = redis-server, edge = gateway, worker and python; next to BullMQ on the same Redis
+/// (<see cref="BullmqSameRun"/>) and `fjord up`, in the same run. For Fjord and BullMQ, where
+/// redis-server's time went: INFO cpu (main thread user/sys), AOF bytes and commandstats per job.
 /// Then Redis's memory per job: INFO memory used_memory before and after N jobs waiting (the
 /// function paused) and after the same N ended and kept, for a 100 B and a 1 KB payload.
 /// </summary>
@@ -30,12 +32,10 @@ internal static class RedisGroup
             await using var cluster = await Node.StartRedisAsync(fjordDll, projectFile, [Function], services.Redis, 18093);
             await Scenarios.WarmUpAsync(cluster, Function, cluster.Pids.Values);
             var pids = new Dictionary<string, int>(cluster.Pids) { ["redis"] = services.RedisPid };
-            await RedisCliAsync(services.RedisAdmin, "CONFIG", "RESETSTAT");
-            var serverBefore = await ServerFiguresAsync(services.RedisAdmin);
+            var printStats = await ServerStatsAsync(services.RedisAdmin, count);
             rows.Add(await CpuGroup.MeasureAsync("fjord on redis", count, pids, self: null,
                 () => Scenarios.EndToEndAsync(cluster, Function, count, Inflight, PollMs)));
-            PrintServerFigures(serverBefore, await ServerFiguresAsync(services.RedisAdmin), count);
-            PrintCommandStats(await RedisCliAsync(services.RedisAdmin, "INFO", "commandstats"), count);
+            await printStats();
 
             foreach (var size in new[] { 100, 1024 })
             {
@@ -45,6 +45,11 @@ internal static class RedisGroup
                 results.Add((CpuGroup.Value($"redis bytes/job waiting {size} B", waiting), "B/job"));
                 results.Add((CpuGroup.Value($"redis bytes/job ended {size} B", ended), "B/job"));
             }
+
+            // The peer on the same server, in the same run (Fjord's processes idle meanwhile), after
+            // the memory figures, which its keys would disturb.
+            if (await BullmqSameRun.MeasureAsync(root, services.RedisAdmin, services.RedisPid, count, () => ServerStatsAsync(services.RedisAdmin, count)) is { } peer)
+                rows.Add(peer);
         }
         await using (var node = await Node.StartAsync(fjordDll, projectFile, 18084))
         {
@@ -57,8 +62,11 @@ internal static class RedisGroup
         Console.WriteLine($"CPU per job (ms), {count} no-op jobs each; central = redis-server, edge = the rest");
         foreach (var row in rows)
             row.Print();
-        var ratio = rows[0].Rate.PerSecond / rows[1].Rate.PerSecond;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  fjord on redis / fjord up end-to-end rate: {ratio:F2}x"));
+        var up = rows.Single(r => r.Name == "fjord up");
+        var ratio = rows[0].Rate.PerSecond / up.Rate.PerSecond;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  fjord on redis / fjord up end-to-end rate: {ratio:F2}x (target 0.8x); redis-server CPU per job {rows[0].CentralMs:F3} ms (target 0.1)"));
+        if (rows.FirstOrDefault(r => r.Name == "bullmq on redis") is { } bull)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  fjord on redis / bullmq (sandboxed, same redis) rate: {rows[0].Rate.PerSecond / bull.Rate.PerSecond:F2}x; redis-server CPU per job {rows[0].CentralMs:F3} vs {bull.CentralMs:F3} ms"));
         foreach (var row in rows)
         {
             results.Add((row.Rate, "jobs/s"));
@@ -113,6 +121,18 @@ internal static class RedisGroup
         Console.WriteLine($"  redis commands per job ({count} jobs; calls, usec):");
         foreach (var (name, calls, usec) in stats.OrderByDescending(s => s.Usec))
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {name,-14} {calls / (double)count,6:F2} calls  {usec / (double)count,7:F1} us"));
+    }
+
+    /// <summary>Resets the server's command stats and takes its figures now; the returned call prints what the run since cost per job.</summary>
+    private static async Task<Func<Task>> ServerStatsAsync(string adminUri, int count)
+    {
+        await RedisCliAsync(adminUri, "CONFIG", "RESETSTAT");
+        var before = await ServerFiguresAsync(adminUri);
+        return async () =>
+        {
+            PrintServerFigures(before, await ServerFiguresAsync(adminUri), count);
+            PrintCommandStats(await RedisCliAsync(adminUri, "INFO", "commandstats"), count);
+        };
     }
 
     /// <summary>INFO cpu and persistence: the server's own CPU split (main thread user/sys, children) and its AOF.</summary>

@@ -5,9 +5,9 @@ namespace Fjord.Storage.Redis;
 /// <summary>
 /// The scripts that move jobs. Keys under the prefix P: j:ID (the job hash), p:ID / r:ID (payload,
 /// result), a:ID / l:ID (ended attempts and their logs, in step), q:FN (waiting jobs by due time),
-/// lease (running jobs by lease expiry), rn:FN (running per node), st:FN (totals), ix / ixf:FN
-/// (every job, by id), xa:ST / xf:FN:ST (by status), e:FN:ST (ended, by finish time), d:FN:KIND
-/// (dead letters by error kind), i:FN:KEY (idempotency keys, with their window as a TTL).
+/// lease (running jobs by lease expiry), rn:FN (running per node), st:FN (totals), ixf:FN
+/// (every job, by id), xf:FN:ST (by status; a listing across functions merges the functions'),
+/// e:FN:ST (ended, by finish time), d:FN:KIND (dead letters by error kind), i:FN:KEY (idempotency keys, with their window as a TTL).
 /// </summary>
 internal static class JobScripts
 {
@@ -72,7 +72,6 @@ internal static class JobScripts
               end
               redis.call('HSET', j, unpack(f))
               payloads[#payloads + 1] = P..'p:'..id; payloads[#payloads + 1] = ARGV[o + 12]
-              zset(P..'ix', id, 0)
               zset(P..'ixf:'..fn, id, 0)
               idx(id, fn, nil, st)
               local q = queued[fn]
@@ -340,7 +339,6 @@ internal static class JobScripts
             redis.call('ZREM', P..'cbdue', cid)
           end
           redis.call('DEL', P..'cbs:'..id, j, P..'p:'..id, P..'r:'..id, P..'a:'..id, P..'l:'..id, P..'ct:'..id)
-          redis.call('ZREM', P..'ix', id)
           redis.call('ZREM', P..'ixf:'..fn, id)
           idx(id, fn, st, nil)
           if h[4] and redis.call('GET', h[4]) == id then redis.call('DEL', h[4]) end

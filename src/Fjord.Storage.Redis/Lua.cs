@@ -78,14 +78,8 @@ internal static class Lua
           D, C = {}, {}
         end
         local function idx(id, fn, old, new)
-          if old then
-            zset(P..'xa:'..old, id)
-            zset(P..'xf:'..fn..':'..old, id)
-          end
-          if new then
-            zset(P..'xa:'..new, id, 0)
-            zset(P..'xf:'..fn..':'..new, id, 0)
-          end
+          if old then zset(P..'xf:'..fn..':'..old, id) end
+          if new then zset(P..'xf:'..fn..':'..new, id, 0) end
         end
         -- Fetchers sleep only after finding nothing due (or the function paused, which resume
         -- tells): a queue that already had a job due has no sleeping fetcher to wake, so the

@@ -33,13 +33,10 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         if (query.Cursor is { } cursor && !JobId.IsValid(cursor))
             throw new ArgumentException("the cursor is not one this store handed out", nameof(query));
         var limit = Math.Clamp(query.Limit, 1, MaxListLimit);
-        var index = (query.Function, query.Status) switch
-        {
-            ({ } fn, { } st) => $"{P}xf:{fn}:{(int)st}",
-            ({ } fn, null) => $"{P}ixf:{fn}",
-            (null, { } st) => $"{P}xa:{(int)st}",
-            _ => P + "ix",
-        };
+        // Indexes per function only (each job's state change writes one key, not two): a listing
+        // across functions merges the functions' own (fns: the functions that have jobs).
+        var functions = query.Function is { } one ? [one] : (await Db.SetMembersAsync(P + "fns")).Select(f => (string)f!).ToList();
+        var indexes = functions.ConvertAll(fn => query.Status is { } st ? $"{P}xf:{fn}:{(int)st}" : $"{P}ixf:{fn}");
         var max = query.Cursor is { } after ? "(" + after : "+";
         var min = query.Since is { } since ? "[" + JobId.Floor(since) : "-";
         var items = new List<JobRecord>(Math.Min(limit, 64));
@@ -47,11 +44,9 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         while (true)
         {
             var take = query.ErrorKind is null ? limit + 1 - items.Count : Math.Min(200, MaxExamined - examined);
-            var ids = (RedisResult[])(await Db.ExecuteAsync("ZREVRANGEBYLEX", index, max, min, "LIMIT", 0, take))!;
-            var more = ids.Length == take;
-            foreach (var idValue in ids)
+            var (ids, more) = await NewestIdsAsync(indexes, max, min, take);
+            foreach (var id in ids)
             {
-                var id = (string)idValue!;
                 examined++;
                 max = "(" + id;
                 if (await GetJobAsync(id, cancellationToken) is not { } job)
@@ -68,6 +63,26 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
                 return new JobPage(items, max[1..]);
         }
     });
+
+    /// <summary>The newest <paramref name="take"/> ids below <paramref name="max"/> across the indexes (by id, newest first), and whether more may follow.</summary>
+    private async Task<(List<string> Ids, bool More)> NewestIdsAsync(List<string> indexes, string max, string min, int take)
+    {
+        var batch = Db.CreateBatch();
+        var reads = indexes.ConvertAll(index => batch.ExecuteAsync("ZREVRANGEBYLEX", index, max, min, "LIMIT", 0, take));
+        batch.Execute();
+        var all = new List<string>();
+        var more = false;
+        foreach (var read in reads)
+        {
+            var ids = (RedisResult[])(await read)!;
+            more |= ids.Length == take;
+            all.AddRange(ids.Select(i => (string)i!));
+        }
+        all.Sort((a, b) => string.CompareOrdinal(b, a));
+        if (all.Count > take)
+            return (all.GetRange(0, take), true);
+        return (all, more);
+    }
 
     public Task<JobResult?> GetResultAsync(string id, CancellationToken cancellationToken) => Guard<JobResult?>(async () =>
     {

@@ -39,10 +39,11 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
         _redis = redis;
         _logger = logger;
         P = options.Prefix;
-        // Intake lets two calls run at once (one is fsynced while the next gathers), as the
-        // PostgreSQL ledger's does; a worker's cycle one, so a slot's completion and its next
-        // claim, which follow each other by microseconds, wait for each other and go as one.
-        _intake = new Coalescer<IReadOnlyList<NewJob>, RedisResult[]>(EnqueueBatchAsync, maxInFlight: 2, maxBatch: 64);
+        // One call in flight each: Redis runs scripts one at a time and fsyncs once per event-loop
+        // turn, so a second call in flight would only split the batch (more fsyncs, more
+        // script overhead per job). A worker's slot's completion and its next claim, which follow
+        // each other by microseconds, so wait for each other and go as one.
+        _intake = new Coalescer<IReadOnlyList<NewJob>, RedisResult[]>(EnqueueBatchAsync, maxInFlight: 1, maxBatch: 64);
         _cycle = new Coalescer<RedisValue[], RedisResult>(CycleBatchAsync, maxInFlight: 1, maxBatch: 256);
         _reaper = Task.Run(ReapLoopAsync);
     }
