@@ -4,7 +4,7 @@ namespace Fjord.Storage.Redis;
 
 /// <summary>
 /// The scripts that move jobs. Keys under the prefix P: j:ID (the job hash), p:ID / r:ID (payload,
-/// result), a:ID / l:ID (ended attempts and their logs, in step), q:FN (waiting jobs by due time),
+/// result), a:ID (ended attempts) / l:ID (the logs of those that printed one), q:FN (waiting jobs by due time),
 /// lease (running jobs by lease expiry), rn:FN (running per node), st:FN (totals), ixf:FN
 /// (every job, by id), xf:FN:ST (by status; a listing across functions merges the functions'),
 /// e:FN:ST (ended, by finish time), d:FN:KIND (dead letters by error kind), i:FN:KEY (idempotency keys, with their window as a TTL).
@@ -21,7 +21,7 @@ internal static class JobScripts
         local t = now_ms()
         D, C = {}, {}
         local b = 3
-        local out, seen, depth, queued, payloads = {}, {}, {}, {}, {}
+        local out, seen, depth, waiting, queued, payloads = {}, {}, {}, {}, {}, {}
         for g = 1, tonumber(ARGV[2]) do
           local n = tonumber(ARGV[b])
           local first = b + 1
@@ -47,8 +47,9 @@ internal static class JobScripts
           local full = nil
           for fn, c in pairs(adding) do
             if depth[fn] == nil then depth[fn] = tonumber(redis.call('HGET', P..'f:'..fn, 'depth')) or false end
+            if depth[fn] and waiting[fn] == nil then waiting[fn] = redis.call('ZCARD', P..'q:'..fn) end
             local q = queued[fn]
-            if depth[fn] and redis.call('ZCARD', P..'q:'..fn) + (q and #q / 2 or 0) + c > depth[fn] then full = fn; break end
+            if depth[fn] and waiting[fn] + (q and #q / 2 or 0) + c > depth[fn] then full = fn; break end
           end
           if full then
             out[g] = {0, full}
@@ -113,7 +114,7 @@ internal static class JobScripts
         local out, claims, results = {}, {}, {}
         local function ending(id, tok)
           local j = P..'j:'..id
-          local h = redis.call('HMGET', j, 'st', 'tok', 'fn', 'att', 'sat', 'node', 'ek', 'ec', 'cb', 'sync', 'w')
+          local h = redis.call('HMGET', j, 'st', 'tok', 'fn', 'att', 'sat', 'node', 'ek', 'ec', 'cb', 'sync', 'w', 'nl')
           if h[1] ~= '{{Lua.Running}}' or h[2] ~= tok then return nil, nil end
           unrun(id, h[3], h[6])
           return j, h
@@ -122,18 +123,21 @@ internal static class JobScripts
           local j, h = ending(id, tok)
           if not j then return 0 end
           results[#results + 1] = P..'r:'..id; results[#results + 1] = result
-          attempt(id, h[4], h[5], h[6], '{{AttemptOutcomes.Succeeded}}', nil, nil, nil, log, t)
+          local nl = attempt(id, h[4], h[5], h[6], '{{AttemptOutcomes.Succeeded}}', nil, nil, nil, log, t, h[12])
           if h[7] or h[8] then redis.call('HDEL', j, 'ek', 'em', 'ec') end
           idx(id, h[3], {{Lua.Running}}, {{Lua.Succeeded}})
-          ended(id, j, h[3], {{Lua.Succeeded}}, t, tonumber(h[4]), nil, nil, nil, {h[9], h[10], h[11]}, {'rct', rct})
+          local f = {'rct', rct}
+          if nl then f[3] = 'nl'; f[4] = nl end
+          ended(id, j, h[3], {{Lua.Succeeded}}, t, tonumber(h[4]), nil, nil, nil, {h[9], h[10], h[11]}, f)
           return 1
         end
         -- Retry and dead letter are one change but for where the job goes: scheduled again, or ended.
         local function fail(id, tok, runat, ek, em, ec, log)
           local j, h = ending(id, tok)
           if not j then return 0 end
-          attempt(id, h[4], h[5], h[6], '{{AttemptOutcomes.Failed}}', ek, em, ec, log, t)
+          local nl = attempt(id, h[4], h[5], h[6], '{{AttemptOutcomes.Failed}}', ek, em, ec, log, t, h[12])
           local f = {'ek', ek, 'em', em}
+          if nl then f[#f + 1] = 'nl'; f[#f + 1] = nl end
           if ec ~= '' then f[#f + 1] = 'ec'; f[#f + 1] = ec elseif h[8] then redis.call('HDEL', j, 'ec') end
           if runat ~= '' then
             local run = math.max(tonumber(runat), t)

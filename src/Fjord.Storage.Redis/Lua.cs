@@ -98,13 +98,22 @@ internal static class Lua
           zset(P..'lease', id)
           if node then hincr(P..'rn:'..fn, node, -1, true) end
         end
-        local function attempt(id, n, started, node, outcome, ek, em, ec, log, t)
+        -- An attempt's log goes to l:ID only when it has one (most jobs print nothing): the
+        -- attempt names its place there (l), counted by the job hash's nl, which the caller
+        -- sets to the returned value.
+        local function attempt(id, n, started, node, outcome, ek, em, ec, log, t, nl)
           local a = {n = tonumber(n), s = tonumber(started) or t, f = t, o = outcome}
           if node then a.node = node end
           if ek then a.ek = ek; a.em = em or '' end
           if ec and ec ~= '' then a.ec = tonumber(ec) end
+          local pushed = nil
+          if log and log ~= '' then
+            a.l = tonumber(nl) or 0
+            redis.call('RPUSH', P..'l:'..id, log)
+            pushed = a.l + 1
+          end
           redis.call('RPUSH', P..'a:'..id, cjson.encode(a))
-          redis.call('RPUSH', P..'l:'..id, log or '')
+          return pushed
         end
         local function seterr(j, ek, em, ec)
           if ek then

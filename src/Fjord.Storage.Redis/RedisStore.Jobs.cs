@@ -95,9 +95,9 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
 
     public Task<string?> GetLogAsync(string id, CancellationToken cancellationToken) => Guard<string?>(async () =>
     {
-        var log = await Db.ListGetByIndexAsync(P + "l:" + id, -1);
-        if (!log.IsNull)
-            return (string?)log;
+        var last = await Db.ListGetByIndexAsync(P + "a:" + id, -1);
+        if (!last.IsNull)
+            return await LogAtAsync(id, last);
         return await Db.KeyExistsAsync(P + "j:" + id) ? "" : null;
     });
 
@@ -107,13 +107,27 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         for (var i = attempts.Length - 1; i >= 0; i--)
         {
             if (Attempt(attempts[i]).Number == attempt)
-                return (string?)await Db.ListGetByIndexAsync(P + "l:" + id, i);
+                return await LogAtAsync(id, attempts[i]);
         }
         return null;
     });
 
     public Task<IReadOnlyList<string>> GetAttemptLogsAsync(string id, CancellationToken cancellationToken) => Guard<IReadOnlyList<string>>(async () =>
-        [.. (await Db.ListRangeAsync(P + "l:" + id)).Select(l => (string?)l ?? "")]);
+    {
+        var attempts = await Db.ListRangeAsync(P + "a:" + id);
+        var logs = await Db.ListRangeAsync(P + "l:" + id);
+        return [.. attempts.Select(a => LogIndex(a) is { } i && i < logs.Length ? (string?)logs[i] ?? "" : "")];
+    });
+
+    /// <summary>An attempt's log: in l:ID at the place the attempt names, or none ("") when it printed nothing.</summary>
+    private async Task<string> LogAtAsync(string id, RedisValue attempt) =>
+        LogIndex(attempt) is { } i ? (string?)await Db.ListGetByIndexAsync(P + "l:" + id, i) ?? "" : "";
+
+    private static int? LogIndex(RedisValue json)
+    {
+        using var doc = JsonDocument.Parse((string)json!);
+        return doc.RootElement.TryGetProperty("l", out var l) && l.ValueKind == JsonValueKind.Number ? l.GetInt32() : null;
+    }
 
     public Task<BodyHead?> GetBodyHeadAsync(string id, JobBody body, int maxBytes, CancellationToken cancellationToken) => Guard<BodyHead?>(async () =>
     {
