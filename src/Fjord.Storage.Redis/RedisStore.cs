@@ -42,9 +42,9 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
         // One call in flight each: Redis runs scripts one at a time and fsyncs once per event-loop
         // turn, so a second call in flight would only split the batch (more fsyncs, more
         // script overhead per job). A worker's slot's completion and its next claim, which follow
-        // each other by microseconds, so wait for each other and go as one.
+        // each other by microseconds, are gathered into one call.
         _intake = new Coalescer<IReadOnlyList<NewJob>, RedisResult[]>(EnqueueBatchAsync, maxInFlight: 1, maxBatch: 64);
-        _cycle = new Coalescer<RedisValue[], RedisResult>(CycleBatchAsync, maxInFlight: 1, maxBatch: 256);
+        _cycle = new Coalescer<RedisValue[], RedisResult>(CycleBatchAsync, maxInFlight: 1, maxBatch: 256, gather: true);
         _reaper = Task.Run(ReapLoopAsync);
     }
 
