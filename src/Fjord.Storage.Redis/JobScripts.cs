@@ -6,7 +6,8 @@ namespace Fjord.Storage.Redis;
 /// The scripts that move jobs. Keys under the prefix P: j:ID (the job hash), p:ID / r:ID (payload,
 /// result), a:ID (ended attempts) / l:ID (the logs of those that printed one), q:FN (waiting jobs by due time),
 /// lease (running jobs by lease expiry), rn:FN (running per node), st:FN (totals), ixf:FN
-/// (every job, by id), xf:FN:ST (by status; a listing across functions merges the functions'),
+/// (every job, by id), xf:FN:ST (by status but running, which the lease set lists; a listing across
+/// functions merges the functions'),
 /// e:FN:ST (ended, by finish time), d:FN:KIND (dead letters by error kind), i:FN:KEY (idempotency keys, with their window as a TTL).
 /// </summary>
 internal static class JobScripts

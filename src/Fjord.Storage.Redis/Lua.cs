@@ -77,9 +77,12 @@ internal static class Lua
           end
           D, C = {}, {}
         end
+        -- Running jobs have no status index of their own: the lease set holds exactly them
+        -- (listings read it), so a claim and its completion write one key fewer each.
         local function idx(id, fn, old, new)
-          if old then zset(P..'xf:'..fn..':'..old, id) end
-          if new then zset(P..'xf:'..fn..':'..new, id, 0) end
+          old, new = tonumber(old), tonumber(new)
+          if old and old ~= {{Running}} then zset(P..'xf:'..fn..':'..old, id) end
+          if new and new ~= {{Running}} then zset(P..'xf:'..fn..':'..new, id, 0) end
         end
         -- Fetchers sleep only after finding nothing due (or the function paused, which resume
         -- tells): a queue that already had a job due has no sleeping fetcher to wake, so the

@@ -37,6 +37,7 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         // across functions merges the functions' own (fns: the functions that have jobs).
         var functions = query.Function is { } one ? [one] : (await Db.SetMembersAsync(P + "fns")).Select(f => (string)f!).ToList();
         var indexes = functions.ConvertAll(fn => query.Status is { } st ? $"{P}xf:{fn}:{(int)st}" : $"{P}ixf:{fn}");
+        var running = query.Status == JobStatus.Running ? await RunningIdsAsync(query.Function) : null;
         var max = query.Cursor is { } after ? "(" + after : "+";
         var min = query.Since is { } since ? "[" + JobId.Floor(since) : "-";
         var items = new List<JobRecord>(Math.Min(limit, 64));
@@ -44,7 +45,7 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         while (true)
         {
             var take = query.ErrorKind is null ? limit + 1 - items.Count : Math.Min(200, MaxExamined - examined);
-            var (ids, more) = await NewestIdsAsync(indexes, max, min, take);
+            var (ids, more) = running is null ? await NewestIdsAsync(indexes, max, min, take) : NewestOf(running, max, min, take);
             foreach (var id in ids)
             {
                 examined++;
@@ -82,6 +83,35 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         if (all.Count > take)
             return (all.GetRange(0, take), true);
         return (all, more);
+    }
+
+    /// <summary>Running jobs (of one function), newest first: the lease set holds exactly the running jobs, as many as the cluster has busy processes.</summary>
+    private async Task<List<string>> RunningIdsAsync(string? function)
+    {
+        var ids = (await Db.SortedSetRangeByRankAsync(P + "lease")).Select(i => (string)i!).ToList();
+        if (function is not null)
+        {
+            var batch = Db.CreateBatch();
+            var names = ids.ConvertAll(id => batch.HashGetAsync(P + "j:" + id, "fn"));
+            batch.Execute();
+            var mine = new List<string>(ids.Count);
+            for (var i = 0; i < ids.Count; i++)
+            {
+                if (await names[i] == function)
+                    mine.Add(ids[i]);
+            }
+            ids = mine;
+        }
+        ids.Sort((a, b) => string.CompareOrdinal(b, a));
+        return ids;
+    }
+
+    /// <summary>The page of an in-memory id list (newest first) between the cursor bounds as ZREVRANGEBYLEX takes them ("(" id, "[" id, "+", "-").</summary>
+    private static (List<string> Ids, bool More) NewestOf(List<string> newestFirst, string max, string min, int take)
+    {
+        var page = newestFirst.Where(id => (max == "+" || string.CompareOrdinal(id, max[1..]) < 0)
+            && (min == "-" || string.CompareOrdinal(id, min[1..]) >= 0)).Take(take + 1).ToList();
+        return page.Count > take ? (page.GetRange(0, take), true) : (page, false);
     }
 
     public Task<JobResult?> GetResultAsync(string id, CancellationToken cancellationToken) => Guard<JobResult?>(async () =>
