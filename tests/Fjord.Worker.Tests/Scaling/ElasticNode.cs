@@ -151,7 +151,18 @@ internal sealed class ElasticNode : IAsyncDisposable
         return string.Join('\n', text.Split('\n').Where(l => l.Contains("fjord-elastic", StringComparison.Ordinal)));
     }
 
-    public static bool Alive(int pid) => Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+    public static bool Alive(int pid)
+    {
+        try
+        {
+            return !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Gone, or reaped while we read (ESRCH): not alive.
+            return false;
+        }
+    }
 
     public static Task Until(Func<bool> condition, TimeSpan within, string what) => Until(condition, within, () => what);
 
