@@ -27,7 +27,7 @@ public sealed partial class RedisStore
         var attached = info.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("connected_slaves:", StringComparison.Ordinal)) is { } line
             && int.TryParse(line["connected_slaves:".Length..], CultureInfo.InvariantCulture, out var n) ? n : 0;
         if (attached < options.Replicas)
-            throw new StoreUnavailableException($"--redis-replicas {options.Replicas}: the Redis primary has {attached} replica(s) attached; attach them (replicaof) or lower --redis-replicas");
+            throw new UnsafeServerException($"--redis-replicas {options.Replicas}: the Redis primary has {attached} replica(s) attached; attach them (replicaof) or lower --redis-replicas");
         var intake = await ConnectionMultiplexer.ConnectAsync(config.Clone());
         await intake.GetDatabase().PingAsync();
         return intake;

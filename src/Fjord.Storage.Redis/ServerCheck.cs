@@ -72,7 +72,7 @@ public static class ServerCheck
         return facts;
     }
 
-    /// <summary>Refuses (<see cref="StoreUnavailableException"/>) on the first failed fact; only durability may be waived, loudly.</summary>
+    /// <summary>Refuses (<see cref="UnsafeServerException"/>; missing rights: <see cref="StoreUnavailableException"/>) on the first failed fact; only durability may be waived, loudly.</summary>
     internal static async Task RequireAsync(IDatabase db, bool allowUnsafeDurability, ILogger logger)
     {
         foreach (var fact in await InspectAsync(db))
@@ -84,7 +84,12 @@ public static class ServerCheck
                 RedisStoreLog.Unsafe(logger, "UNSAFE DURABILITY: " + fact.Detail + " (--redis-unsafe-durability)");
                 continue;
             }
-            throw new StoreUnavailableException($"{fact.Detail}; {fact.Fix}");
+            if (fact.Name == Rights)
+                throw new StoreUnavailableException($"{fact.Detail}; {fact.Fix}");
+            throw new UnsafeServerException($"{fact.Detail}; {fact.Fix}");
         }
     }
 }
+
+/// <summary>The Redis server is configured so it could lose or evict accepted jobs: the store does not open (the CLI exits 6).</summary>
+public sealed class UnsafeServerException(string message) : Exception(message);

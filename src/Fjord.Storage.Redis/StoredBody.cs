@@ -28,15 +28,23 @@ internal static class StoredBody
     {
         var wrapped = IsWrapped(body.Span);
         if (body.Length < compressAbove && !wrapped)
-            return body.Length <= maxBytes ? body : null;
+            return Fit(body, maxBytes);
         var stored = new byte[HeaderLength + BrotliEncoder.GetMaxCompressedLength(body.Length)];
         if (!BrotliEncoder.TryCompress(body.Span, stored.AsSpan(HeaderLength), out var written, Quality, Window))
             throw new InvalidOperationException("Brotli could not compress the body");
         if (!wrapped && HeaderLength + written >= body.Length)
-            return body.Length <= maxBytes ? body : null;
+            return Fit(body, maxBytes);
         Magic.CopyTo(stored);
         BinaryPrimitives.WriteInt64LittleEndian(stored.AsSpan(Magic.Length), body.Length);
-        return HeaderLength + written <= maxBytes ? stored.AsMemory(0, HeaderLength + written) : null;
+        return Fit(stored.AsMemory(0, HeaderLength + written), maxBytes);
+    }
+
+    /// <summary>Spelled out: a bare <c>null</c> would convert to an empty body (through byte[]), not to "refused".</summary>
+    private static ReadOnlyMemory<byte>? Fit(ReadOnlyMemory<byte> stored, long maxBytes)
+    {
+        if (stored.Length > maxBytes)
+            return null;
+        return stored;
     }
 
     /// <summary>The body as it came, from its stored form.</summary>

@@ -32,6 +32,10 @@ internal static class RedisBackend
         {
             throw CliException.Failed(e.Message);
         }
+        catch (UnsafeServerException e)
+        {
+            throw new CliException(ExitCodes.BackendUnsafe, e.Message);
+        }
         catch (ArgumentException e)
         {
             throw CliException.Usage(e.Message);
