@@ -52,6 +52,8 @@ internal static class StoredBody
     {
         if (OriginalLength(stored) is not { } length)
             return stored;
+        if (length < 0 || length > Array.MaxLength)
+            throw new InvalidDataException($"a compressed body in Redis claims {length} bytes");
         var body = new byte[length];
         if (!BrotliDecoder.TryDecompress(stored.AsSpan(HeaderLength), body, out var written) || written != length)
             throw new InvalidDataException("a compressed body in Redis does not decompress to its recorded length");
