@@ -1,5 +1,3 @@
-using Fjord.Core.Queue;
-using Fjord.Core.Storage;
 using Fjord.Storage.Redis;
 using Fjord.Tests.Shared;
 using StackExchange.Redis;
@@ -12,23 +10,20 @@ namespace Fjord.Backends.Tests;
 /// run side by side, a fault made for one test touches no other, and a command the store uses
 /// without the ACL allowing it fails the suite.
 /// </summary>
-internal sealed class RedisBackend : Backend
+internal sealed class RedisBackend : OneStoreBackend<RedisStore>
 {
     private static readonly Lazy<ConnectionMultiplexer> Admin = new(() => ConnectionMultiplexer.Connect(Fjord.Storage.Redis.RedisUri.Parse(Services.RedisAdminUri)));
 
-    private readonly RedisStore _store;
     private readonly string _user;
 
     private RedisBackend(RedisStore store, string user, string prefix)
+        : base(store)
     {
-        _store = store;
         _user = user;
         Prefix = prefix;
     }
 
     public string Prefix { get; }
-
-    public RedisStore Store => _store;
 
     /// <summary>The private server as its admin: for what a test reads straight from Redis (MEMORY USAGE, STRLEN, KEYS).</summary>
     public static IDatabase AdminDb => Admin.Value.GetDatabase();
@@ -51,16 +46,6 @@ internal sealed class RedisBackend : Backend
         var store = await RedisStore.OpenAsync(configure?.Invoke(options) ?? options, CancellationToken.None);
         return new RedisBackend(store, user, prefix);
     }
-
-    public override IJobQueue Queue => _store;
-    public override IJobStore Jobs => _store;
-    public override IFunctionStore Functions => _store;
-    public override IJobMonitor Monitor => _store;
-    public override IKeyStore Keys => _store;
-    public override IDeadLetters DeadLetters => _store;
-    public override ICallbackOutbox Callbacks => _store;
-    public override ISecretStore Secrets => _store;
-    public override IScheduleStore Schedules => _store;
 
     /// <summary>Each key's window is its TTL: shortened by <paramref name="by"/> (gone when that is all it had).</summary>
     public override async Task AgeIdempotencyKeysAsync(TimeSpan by)
@@ -107,7 +92,7 @@ internal sealed class RedisBackend : Backend
 
     public override async ValueTask DisposeAsync()
     {
-        await _store.DisposeAsync();
+        await Store.DisposeAsync();
         foreach (var chunk in (await KeysAsync()).Chunk(500))
             await AdminDb.KeyDeleteAsync(chunk);
         await AdminDb.ExecuteAsync("ACL", "DELUSER", _user);
