@@ -45,13 +45,13 @@ internal sealed class Undo(Func<Task> undo) : IAsyncDisposable
     public async ValueTask DisposeAsync() => await undo();
 }
 
-/// <summary>A backend whose one store is the queue and every store beside it (SQLite, Redis).</summary>
+/// <summary>A backend whose one store holds every record (the queue beside it, or in it: SQLite, Redis).</summary>
 internal abstract class OneStoreBackend<TStore>(TStore store) : Backend
-    where TStore : IJobQueue, IJobStore, IFunctionStore, IJobMonitor, IKeyStore, IDeadLetters, ICallbackOutbox, ISecretStore, IScheduleStore
+    where TStore : IJobStore, IFunctionStore, IJobMonitor, IKeyStore, IDeadLetters, ICallbackOutbox, ISecretStore, IScheduleStore
 {
     public TStore Store { get; } = store;
 
-    public override IJobQueue Queue => Store;
+    public override IJobQueue Queue => Store as IJobQueue ?? throw new InvalidOperationException("this backend's queue is not its store");
     public override IJobStore Jobs => Store;
     public override IFunctionStore Functions => Store;
     public override IJobMonitor Monitor => Store;
@@ -131,17 +131,16 @@ internal sealed class SqliteBackend : OneStoreBackend<SqliteStore>
 }
 
 /// <summary>RabbitMQ + PostgreSQL: a fresh database per test on the private cluster, and the private broker node.</summary>
-internal sealed class RabbitPostgresBackend : Backend
+internal sealed class RabbitPostgresBackend : OneStoreBackend<PostgresStore>
 {
     private readonly string _database;
-    private readonly PostgresStore _store;
     private readonly RabbitMqQueue _queue;
 
     private RabbitPostgresBackend(string database, string connectionString, PostgresStore store, RabbitMqQueue queue)
+        : base(store)
     {
         _database = database;
         ConnectionString = connectionString;
-        _store = store;
         _queue = queue;
     }
 
@@ -166,18 +165,9 @@ internal sealed class RabbitPostgresBackend : Backend
     /// <summary>This test's own database, for seeding rows the API would take long to make.</summary>
     public string ConnectionString { get; }
 
-    public PostgresStore Store => _store;
     public RabbitMqQueue Rabbit => _queue;
 
     public override IJobQueue Queue => _queue;
-    public override IJobStore Jobs => _store;
-    public override IFunctionStore Functions => _store;
-    public override IJobMonitor Monitor => _store;
-    public override IKeyStore Keys => _store;
-    public override IDeadLetters DeadLetters => _store;
-    public override ICallbackOutbox Callbacks => _store;
-    public override ISecretStore Secrets => _store;
-    public override IScheduleStore Schedules => _store;
 
     public override Task AgeIdempotencyKeysAsync(TimeSpan by) =>
         ExecuteAsync($"UPDATE idempotency SET created_at = created_at - {(long)by.TotalMilliseconds}");
@@ -215,7 +205,7 @@ internal sealed class RabbitPostgresBackend : Backend
     public override async ValueTask DisposeAsync()
     {
         await _queue.DisposeAsync();
-        await _store.DisposeAsync();
+        await Store.DisposeAsync();
         await Databases.DropAsync(_database);
     }
 }
