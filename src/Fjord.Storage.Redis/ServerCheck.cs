@@ -59,10 +59,7 @@ public static class ServerCheck
         facts.Add(evictionPolicy == "noeviction"
             ? new("eviction", true, "maxmemory-policy noeviction: a full server refuses writes rather than dropping jobs")
             : new("eviction", false, $"Redis has maxmemory-policy {evictionPolicy}: it may evict jobs to make room", "set maxmemory-policy noeviction (docs/deploy.md)"));
-        var version = info.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("redis_version:", StringComparison.Ordinal))?["redis_version:".Length..];
-        facts.Add(version is not null && Version.TryParse(version, out var v) && v.Major >= 7
-            ? new("version", true, $"Redis {version}")
-            : new("version", false, $"Redis {version ?? "of an unknown version"} is too old: Fjord needs Redis 7 or newer", "upgrade the server to Redis 7 or newer"));
+        facts.Add(VersionFact(info));
         var appendOnly = Get(config, "appendonly");
         var fsync = Get(config, "appendfsync");
         facts.Add(appendOnly == "yes" && fsync == "always"
@@ -70,6 +67,15 @@ public static class ServerCheck
             : new(Durability, false, $"Redis has appendonly {appendOnly} and appendfsync {fsync}: an accepted job (202) may be lost in a crash or power cut",
                 "set appendonly yes and appendfsync always, or start with --redis-unsafe-durability to accept that (docs/deploy.md)"));
         return facts;
+    }
+
+    /// <summary>The version line from <c>INFO server</c>: Redis 7 or newer (an unknown version fails).</summary>
+    internal static ServerFact VersionFact(string info)
+    {
+        var version = info.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("redis_version:", StringComparison.Ordinal))?["redis_version:".Length..];
+        return version is not null && Version.TryParse(version, out var v) && v.Major >= 7
+            ? new("version", true, $"Redis {version}")
+            : new("version", false, $"Redis {version ?? "of an unknown version"} is too old: Fjord needs Redis 7 or newer", "upgrade the server to Redis 7 or newer");
     }
 
     /// <summary>Refuses (<see cref="UnsafeServerException"/>; missing rights: <see cref="StoreUnavailableException"/>) on the first failed fact; only durability may be waived, loudly.</summary>
