@@ -39,6 +39,9 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
 
     public RedisStoreOptions Options { get; }
 
+    /// <summary>What the start check waived (--redis-unsafe-durability): shown in every node report, not only logged once.</summary>
+    public IReadOnlyList<string> StartWarnings { get; private init; } = [];
+
     /// <summary>The key prefix, ARGV[1] of every script.</summary>
     internal string P { get; }
 
@@ -65,9 +68,9 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
         ConnectionMultiplexer? intake = null;
         try
         {
-            await ServerCheck.RequireAsync(redis.GetDatabase(), options.AllowUnsafeDurability, logger);
+            var waived = await ServerCheck.RequireAsync(redis.GetDatabase(), options.AllowUnsafeDurability, logger);
             intake = await ConnectIntakeAsync(options, config, redis);
-            var store = new RedisStore(options, redis, logger) { _intake = intake };
+            var store = new RedisStore(options, redis, logger) { _intake = intake, StartWarnings = waived };
             await store.SubscribeAsync();
             return store;
         }

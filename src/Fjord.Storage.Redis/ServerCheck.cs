@@ -79,21 +79,26 @@ public static class ServerCheck
     }
 
     /// <summary>Refuses (<see cref="UnsafeServerException"/>; missing rights: <see cref="StoreUnavailableException"/>) on the first failed fact; only durability may be waived, loudly.</summary>
-    internal static async Task RequireAsync(IDatabase db, bool allowUnsafeDurability, ILogger logger)
+    /// <returns>The warnings of what was waived, for the node's reports.</returns>
+    internal static async Task<IReadOnlyList<string>> RequireAsync(IDatabase db, bool allowUnsafeDurability, ILogger logger)
     {
+        var waived = new List<string>();
         foreach (var fact in await InspectAsync(db))
         {
             if (fact.Ok)
                 continue;
             if (fact.Name == Durability && allowUnsafeDurability)
             {
-                RedisStoreLog.Unsafe(logger, "UNSAFE DURABILITY: " + fact.Detail + " (--redis-unsafe-durability)");
+                var warning = "UNSAFE DURABILITY: " + fact.Detail + " (--redis-unsafe-durability)";
+                RedisStoreLog.Unsafe(logger, warning);
+                waived.Add(warning);
                 continue;
             }
             if (fact.Name == Rights)
                 throw new StoreUnavailableException($"{fact.Detail}; {fact.Fix}");
             throw new UnsafeServerException($"{fact.Detail}; {fact.Fix}");
         }
+        return waived;
     }
 }
 

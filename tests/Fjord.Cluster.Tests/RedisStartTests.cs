@@ -31,15 +31,29 @@ public sealed class RedisStartTests
     }
 
     [Fact]
-    public async Task Gateway_OnARedisWithEverysec_WithTheUnsafeFlag_StartsAndWarnsLoudly()
+    public async Task Gateway_OnARedisWithEverysec_WithTheUnsafeFlag_StartsAndWarnsInItsLogAndEveryNodeReport()
     {
         await using var redis = await PrivateRedis.StartAsync("--appendfsync", "everysec");
         using var data = new DoctorClusterTests.TempFolder();
 
+        var port = PrivateRedis.FreePort();
         await using var gateway = await NodeProcess.StartAsync("gateway", data.Path, Environment(redis.Uri),
-            "gateway", "--host", "127.0.0.1", "--port", PrivateRedis.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--redis-unsafe-durability");
+            "gateway", "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--redis-unsafe-durability");
 
-        Assert.Contains("UNSAFE DURABILITY: Redis has appendonly yes and appendfsync everysec: an accepted job (202) may be lost in a crash or power cut", gateway.Output, StringComparison.Ordinal);
+        const string Warning = "UNSAFE DURABILITY: Redis has appendonly yes and appendfsync everysec: an accepted job (202) may be lost in a crash or power cut (--redis-unsafe-durability)";
+        Assert.Contains(Warning, gateway.Output, StringComparison.Ordinal);
+        // Not only once in a log: every node report carries it (GET /v1/nodes, `fjord nodes ls`, the dashboard).
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Cluster.AdminKey);
+        var nodes = "";
+        for (var i = 0; i < 50 && !nodes.Contains("UNSAFE DURABILITY", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(200);
+            nodes = await http.GetStringAsync("/v1/nodes");
+        }
+        using var doc = System.Text.Json.JsonDocument.Parse(nodes);
+        var warnings = doc.RootElement.GetProperty("nodes")[0].GetProperty("warnings").EnumerateArray().Select(w => w.GetString());
+        Assert.Contains(Warning, warnings);
     }
 
     [Fact]
