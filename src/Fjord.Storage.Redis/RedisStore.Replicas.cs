@@ -1,4 +1,3 @@
-using System.Globalization;
 using Fjord.Core.Queue;
 using StackExchange.Redis;
 
@@ -24,14 +23,20 @@ public sealed partial class RedisStore
         if (options.Replicas <= 0)
             return null;
         var info = (string?)await redis.GetDatabase().ExecuteAsync("INFO", "replication") ?? "";
-        var attached = info.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("connected_slaves:", StringComparison.Ordinal)) is { } line
-            && int.TryParse(line["connected_slaves:".Length..], CultureInfo.InvariantCulture, out var n) ? n : 0;
-        if (attached < options.Replicas)
-            throw new UnsafeServerException($"--redis-replicas {options.Replicas}: the Redis primary has {attached} replica(s) attached; attach them (replicaof) or lower --redis-replicas");
+        var online = OnlineReplicas(info);
+        if (online < options.Replicas)
+            throw new UnsafeServerException($"--redis-replicas {options.Replicas}: the Redis primary has {online} replica(s) online; attach them (replicaof), wait for their first sync, or lower --redis-replicas");
         var intake = await ConnectionMultiplexer.ConnectAsync(config.Clone());
         await intake.GetDatabase().PingAsync();
         return intake;
     }
+
+    /// <summary>
+    /// Replicas that can acknowledge now: <c>slaveN:…,state=online,…</c> lines of INFO replication.
+    /// connected_slaves also counts one still in its first full sync, which answers no WAIT yet.
+    /// </summary>
+    internal static int OnlineReplicas(string info) =>
+        info.Split('\n').Select(l => l.Trim()).Count(l => l.StartsWith("slave", StringComparison.Ordinal) && l.Contains(",state=online,", StringComparison.Ordinal));
 
     /// <summary>After intake's script: WAIT for the replicas, or 503 (the job is on the primary but may not survive a failover).</summary>
     private async Task WaitForReplicasAsync()

@@ -74,11 +74,17 @@ public sealed class RedisStartTests
         await using var primary = await PrivateRedis.StartAsync();
         await using var replica = await PrivateRedis.StartAsync("--replicaof", "127.0.0.1", primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var port = PrivateRedis.FreePort();
+        await using (var admin = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{primary.Port}"))
+        {
+            // The replica's first full sync done: only then can it acknowledge.
+            for (var i = 0; i < 100 && !((string?)await admin.GetDatabase().ExecuteAsync("INFO", "replication") ?? "").Contains(",state=online,", StringComparison.Ordinal); i++)
+                await Task.Delay(100);
+        }
 
-        // Two replicas asked for, one attached: refused at start.
+        // Two replicas asked for, one online: refused at start.
         var (code, stderr) = await RunToExitAsync(primary.Uri, "gateway", "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--redis-replicas", "2");
         Assert.True(code == BackendUnsafe, $"exit {code}: {stderr}");
-        Assert.Contains("--redis-replicas 2: the Redis primary has 1 replica(s) attached", stderr, StringComparison.Ordinal);
+        Assert.Contains("--redis-replicas 2: the Redis primary has 1 replica(s) online", stderr, StringComparison.Ordinal);
 
         using var data = new DoctorClusterTests.TempFolder();
         await using var gateway = await NodeProcess.StartAsync("gateway", data.Path, Environment(primary.Uri),
