@@ -46,7 +46,9 @@ internal sealed class RedisLease : IJobLease
     public Task<bool> AckAsync(AttemptOutcome outcome, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(outcome);
-        return EndAsync(["a", Job.Id, Token, outcome.Result ?? [], outcome.ResultContentType ?? "application/octet-stream", LogText.Cap(outcome.Log)]);
+        if (_store.StoredResult(outcome.Result ?? [], out var refusal) is not { } result)
+            return FailAsync("", outcome with { Error = new JobError(ErrorKind.Exit, refusal!) });
+        return EndAsync(["a", Job.Id, Token, result, outcome.ResultContentType ?? "application/octet-stream", LogText.Cap(outcome.Log)]);
     }
 
     public Task<bool> RetryAtAsync(DateTimeOffset runAt, AttemptOutcome outcome, CancellationToken cancellationToken)

@@ -24,7 +24,7 @@ public sealed partial class RedisStore : IJobQueue, IBacklogSource
         ArgumentNullException.ThrowIfNull(jobs);
         if (jobs.Count == 0)
             return [];
-        var reply = await _intake.RunAsync(jobs);
+        var reply = await _enqueues.RunAsync(jobs);
         if ((long)reply[0] == 0)
             throw new QueueFullException((string)reply[1]!, TimeSpan.FromSeconds(1 + Random.Shared.Next(5)));
         var results = new EnqueuedJob[jobs.Count];
@@ -56,10 +56,12 @@ public sealed partial class RedisStore : IJobQueue, IBacklogSource
                 args[i++] = JobTrigger.Pack(job.Trigger) ?? "";
                 args[i++] = job.IdempotencyKey ?? "";
                 args[i++] = (long)IdempotencyKeys.Lifetime.TotalMilliseconds + IdempotencyKeys.ExtraMilliseconds(job.IdempotencyLifetime);
-                args[i++] = job.Payload;
+                args[i++] = StoredPayload(job.Payload);
             }
         }
-        var reply = (RedisResult[])(await RunAsync(JobScripts.Enqueue, args))!;
+        var reply = (RedisResult[])(await RunAsync(IntakeDb, JobScripts.Enqueue, args))!;
+        // One WAIT for the whole batch: it covers every write its connection made before it.
+        await WaitForReplicasAsync();
         return Array.ConvertAll(reply, r => (RedisResult[])r!);
     }
 
@@ -126,7 +128,7 @@ public sealed partial class RedisStore : IJobQueue, IBacklogSource
         ReadyAt = UnixMs.To(long.Parse((string)r[10]!, CultureInfo.InvariantCulture)),
         Trace = r[11].IsNull ? null : (string?)r[11],
         Trigger = JobTrigger.Unpack(r[12].IsNull ? null : (string?)r[12]),
-        Payload = r[13].IsNull ? [] : (byte[])r[13]!,
+        Payload = r[13].IsNull ? [] : StoredBody.Decode((byte[])r[13]!),
     };
 
     /// <summary>Ready jobs per function (due now, counted up to the cap) and the oldest one's wait: two reads per function.</summary>

@@ -26,7 +26,7 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
     private readonly ConcurrentDictionary<string, RedisLease> _leases = new(StringComparer.Ordinal);
     private readonly List<Action<string>> _workListeners = [];
     private readonly Task _reaper;
-    private readonly Coalescer<IReadOnlyList<NewJob>, RedisResult[]> _intake;
+    private readonly Coalescer<IReadOnlyList<NewJob>, RedisResult[]> _enqueues;
     private readonly Coalescer<RedisValue[], RedisResult> _cycle;
     private readonly Lock _subscribing = new();
     private Task? _workChannels;
@@ -43,12 +43,15 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
         // turn, so a second call in flight would only split the batch (more fsyncs, more
         // script overhead per job). A worker's slot's completion and its next claim, which follow
         // each other by microseconds, are gathered into one call.
-        _intake = new Coalescer<IReadOnlyList<NewJob>, RedisResult[]>(EnqueueBatchAsync, maxInFlight: 1, maxBatch: 64);
+        _enqueues = new Coalescer<IReadOnlyList<NewJob>, RedisResult[]>(EnqueueBatchAsync, maxInFlight: 1, maxBatch: 64);
         _cycle = new Coalescer<RedisValue[], RedisResult>(CycleBatchAsync, maxInFlight: 1, maxBatch: 256, gather: true);
         _reaper = Task.Run(ReapLoopAsync);
     }
 
     public RedisStoreOptions Options { get; }
+
+    /// <summary>What the start check waived (--redis-unsafe-durability): shown in every node report, not only logged once.</summary>
+    public IReadOnlyList<string> StartWarnings { get; private init; } = [];
 
     /// <summary>The key prefix, ARGV[1] of every script.</summary>
     internal string P { get; }
@@ -57,7 +60,7 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
 
     internal long LeaseMs => (long)Options.LeaseDuration.TotalMilliseconds;
 
-    /// <summary>Connects, checks that the server keeps what it acknowledges (or refuses), and subscribes to the store's channels.</summary>
+    /// <summary>Connects and checks that the server keeps what it acknowledges (or refuses); channels are subscribed when first listened to.</summary>
     public static async Task<RedisStore> OpenAsync(RedisStoreOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -73,13 +76,17 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
         {
             throw new StoreUnavailableException($"Redis does not answer: {ex.Message}", ex);
         }
+        ConnectionMultiplexer? intake = null;
         try
         {
-            await ServerCheck.RequireAsync(redis.GetDatabase(), options.AllowUnsafeDurability, logger);
-            return new RedisStore(options, redis, logger);
+            var waived = await ServerCheck.RequireAsync(redis.GetDatabase(), options.AllowUnsafeDurability, logger);
+            intake = await ConnectIntakeAsync(options, config, redis);
+            return new RedisStore(options, redis, logger) { _intake = intake, StartWarnings = waived };
         }
         catch
         {
+            if (intake is not null)
+                await intake.DisposeAsync();
             await redis.DisposeAsync();
             throw;
         }
@@ -175,11 +182,13 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
     }
 
     /// <summary>Runs a script, mapping a dead, full or refusing server to <see cref="StoreUnavailableException"/> (503).</summary>
-    internal async Task<RedisResult> RunAsync(RedisScript script, params RedisValue[] args)
+    internal Task<RedisResult> RunAsync(RedisScript script, params RedisValue[] args) => RunAsync(Db, script, args);
+
+    internal async Task<RedisResult> RunAsync(IDatabase db, RedisScript script, RedisValue[] args)
     {
         try
         {
-            return await script.RunAsync(Db, [P, .. args]);
+            return await script.RunAsync(db, [P, .. args]);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -245,6 +254,8 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
+        if (_intake is not null)
+            await _intake.DisposeAsync();
         await _redis.DisposeAsync();
         _stopping.Dispose();
     }
