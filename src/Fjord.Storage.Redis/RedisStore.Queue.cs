@@ -24,7 +24,13 @@ public sealed partial class RedisStore : IJobQueue, IBacklogSource
         ArgumentNullException.ThrowIfNull(jobs);
         if (jobs.Count == 0)
             return [];
-        var reply = await _enqueues.RunAsync(jobs);
+        // Encoded (compressed, or refused past the cap) here, before the request joins a batch:
+        // one request's oversized payload must refuse that request alone, not the others that
+        // happen to share its Enqueue call, and compression stays off the batch's critical path.
+        var stored = new NewJob[jobs.Count];
+        for (var k = 0; k < jobs.Count; k++)
+            stored[k] = jobs[k] with { Payload = StoredPayload(jobs[k].Payload) };
+        var reply = await _enqueues.RunAsync(stored);
         if ((long)reply[0] == 0)
             throw new QueueFullException((string)reply[1]!, TimeSpan.FromSeconds(1 + Random.Shared.Next(5)));
         var results = new EnqueuedJob[jobs.Count];
@@ -56,7 +62,7 @@ public sealed partial class RedisStore : IJobQueue, IBacklogSource
                 args[i++] = JobTrigger.Pack(job.Trigger) ?? "";
                 args[i++] = job.IdempotencyKey ?? "";
                 args[i++] = (long)IdempotencyKeys.Lifetime.TotalMilliseconds + IdempotencyKeys.ExtraMilliseconds(job.IdempotencyLifetime);
-                args[i++] = StoredPayload(job.Payload);
+                args[i++] = job.Payload; // already in its stored form (EnqueueAsync)
             }
         }
         var reply = (RedisResult[])(await RunAsync(IntakeDb, JobScripts.Enqueue, args))!;

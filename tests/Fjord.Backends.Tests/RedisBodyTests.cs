@@ -113,6 +113,25 @@ public sealed class RedisBodyTests
     }
 
     [Fact]
+    public async Task PayloadOverTheCap_RefusesItsOwnRequestOnly_NotTheRequestsThatShareItsBatch()
+    {
+        await using var b = await RedisBackend.CreateAsync(o => o with { MaxBodyBytes = 64 * 1024 });
+        var fn = Jobs.NewFunction();
+        var small = Enumerable.Range(0, 40).Select(_ => Jobs.New(fn) with { Payload = Encoding.UTF8.GetBytes("small") }).ToArray();
+        var over = Jobs.New(fn) with { Payload = Random(100 * 1024) };
+
+        // Sent at once, so the group commit gathers them into shared Enqueue calls.
+        var sends = small.Select(j => b.Queue.EnqueueAsync([j], default)).ToList();
+        var refused = b.Queue.EnqueueAsync([over], default);
+        await Assert.ThrowsAsync<PayloadTooLargeException>(() => refused);
+        await Task.WhenAll(sends);
+
+        foreach (var job in small)
+            Assert.NotNull(await b.Jobs.GetJobAsync(job.Id, default));
+        Assert.Null(await b.Jobs.GetJobAsync(over.Id, default));
+    }
+
+    [Fact]
     public async Task ResultOverTheCap_FailsTheJobWithAClearError_AndIsNotStored()
     {
         await using var b = await RedisBackend.CreateAsync(o => o with { MaxBodyBytes = 64 * 1024 });
