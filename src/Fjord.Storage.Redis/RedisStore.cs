@@ -66,7 +66,7 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<RedisStore>();
         var config = RedisUri.Parse(options.ConnectionString, options.TlsCaFile);
-        ConnectionMultiplexer redis;
+        ConnectionMultiplexer? redis = null;
         try
         {
             redis = await ConnectionMultiplexer.ConnectAsync(config);
@@ -74,6 +74,10 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
+            if (redis is not null)
+                await redis.DisposeAsync();
+            if (await RedisUri.TlsRefusalAsync(options.ConnectionString, options.TlsCaFile, TimeSpan.FromSeconds(5)) is { } refusal)
+                throw new StoreUnavailableException($"Redis refused over TLS: {refusal}; with a private CA set FJORD_REDIS_CA to its PEM file", ex);
             throw new StoreUnavailableException($"Redis does not answer: {ex.Message}", ex);
         }
         ConnectionMultiplexer? intake = null;

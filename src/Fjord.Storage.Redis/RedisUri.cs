@@ -1,4 +1,6 @@
 using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using StackExchange.Redis;
 
@@ -62,6 +64,39 @@ public static class RedisUri
             }
         }
         return options;
+    }
+
+    /// <summary>
+    /// Why a <c>rediss://</c> server's certificate is refused, found by a TLS handshake of our own,
+    /// or null when the handshake passes or the server cannot be reached at all. The client library
+    /// reports a refused certificate only sometimes: a command that fails before its connect attempt
+    /// has failed says "no connection is available" and nothing of the cause, so the cause is asked
+    /// for directly rather than guessed from that text.
+    /// </summary>
+    public static async Task<string?> TlsRefusalAsync(string uri, string? caFile, TimeSpan timeout)
+    {
+        var parsed = new Uri(uri);
+        if (!parsed.Scheme.Equals("rediss", StringComparison.OrdinalIgnoreCase))
+            return null;
+        using var ca = caFile is null ? null : X509CertificateLoader.LoadCertificateFromFile(caFile);
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            using var tcp = new TcpClient();
+            await tcp.ConnectAsync(parsed.Host, parsed.Port > 0 ? parsed.Port : 6379, cancel.Token);
+            await using var tls = new SslStream(tcp.GetStream(), false, (_, certificate, _, errors) =>
+                ca is null ? errors == SslPolicyErrors.None : Trusted(ca, certificate, errors));
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = parsed.Host }, cancel.Token);
+            return null;
+        }
+        catch (AuthenticationException)
+        {
+            return $"the server's TLS certificate for {parsed.Host} is not trusted by {(caFile is null ? "the system's CAs" : "the CA in " + caFile)}";
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Only the name check may fail with a private CA: the chain is built against that CA alone.</summary>
