@@ -12,6 +12,8 @@ namespace Fjord.Bench;
 /// file, opened, and 8 callers enqueue one job at a time through the store (the writer's group
 /// commit, as the gateway's intake calls it) while first nothing, then an online backup, then a
 /// retention sweep of every seeded job runs. Intake latency per phase; the store, not HTTP.
+/// <c>FJORD_KEEP_VACUUM=none</c> makes the file as stores made before incremental vacuum were
+/// (no page is given back after the sweep), for comparing the two under the same load.
 /// </summary>
 internal static class KeepGroup
 {
@@ -23,6 +25,8 @@ internal static class KeepGroup
         var results = new List<(LoadResult, string)>();
         try
         {
+            if (Environment.GetEnvironmentVariable("FJORD_KEEP_VACUUM") == "none")
+                OlderFile(path);
             // Creates the schema, then the seed goes in beside it in big transactions.
             await (await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = path }, CancellationToken.None)).DisposeAsync();
             var seeded = Stopwatch.StartNew();
@@ -53,6 +57,8 @@ internal static class KeepGroup
                 sweepTime = clock.Elapsed;
             }), "202/s"));
             Console.WriteLine($"keep: swept {deleted} jobs in {sweepTime.TotalSeconds:F1} s ({deleted / sweepTime.TotalSeconds:F0} jobs/s)");
+            await Task.Delay(TimeSpan.FromSeconds(10));
+            Console.WriteLine($"keep: 10 s after the sweep fjord.db is {new FileInfo(path).Length / 1048576} MB, {Pragma(path, "freelist_count")} free pages, auto_vacuum {Pragma(path, "auto_vacuum")}");
             results.Add((new LoadResult("keep sweep jobs/s", (int)deleted, sweepTime, [], deleted == jobs ? 0 : 1), "jobs/s"));
         }
         finally
@@ -103,6 +109,25 @@ internal static class KeepGroup
         Console.WriteLine($"keep-pg: swept {deleted} jobs in {sweepTime.TotalSeconds:F1} s ({deleted / sweepTime.TotalSeconds:F0} jobs/s)");
         results.Add((new LoadResult("keep-pg sweep jobs/s", (int)deleted, sweepTime, [], deleted == jobs ? 0 : 1), "jobs/s"));
         return results;
+    }
+
+    private static long Pragma(string path, string name)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA " + name;
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>A file with a table already in it: the store's auto_vacuum setting no longer applies (NONE, as older stores).</summary>
+    private static void OlderFile(string path)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "CREATE TABLE IF NOT EXISTS meta (key TEXT NOT NULL PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID";
+        command.ExecuteNonQuery();
     }
 
     /// <summary>Old succeeded jobs of function "old" with a 1 KB payload, an attempt each.</summary>

@@ -18,6 +18,9 @@ internal static class Schema
     /// </summary>
     public const int Version = 4;
 
+    /// <summary>How long a statement waits for another connection's lock before SQLITE_BUSY.</summary>
+    public const int BusyTimeoutMs = 5000;
+
     // Column order matters: SQLite reads a row's columns front to back, and a large payload or
     // result spills to overflow pages. Keeping the blobs last lets every small-column query
     // (fetch ordering, listings, state checks) stop before them.
@@ -225,10 +228,14 @@ internal static class Schema
         try
         {
             connection.Open();
-            Exec(connection, """
+            // auto_vacuum first: it takes effect only on a file with no tables yet, and
+            // switching to WAL already writes the header (issue 16; an older file keeps NONE
+            // and reuses its free pages: WriterLoop.Space.cs).
+            Exec(connection, $"""
+                PRAGMA auto_vacuum = INCREMENTAL;
                 PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = FULL;
-                PRAGMA busy_timeout = 5000;
+                PRAGMA busy_timeout = {BusyTimeoutMs};
                 PRAGMA temp_store = MEMORY;
                 PRAGMA cache_size = -32768;
                 PRAGMA journal_size_limit = 67108864;

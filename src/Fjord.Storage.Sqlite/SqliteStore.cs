@@ -78,6 +78,8 @@ public sealed partial class SqliteStore : IJobQueue, IFunctionStore, IJobStore, 
             foreach (var id in recovered)
                 StoreLog.Recovered(logger, id);
             StoreLog.Opened(logger, path, options.Node, recovered.Count);
+            if (Schema.Scalar(connection, "PRAGMA auto_vacuum") == 0)
+                StoreLog.NoIncrementalVacuum(logger, path);
 
             var waiters = new EndWaiters();
             var writer = new WriterLoop(context, waiters, options, logger);

@@ -25,5 +25,11 @@ public sealed record SqliteStoreOptions
     /// <summary>How many jobs one listing page examines for a filter no index serves (see <see cref="SqliteStore.ListJobsAsync"/>); tests make it small.</summary>
     internal int ListScanBound { get; init; } = 10_000;
 
+    /// <summary>
+    /// How long the writer must have had nothing to write before it empties the WAL (a TRUNCATE
+    /// checkpoint; see WriterLoop.Space.cs); tests make it short.
+    /// </summary>
+    internal TimeSpan QuietCheckpoint { get; init; } = TimeSpan.FromSeconds(10);
+
     public ILoggerFactory? LoggerFactory { get; init; }
 }

@@ -26,6 +26,15 @@ internal static partial class StoreLog
     [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Job {JobId} was found running at open and taken back")]
     public static partial void Recovered(ILogger logger, string jobId);
 
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "Giving free pages back to the file system failed; the store reuses them and tries again next tick")]
+    public static partial void ReclaimFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Emptying the WAL failed; it is tried again when the store is next quiet")]
+    public static partial void CheckpointFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Store {Path} was made before incremental vacuum: pages freed by deletes are reused, but the file does not shrink (docs/deploy.md says how to convert it)")]
+    public static partial void NoIncrementalVacuum(ILogger logger, string path);
+
     [LoggerMessage(EventId = 3008, Level = LogLevel.Error, Message = "Handing out jobs of {Function} failed; its fetches wait and try again shortly")]
     public static partial void ServeFailed(ILogger logger, string function, Exception error);
 }

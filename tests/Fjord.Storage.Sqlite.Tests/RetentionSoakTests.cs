@@ -6,7 +6,8 @@ namespace Fjord.Storage.Sqlite.Tests;
 /// <summary>
 /// The store's size stays bounded under retention: a day of traffic compressed into seconds
 /// (one hour per round on the store's clock, jobs kept one minute) ends in a file no bigger than
-/// after its first hours. SQLite reuses the pages deleted jobs free (no VACUUM needed).
+/// after its first hours: the pages deleted jobs free are given back to the file system
+/// (incremental vacuum, SpaceReclaimTests) and, until they are, reused by new rows.
 /// </summary>
 public sealed class RetentionSoakTests
 {

@@ -30,10 +30,10 @@ internal sealed class StoreHarness : IAsyncDisposable
         ReapInterval = TimeSpan.FromMilliseconds(50),
     };
 
-    public static async Task<StoreHarness> OpenAsync()
+    public static async Task<StoreHarness> OpenAsync(Func<SqliteStoreOptions, SqliteStoreOptions>? change = null)
     {
         var harness = new StoreHarness();
-        harness.Store = await SqliteStore.OpenAsync(harness.Options, CancellationToken.None);
+        harness.Store = await SqliteStore.OpenAsync(change is null ? harness.Options : change(harness.Options), CancellationToken.None);
         return harness;
     }
 

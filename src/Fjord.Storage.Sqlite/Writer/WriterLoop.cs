@@ -42,6 +42,7 @@ internal sealed partial class WriterLoop
     private readonly LiveLeases _leases = new();
     private readonly TimeProvider _time;
     private readonly TimeSpan _reapInterval;
+    private readonly TimeSpan _quietCheckpoint;
     private readonly ILogger _logger;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
@@ -56,9 +57,11 @@ internal sealed partial class WriterLoop
         _waiters = waiters;
         _time = options.Time;
         _reapInterval = options.ReapInterval;
+        _quietCheckpoint = options.QuietCheckpoint;
         _logger = logger;
         _fetches = new FetchDispatcher(job => new SqliteLease(this, job, _leases), GiveBack, logger);
         _thread = new Thread(Run) { IsBackground = true, Name = "fjord-sqlite-writer" };
+        InitSpace();
     }
 
     /// <summary>Set when the loop died of a bug: nothing can be written until a restart.</summary>
@@ -113,6 +116,7 @@ internal sealed partial class WriterLoop
                 {
                     if (closed)
                         break;
+                    WhenQuiet();
                     waiting ??= _channel.Reader.WaitToReadAsync().AsTask();
                     if (waiting.Wait(WaitTime(now, lastReap)))
                     {
@@ -180,7 +184,10 @@ internal sealed partial class WriterLoop
                     RunOne(op);
             }
             if (reapDue)
+            {
                 Reap();
+                Reclaim();
+            }
             _fetches.Serve(_context);
             _sql[Commit].Run();
         }
@@ -211,6 +218,7 @@ internal sealed partial class WriterLoop
         _leases.Cancel(_context.CanceledLeases);
         foreach (var id in _reaped)
             StoreLog.LeaseExpired(_logger, id);
+        AfterGroup(_batch.Count > 0 || _reaped.Count > 0);
         _reaped = [];
         _context.Reset();
         _batch.Clear();
