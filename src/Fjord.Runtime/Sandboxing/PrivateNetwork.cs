@@ -132,7 +132,10 @@ internal sealed class PrivateNetwork
 
         // No --configure: it would bring lo up under bwrap (see the class comment). The namespaces
         // are the held ones (see NetworkNamespace), not the child's current ones.
-        var args = new List<string> { Slirp, $"--mtu={Mtu}", "--disable-host-loopback", "--enable-sandbox", "--enable-seccomp", "--exit-fd=0", "--ready-fd=1", "--netns-type=path" };
+        // Its ready byte goes to fd 3, our stdout pipe; its own stdout, where it prints a banner
+        // that can reach the pipe before that byte, goes to /dev/null.
+        var args = new List<string> { "/bin/sh", "-c", "exec \"$@\" 3>&1 >/dev/null", "fjord-slirp",
+            Slirp, $"--mtu={Mtu}", "--disable-host-loopback", "--enable-sandbox", "--enable-seccomp", "--exit-fd=0", "--ready-fd=3", "--netns-type=path" };
         if (held.OwnerPath is { } owner)
             args.Add($"--userns-path={owner}");
         args.AddRange([held.Path, "tap0"]);
@@ -142,10 +145,12 @@ internal sealed class PrivateNetwork
             var ready = new byte[1];
             using var within = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             within.CancelAfter(TimeSpan.FromSeconds(10));
-            // Its ready fd is its stdout, where it also prints a banner that reaches the pipe only
-            // when it exits (after a failure to join the namespace, say): only "1" means ready.
             if (await slirp.StandardOutput.BaseStream.ReadAsync(ready, within.Token) != 1 || ready[0] != (byte)'1')
-                throw new IOException($"slirp4netns exited before it was ready: {await slirp.StandardError.ReadToEndAsync(cancellationToken)}");
+            {
+                // Killed first: its stderr ends only when it does.
+                Libc.KillProcess(slirp.Id);
+                throw new IOException($"slirp4netns did not get ready: {await slirp.StandardError.ReadToEndAsync(cancellationToken)}");
+            }
 
             var enter = new List<string>();
             if (userNamespace && held.OwnerPath is { } user)
