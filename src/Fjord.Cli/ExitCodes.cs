@@ -26,6 +26,12 @@ internal static class ExitCodes
     /// <summary>The store was written by a newer fjord (its schema is beyond this build's): nothing was opened or changed.</summary>
     public const int StoreTooNew = 5;
 
+    /// <summary>
+    /// The backend server is set up so it could lose or evict accepted jobs (Redis: appendfsync,
+    /// maxmemory-policy, version, replicas): `fjord gateway` / `fjord worker` refused to start.
+    /// </summary>
+    public const int BackendUnsafe = 6;
+
     /// <summary>Interrupted by Ctrl+C (128 + SIGINT, as shells report it).</summary>
     public const int Interrupted = 130;
 }

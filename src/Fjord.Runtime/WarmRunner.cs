@@ -106,6 +106,7 @@ internal sealed partial class WarmRunner(FunctionSpec spec, string? functionDir,
             cancellationToken.ThrowIfCancellationRequested();
             var problem = $"the handler did not load within {Quantity.FormatDuration(options.StartTimeout)}";
             _health.StartFailed(problem);
+            LogStartFailed(options.Logger, spec.Name, problem);
             return new RunResult([], OctetStream, new JobError(ErrorKind.Timeout, problem), "", 0);
         }
         return null;

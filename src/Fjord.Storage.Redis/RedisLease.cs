@@ -46,7 +46,9 @@ internal sealed class RedisLease : IJobLease
     public Task<bool> AckAsync(AttemptOutcome outcome, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(outcome);
-        return EndAsync(JobScripts.Ack, Job.Id, Token, outcome.Result ?? [], outcome.ResultContentType ?? "application/octet-stream", LogText.Cap(outcome.Log));
+        if (_store.StoredResult(outcome.Result ?? [], out var refusal) is not { } result)
+            return EndAsync(JobScripts.DeadLetter, Job.Id, Token, ErrorKind.Exit.ToString().ToLowerInvariant(), refusal!, "", LogText.Cap(outcome.Log));
+        return EndAsync(JobScripts.Ack, Job.Id, Token, result, outcome.ResultContentType ?? "application/octet-stream", LogText.Cap(outcome.Log));
     }
 
     public Task<bool> RetryAtAsync(DateTimeOffset runAt, AttemptOutcome outcome, CancellationToken cancellationToken)

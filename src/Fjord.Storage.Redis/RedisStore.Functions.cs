@@ -7,7 +7,7 @@ namespace Fjord.Storage.Redis;
 
 /// <summary>
 /// Functions (f:NAME hashes: spec, pause flag, and the queue depth limit and maxAge the scripts
-/// read) and bundles (b:HASH strings, written once).
+/// read). Bundles are in RedisStore.Bundles.cs.
 /// </summary>
 public sealed partial class RedisStore : IFunctionStore
 {
@@ -70,14 +70,4 @@ public sealed partial class RedisStore : IFunctionStore
 
     public Task<bool> SetPausedAsync(string name, bool paused, CancellationToken cancellationToken) =>
         CompleteAsync(SetPaused, name, paused ? "1" : "0");
-
-    public Task PutBundleAsync(string hash, byte[] zip, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(hash);
-        ArgumentNullException.ThrowIfNull(zip);
-        return Guard(() => Db.StringSetAsync(P + "b:" + hash, zip, when: When.NotExists));
-    }
-
-    public Task<byte[]?> GetBundleAsync(string hash, CancellationToken cancellationToken) => Guard<byte[]?>(async () =>
-        (byte[]?)await Db.StringGetAsync(P + "b:" + hash));
 }

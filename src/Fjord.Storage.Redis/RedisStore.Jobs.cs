@@ -20,11 +20,12 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         var attempts = batch.ListRangeAsync(P + "a:" + id);
         var tries = batch.ListRangeAsync(P + "ct:" + id);
         var size = batch.StringLengthAsync(P + "r:" + id);
+        var head = batch.StringGetRangeAsync(P + "r:" + id, 0, StoredBody.HeaderLength - 1);
         batch.Execute();
         var fields = await hash;
         if (fields.Length == 0)
             return null;
-        return Record(id, fields, await attempts, await size) with { Callbacks = Callbacks(await tries) };
+        return Record(id, fields, await attempts, await BodyLengthAsync(size, head)) with { Callbacks = Callbacks(await tries) };
     });
 
     public Task<JobPage> ListJobsAsync(JobQuery query, CancellationToken cancellationToken) => Guard<JobPage>(async () =>
@@ -75,7 +76,7 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         if (h[0] != Lua.Succeeded.ToString(CultureInfo.InvariantCulture))
             return null;
         var body = await Db.StringGetAsync(P + "r:" + id);
-        return body.IsNull ? null : new JobResult((byte[])body!, h[1].IsNull ? "application/octet-stream" : (string)h[1]!);
+        return body.IsNull ? null : new JobResult(StoredBody.Decode((byte[])body!), h[1].IsNull ? "application/octet-stream" : (string)h[1]!);
     });
 
     public Task<string?> GetLogAsync(string id, CancellationToken cancellationToken) => Guard<string?>(async () =>
@@ -107,8 +108,14 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         if (h[0].IsNull || (body == JobBody.Result && !await Db.KeyExistsAsync(key)))
             return null;
         var size = await Db.StringLengthAsync(key);
-        var head = maxBytes <= 0 || size == 0 ? [] : (byte[])(await Db.StringGetRangeAsync(key, 0, maxBytes - 1))!;
-        return new BodyHead(head, size, h[1].IsNull ? null : (string?)h[1]);
+        var head = size == 0 ? [] : (byte[])(await Db.StringGetRangeAsync(key, 0, Math.Max(maxBytes, StoredBody.HeaderLength) - 1))!;
+        if (StoredBody.OriginalLength(head) is { } length)
+        {
+            // Kept compressed: the head of the body as it came.
+            var body = StoredBody.Decode((byte[])(await Db.StringGetAsync(key))!);
+            return new BodyHead(body[..(int)Math.Min(Math.Max(maxBytes, 0), length)], length, h[1].IsNull ? null : (string?)h[1]);
+        }
+        return new BodyHead(head[..(int)Math.Min(Math.Max(maxBytes, 0), head.Length)], size, h[1].IsNull ? null : (string?)h[1]);
     });
 
     public async Task<JobCommandResult> RetryAsync(string id, CancellationToken cancellationToken) =>

@@ -38,11 +38,12 @@ public sealed partial class RedisStore : IJobQueue, IBacklogSource
             args[i++] = JobTrigger.Pack(job.Trigger) ?? "";
             args[i++] = job.IdempotencyKey ?? "";
             args[i++] = (long)IdempotencyKeys.Lifetime.TotalMilliseconds + IdempotencyKeys.ExtraMilliseconds(job.IdempotencyLifetime);
-            args[i++] = job.Payload;
+            args[i++] = StoredPayload(job.Payload);
         }
-        var reply = (RedisResult[])(await RunAsync(JobScripts.Enqueue, args))!;
+        var reply = (RedisResult[])(await RunAsync(IntakeDb, JobScripts.Enqueue, args))!;
         if ((long)reply[0] == 0)
             throw new QueueFullException((string)reply[1]!, TimeSpan.FromSeconds(1 + Random.Shared.Next(5)));
+        await WaitForReplicasAsync();
         var results = new EnqueuedJob[jobs.Count];
         for (var k = 0; k < jobs.Count; k++)
             results[k] = new EnqueuedJob((string)reply[1 + k * 2]!, (long)reply[2 + k * 2] == 1);
@@ -93,7 +94,7 @@ public sealed partial class RedisStore : IJobQueue, IBacklogSource
         ReadyAt = UnixMs.To(long.Parse((string)r[10]!, CultureInfo.InvariantCulture)),
         Trace = r[11].IsNull ? null : (string?)r[11],
         Trigger = JobTrigger.Unpack(r[12].IsNull ? null : (string?)r[12]),
-        Payload = r[13].IsNull ? [] : (byte[])r[13]!,
+        Payload = r[13].IsNull ? [] : StoredBody.Decode((byte[])r[13]!),
     };
 
     /// <summary>Ready jobs per function (due now, counted up to the cap) and the oldest one's wait: two reads per function.</summary>

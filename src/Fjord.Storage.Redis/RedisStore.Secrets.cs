@@ -52,12 +52,4 @@ public sealed partial class RedisStore : ISecretStore
         await tx.ExecuteAsync();
         return await deleted;
     });
-
-    /// <summary>For the contract suite: every byte kept for a secret, as a dump of the server would hold it.</summary>
-    internal async Task<byte[]> RawSecretAsync(string name)
-    {
-        var dump = await Db.KeyDumpAsync(P + "s:" + name) ?? [];
-        var fields = await Db.HashGetAllAsync(P + "s:" + name);
-        return [.. dump, .. fields.SelectMany(f => (byte[])f.Value!)];
-    }
 }

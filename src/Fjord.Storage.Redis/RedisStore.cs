@@ -39,6 +39,9 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
 
     public RedisStoreOptions Options { get; }
 
+    /// <summary>What the start check waived (--redis-unsafe-durability): shown in every node report, not only logged once.</summary>
+    public IReadOnlyList<string> StartWarnings { get; private init; } = [];
+
     /// <summary>The key prefix, ARGV[1] of every script.</summary>
     internal string P { get; }
 
@@ -62,15 +65,19 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
         {
             throw new StoreUnavailableException($"Redis does not answer: {ex.Message}", ex);
         }
+        ConnectionMultiplexer? intake = null;
         try
         {
-            await ServerCheck.RequireAsync(redis.GetDatabase(), options.AllowUnsafeDurability, logger);
-            var store = new RedisStore(options, redis, logger);
+            var waived = await ServerCheck.RequireAsync(redis.GetDatabase(), options.AllowUnsafeDurability, logger);
+            intake = await ConnectIntakeAsync(options, config, redis);
+            var store = new RedisStore(options, redis, logger) { _intake = intake, StartWarnings = waived };
             await store.SubscribeAsync();
             return store;
         }
         catch
         {
+            if (intake is not null)
+                await intake.DisposeAsync();
             await redis.DisposeAsync();
             throw;
         }
@@ -147,11 +154,13 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
     }
 
     /// <summary>Runs a script, mapping a dead, full or refusing server to <see cref="StoreUnavailableException"/> (503).</summary>
-    internal async Task<RedisResult> RunAsync(RedisScript script, params RedisValue[] args)
+    internal Task<RedisResult> RunAsync(RedisScript script, params RedisValue[] args) => RunAsync(Db, script, args);
+
+    internal async Task<RedisResult> RunAsync(IDatabase db, RedisScript script, RedisValue[] args)
     {
         try
         {
-            return await script.RunAsync(Db, [P, .. args]);
+            return await script.RunAsync(db, [P, .. args]);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -217,6 +226,8 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
+        if (_intake is not null)
+            await _intake.DisposeAsync();
         await _redis.DisposeAsync();
         _stopping.Dispose();
     }

@@ -26,5 +26,25 @@ public sealed record RedisStoreOptions
     /// <summary>The CA file for <c>rediss://</c> when the server's certificate is not signed by a system CA.</summary>
     public string? TlsCaFile { get; init; }
 
+    /// <summary>Payloads and results of at least this many bytes are kept Brotli-compressed (when that is smaller).</summary>
+    public int CompressAbove { get; init; } = 16 * 1024;
+
+    /// <summary>
+    /// The most bytes one payload or result may take in Redis, as stored (compressed when it is):
+    /// a payload beyond is refused (413, nothing stored), a result beyond fails its job.
+    /// </summary>
+    public long MaxBodyBytes { get; init; } = DefaultMaxBodyBytes;
+
+    public const long DefaultMaxBodyBytes = 1024 * 1024;
+
+    /// <summary>
+    /// Replicas that must hold an accepted job before intake answers 202 (Redis WAIT after the
+    /// enqueue script); 0 waits for none. Fewer within <see cref="ReplicaTimeout"/>: 503.
+    /// </summary>
+    public int Replicas { get; init; }
+
+    /// <summary>How long intake waits for <see cref="Replicas"/> to acknowledge a job.</summary>
+    public TimeSpan ReplicaTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
     public ILoggerFactory? LoggerFactory { get; init; }
 }

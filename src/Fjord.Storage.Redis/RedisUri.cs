@@ -30,6 +30,10 @@ public static class RedisUri
             // While the server is unreachable a command fails at once (intake answers 503) instead
             // of waiting in the client's backlog for the timeout.
             BacklogPolicy = BacklogPolicy.FailFast,
+            // The client's own tie-breaker key and configuration channel lie outside Fjord's
+            // prefix, where the least-privilege user may not go (RedisAcl).
+            TieBreaker = "",
+            ConfigurationChannel = "",
         };
         options.EndPoints.Add(parsed.Host, parsed.Port > 0 ? parsed.Port : 6379);
         if (parsed.UserInfo is { Length: > 0 } info)

@@ -59,10 +59,7 @@ public static class ServerCheck
         facts.Add(evictionPolicy == "noeviction"
             ? new("eviction", true, "maxmemory-policy noeviction: a full server refuses writes rather than dropping jobs")
             : new("eviction", false, $"Redis has maxmemory-policy {evictionPolicy}: it may evict jobs to make room", "set maxmemory-policy noeviction (docs/deploy.md)"));
-        var version = info.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("redis_version:", StringComparison.Ordinal))?["redis_version:".Length..];
-        facts.Add(version is not null && Version.TryParse(version, out var v) && v.Major >= 7
-            ? new("version", true, $"Redis {version}")
-            : new("version", false, $"Redis {version ?? "of an unknown version"} is too old: Fjord needs Redis 7 or newer", "upgrade the server to Redis 7 or newer"));
+        facts.Add(VersionFact(info));
         var appendOnly = Get(config, "appendonly");
         var fsync = Get(config, "appendfsync");
         facts.Add(appendOnly == "yes" && fsync == "always"
@@ -72,19 +69,38 @@ public static class ServerCheck
         return facts;
     }
 
-    /// <summary>Refuses (<see cref="StoreUnavailableException"/>) on the first failed fact; only durability may be waived, loudly.</summary>
-    internal static async Task RequireAsync(IDatabase db, bool allowUnsafeDurability, ILogger logger)
+    /// <summary>The version line from <c>INFO server</c>: Redis 7 or newer (an unknown version fails).</summary>
+    internal static ServerFact VersionFact(string info)
     {
+        var version = info.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("redis_version:", StringComparison.Ordinal))?["redis_version:".Length..];
+        return version is not null && Version.TryParse(version, out var v) && v.Major >= 7
+            ? new("version", true, $"Redis {version}")
+            : new("version", false, $"Redis {version ?? "of an unknown version"} is too old: Fjord needs Redis 7 or newer", "upgrade the server to Redis 7 or newer");
+    }
+
+    /// <summary>Refuses (<see cref="UnsafeServerException"/>; missing rights: <see cref="StoreUnavailableException"/>) on the first failed fact; only durability may be waived, loudly.</summary>
+    /// <returns>The warnings of what was waived, for the node's reports.</returns>
+    internal static async Task<IReadOnlyList<string>> RequireAsync(IDatabase db, bool allowUnsafeDurability, ILogger logger)
+    {
+        var waived = new List<string>();
         foreach (var fact in await InspectAsync(db))
         {
             if (fact.Ok)
                 continue;
             if (fact.Name == Durability && allowUnsafeDurability)
             {
-                RedisStoreLog.Unsafe(logger, "UNSAFE DURABILITY: " + fact.Detail + " (--redis-unsafe-durability)");
+                var warning = "UNSAFE DURABILITY: " + fact.Detail + " (--redis-unsafe-durability)";
+                RedisStoreLog.Unsafe(logger, warning);
+                waived.Add(warning);
                 continue;
             }
-            throw new StoreUnavailableException($"{fact.Detail}; {fact.Fix}");
+            if (fact.Name == Rights)
+                throw new StoreUnavailableException($"{fact.Detail}; {fact.Fix}");
+            throw new UnsafeServerException($"{fact.Detail}; {fact.Fix}");
         }
+        return waived;
     }
 }
+
+/// <summary>The Redis server is configured so it could lose or evict accepted jobs: the store does not open (the CLI exits 6).</summary>
+public sealed class UnsafeServerException(string message) : Exception(message);

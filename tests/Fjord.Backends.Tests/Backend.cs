@@ -45,15 +45,31 @@ internal sealed class Undo(Func<Task> undo) : IAsyncDisposable
     public async ValueTask DisposeAsync() => await undo();
 }
 
-internal sealed class SqliteBackend : Backend
+/// <summary>A backend whose one store holds every record (the queue beside it, or in it: SQLite, Redis).</summary>
+internal abstract class OneStoreBackend<TStore>(TStore store) : Backend
+    where TStore : IJobStore, IFunctionStore, IJobMonitor, IKeyStore, IDeadLetters, ICallbackOutbox, ISecretStore, IScheduleStore
+{
+    public TStore Store { get; } = store;
+
+    public override IJobQueue Queue => Store as IJobQueue ?? throw new InvalidOperationException("this backend's queue is not its store");
+    public override IJobStore Jobs => Store;
+    public override IFunctionStore Functions => Store;
+    public override IJobMonitor Monitor => Store;
+    public override IKeyStore Keys => Store;
+    public override IDeadLetters DeadLetters => Store;
+    public override ICallbackOutbox Callbacks => Store;
+    public override ISecretStore Secrets => Store;
+    public override IScheduleStore Schedules => Store;
+}
+
+internal sealed class SqliteBackend : OneStoreBackend<SqliteStore>
 {
     private readonly string _folder;
-    private readonly SqliteStore _store;
 
     private SqliteBackend(string folder, SqliteStore store)
+        : base(store)
     {
         _folder = folder;
-        _store = store;
     }
 
     public static async Task<Backend> CreateAsync()
@@ -69,16 +85,6 @@ internal sealed class SqliteBackend : Backend
     }
 
     public string DatabasePath => Path.Combine(_folder, "fjord.db");
-
-    public override IJobQueue Queue => _store;
-    public override IJobStore Jobs => _store;
-    public override IFunctionStore Functions => _store;
-    public override IJobMonitor Monitor => _store;
-    public override IKeyStore Keys => _store;
-    public override IDeadLetters DeadLetters => _store;
-    public override ICallbackOutbox Callbacks => _store;
-    public override ISecretStore Secrets => _store;
-    public override IScheduleStore Schedules => _store;
 
     /// <summary>A second connection to the file: SQLite (WAL) lets it write beside the store's writer.</summary>
     public override async Task AgeIdempotencyKeysAsync(TimeSpan by)
@@ -106,14 +112,14 @@ internal sealed class SqliteBackend : Backend
     /// <summary>The file may not grow: a completion carrying a large result cannot be written (SQLITE_FULL).</summary>
     public override async Task<IAsyncDisposable> FailCompletionsAsync()
     {
-        var pages = await _store.RunWriterPragmaAsync("PRAGMA page_count");
-        await _store.RunWriterPragmaAsync($"PRAGMA max_page_count = {pages}");
-        return new Undo(() => _store.RunWriterPragmaAsync("PRAGMA max_page_count = 1073741823"));
+        var pages = await Store.RunWriterPragmaAsync("PRAGMA page_count");
+        await Store.RunWriterPragmaAsync($"PRAGMA max_page_count = {pages}");
+        return new Undo(() => Store.RunWriterPragmaAsync("PRAGMA max_page_count = 1073741823"));
     }
 
     public override async ValueTask DisposeAsync()
     {
-        await _store.DisposeAsync();
+        await Store.DisposeAsync();
         try
         {
             Directory.Delete(_folder, recursive: true);
@@ -125,17 +131,16 @@ internal sealed class SqliteBackend : Backend
 }
 
 /// <summary>RabbitMQ + PostgreSQL: a fresh database per test on the private cluster, and the private broker node.</summary>
-internal sealed class RabbitPostgresBackend : Backend
+internal sealed class RabbitPostgresBackend : OneStoreBackend<PostgresStore>
 {
     private readonly string _database;
-    private readonly PostgresStore _store;
     private readonly RabbitMqQueue _queue;
 
     private RabbitPostgresBackend(string database, string connectionString, PostgresStore store, RabbitMqQueue queue)
+        : base(store)
     {
         _database = database;
         ConnectionString = connectionString;
-        _store = store;
         _queue = queue;
     }
 
@@ -160,18 +165,9 @@ internal sealed class RabbitPostgresBackend : Backend
     /// <summary>This test's own database, for seeding rows the API would take long to make.</summary>
     public string ConnectionString { get; }
 
-    public PostgresStore Store => _store;
     public RabbitMqQueue Rabbit => _queue;
 
     public override IJobQueue Queue => _queue;
-    public override IJobStore Jobs => _store;
-    public override IFunctionStore Functions => _store;
-    public override IJobMonitor Monitor => _store;
-    public override IKeyStore Keys => _store;
-    public override IDeadLetters DeadLetters => _store;
-    public override ICallbackOutbox Callbacks => _store;
-    public override ISecretStore Secrets => _store;
-    public override IScheduleStore Schedules => _store;
 
     public override Task AgeIdempotencyKeysAsync(TimeSpan by) =>
         ExecuteAsync($"UPDATE idempotency SET created_at = created_at - {(long)by.TotalMilliseconds}");
@@ -209,7 +205,7 @@ internal sealed class RabbitPostgresBackend : Backend
     public override async ValueTask DisposeAsync()
     {
         await _queue.DisposeAsync();
-        await _store.DisposeAsync();
+        await Store.DisposeAsync();
         await Databases.DropAsync(_database);
     }
 }

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Fjord.Tests.Shared;
 
 namespace Fjord.Cluster.Tests;
@@ -27,32 +24,14 @@ public sealed class RedisDoctorTests
     [Fact]
     public async Task Doctor_Gateway_OnARedisWithEverysec_FailsDurabilityWithItsFix()
     {
-        using var folder = new DoctorClusterTests.TempFolder();
-        var port = FreePort();
-        using var redis = Process.Start(new ProcessStartInfo("redis-server", ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction", "--dir", folder.Path])
-        { RedirectStandardOutput = true })!;
-        try
-        {
-            var (code, output) = await DoctorAsync("gateway", $"redis://127.0.0.1:{port}", null);
+        await using var redis = await PrivateRedis.StartAsync("--appendfsync", "everysec");
 
-            Assert.Equal(1, code);
-            Assert.Contains("ok    redis reachable", output, StringComparison.Ordinal);
-            Assert.Matches(@"FAIL  redis durability .*appendfsync everysec.*; fix: set appendonly yes and appendfsync always", output);
-            Assert.Contains("ok    redis eviction", output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            redis.Kill();
-            await redis.WaitForExitAsync();
-        }
-    }
+        var (code, output) = await DoctorAsync("gateway", redis.Uri, null);
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
+        Assert.Equal(1, code);
+        Assert.Contains("ok    redis reachable", output, StringComparison.Ordinal);
+        Assert.Matches(@"FAIL  redis durability .*appendfsync everysec.*; fix: set appendonly yes and appendfsync always", output);
+        Assert.Contains("ok    redis eviction", output, StringComparison.Ordinal);
     }
 
     private static Task<(int Code, string Output)> DoctorAsync(string role, string backend, string? ca) =>

@@ -15,7 +15,7 @@ internal static class RoleCommands
         var maxBundleUnpacked = SurfaceOptions.MaxBundleUnpacked();
         var keyRate = KeyRateLimitOption();
         var command = new Command("gateway", "Gateway role only: HTTP intake and the API, over RabbitMQ and PostgreSQL (or Redis: --backend)") { broker, store, port, host, data, callbackAllow, maxBundleUnpacked, keyRate };
-        var (backend, unsafeRedis) = BackendOptions(command);
+        var (backend, redis) = BackendOptions(command);
         var retention = SurfaceOptions.Retention();
         command.Options.Add(retention);
         var maxImageSize = SurfaceOptions.MaxImageSize();
@@ -23,7 +23,7 @@ internal static class RoleCommands
         var sandbox = new SandboxCommandLine();
         sandbox.AddTo(command, runsFunctions: false, validatesDeploys: true);
         command.SetAction((r, ct) => GatewayRole.RunAsync(
-            WithBackend(r, backend, unsafeRedis, broker, store, console, (b, s) => new RoleArguments(b, s, r.GetValue(port), null, null, console.ResolvePath(r.GetValue(data)!), r.GetValue(host)!))
+            WithBackend(r, backend, redis, broker, store, console, (b, s) => new RoleArguments(b, s, r.GetValue(port), null, null, console.ResolvePath(r.GetValue(data)!), r.GetValue(host)!))
             with
             {
                 Surface = SurfaceOptions.Read(r, callbackAllow, maxBundleUnpacked) with
@@ -51,7 +51,7 @@ internal static class RoleCommands
         var metricsHost = new Option<string>("--metrics-host") { Description = "Address the metrics port listens on (default 127.0.0.1)", DefaultValueFactory = _ => "127.0.0.1" };
         var maxBundleUnpacked = SurfaceOptions.MaxBundleUnpacked();
         var command = new Command("worker", "Worker role only: runs function pools on this node") { broker, store, functions, node, data, maxBundleUnpacked, metricsPort, metricsHost };
-        var (backend, unsafeRedis) = BackendOptions(command);
+        var (backend, redis) = BackendOptions(command);
         var sandbox = new SandboxCommandLine();
         sandbox.AddTo(command, runsFunctions: true, validatesDeploys: false);
         command.SetAction((r, ct) =>
@@ -60,7 +60,7 @@ internal static class RoleCommands
             if (!System.Net.IPAddress.TryParse(r.GetValue(metricsHost), out _))
                 throw CliException.Usage($"--metrics-host '{r.GetValue(metricsHost)}' is not an IP address");
             return WorkerRole.RunAsync(
-                WithBackend(r, backend, unsafeRedis, broker, store, console, (b, s) => new RoleArguments(b, s, 0, r.GetValue(node), only is { Count: > 0 } ? only : null, console.ResolvePath(r.GetValue(data)!)))
+                WithBackend(r, backend, redis, broker, store, console, (b, s) => new RoleArguments(b, s, 0, r.GetValue(node), only is { Count: > 0 } ? only : null, console.ResolvePath(r.GetValue(data)!)))
                 with
                 {
                     MetricsPort = r.GetValue(metricsPort),
@@ -77,24 +77,24 @@ internal static class RoleCommands
         new Option<string?>("--store") { Description = "PostgreSQL: postgres://user:pass@host:5432/db or Host=…;Username=… (better: $FJORD_STORE or $FJORD_STORE_FILE)" },
         new Option<string>("--data") { Description = $"Local folder for the admin key, bundles and temp files (default {Defaults.DataDir})", DefaultValueFactory = _ => Defaults.DataDir });
 
-    /// <summary>`--backend redis://…` and `--redis-unsafe-durability`, added to a role's command.</summary>
-    private static (Option<string?> Backend, Option<bool> UnsafeRedis) BackendOptions(Command command)
+    /// <summary>`--backend redis://…` and the `--redis-*` flags, added to a role's command.</summary>
+    private static (Option<string?> Backend, RedisBackendOptions Redis) BackendOptions(Command command)
     {
         var backend = new Option<string?>("--backend") { Description = "Redis in place of --broker and --store: redis[s]://user:pass@host:6379/0 (better: $FJORD_BACKEND or $FJORD_BACKEND_FILE)" };
-        var unsafeRedis = new Option<bool>("--redis-unsafe-durability") { Description = "Start on a Redis without appendonly yes + appendfsync always (an accepted job may be lost in a crash; docs/deploy.md)" };
+        var redis = new RedisBackendOptions();
         command.Options.Add(backend);
-        command.Options.Add(unsafeRedis);
-        return (backend, unsafeRedis);
+        redis.AddTo(command);
+        return (backend, redis);
     }
 
     /// <summary>The role's arguments over Redis when a backend is named, else over the broker and the store.</summary>
-    private static RoleArguments WithBackend(ParseResult r, Option<string?> backend, Option<bool> unsafeRedis, Option<string?> broker, Option<string?> store, CliConsole console, Func<string, string, RoleArguments> make)
+    private static RoleArguments WithBackend(ParseResult r, Option<string?> backend, RedisBackendOptions redis, Option<string?> broker, Option<string?> store, CliConsole console, Func<string, string, RoleArguments> make)
     {
         if (ConnectionSetting.TryResolve(r.GetValue(backend), "FJORD_BACKEND", console.GetEnvironment) is not { } uri)
             return make(Broker(r, broker, console), Store(r, store, console));
         if (!Fjord.Storage.Redis.RedisUri.IsRedis(uri))
             throw CliException.Usage("--backend takes a redis:// or rediss:// URI (for RabbitMQ + PostgreSQL use --broker and --store)");
-        return make("", "") with { Backend = uri, RedisUnsafeDurability = r.GetValue(unsafeRedis) };
+        return make("", "") with { Backend = uri, Redis = redis.Read(r) };
     }
 
     private static string Broker(ParseResult result, Option<string?> option, CliConsole console) =>

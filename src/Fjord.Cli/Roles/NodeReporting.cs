@@ -18,6 +18,7 @@ internal static class NodeReporting
             StealWarning = NodeHeartbeat.ParseThreshold(Environment.GetEnvironmentVariable("FJORD_STEAL_WARNING")) ?? 0.05,
             ImageCacheBytes = workers is Fjord.Worker.WorkerHost host ? () => host.ImageCacheBytes : null,
             Runtimes = workers is null || interpreters is null ? null : () => interpreters.Found,
+            StandingWarnings = store is Fjord.Storage.Redis.RedisStore redis ? redis.StartWarnings : [],
             Slots = workers is null ? null : () => [.. workers.Pools.Select(p => new SlotFigures(p.Key, p.Value.Busy, p.Value.Workers) { Desired = p.Value.Desired, Reason = p.Value.Reason }).OrderBy(s => s.Function, StringComparer.Ordinal)],
         };
         var heartbeat = new NodeHeartbeat(store, options, loggerFactory.CreateLogger("Fjord.Nodes"));

@@ -20,7 +20,10 @@ internal static class RedisBackend
             {
                 ConnectionString = args.Backend!,
                 LeaseDuration = Tuning.LeaseDuration,
-                AllowUnsafeDurability = args.RedisUnsafeDurability,
+                AllowUnsafeDurability = args.Redis.UnsafeDurability,
+                MaxBodyBytes = args.Redis.MaxBodyBytes,
+                Replicas = args.Redis.Replicas,
+                ReplicaTimeout = args.Redis.ReplicaTimeout ?? TimeSpan.FromSeconds(1),
                 TlsCaFile = Environment.GetEnvironmentVariable("FJORD_REDIS_CA") is { Length: > 0 } ca ? ca : null,
                 LoggerFactory = loggerFactory,
             }, cancellationToken);
@@ -28,6 +31,10 @@ internal static class RedisBackend
         catch (StoreUnavailableException e)
         {
             throw CliException.Failed(e.Message);
+        }
+        catch (UnsafeServerException e)
+        {
+            throw new CliException(ExitCodes.BackendUnsafe, e.Message);
         }
         catch (ArgumentException e)
         {

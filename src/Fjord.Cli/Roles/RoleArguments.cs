@@ -35,6 +35,6 @@ internal sealed record RoleArguments(
     /// <summary>`--backend redis://…`: one Redis server in place of the broker and store (both then empty).</summary>
     public string? Backend { get; init; }
 
-    /// <summary>`--redis-unsafe-durability`: start on a Redis that does not fsync every write (documented loss window).</summary>
-    public bool RedisUnsafeDurability { get; init; }
+    /// <summary>The `--redis-*` flags: `--redis-unsafe-durability` (documented loss window), body cap, replicas to wait for.</summary>
+    public Commands.RedisSettings Redis { get; init; } = new();
 }

@@ -27,6 +27,9 @@ public sealed record NodeHeartbeatOptions
     /// <summary>The interpreter versions a worker probed at start (see <see cref="NodeReport.Runtimes"/>); null until probed, and for a gateway.</summary>
     public Func<IReadOnlyDictionary<string, string>?>? Runtimes { get; init; }
 
+    /// <summary>Warnings true for the node's whole life, in every report (a Redis started with --redis-unsafe-durability).</summary>
+    public IReadOnlyList<string> StandingWarnings { get; init; } = [];
+
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     public string ProcRoot { get; init; } = "/proc";
@@ -112,7 +115,7 @@ public sealed partial class NodeHeartbeat : IAsyncDisposable
     {
         var host = _sampler.Sample();
         var steal = _sampler.StealLastMinute;
-        var warnings = new List<string>();
+        var warnings = new List<string>(_options.StandingWarnings);
         if (steal > _options.StealWarning)
         {
             var text = StealText(steal);

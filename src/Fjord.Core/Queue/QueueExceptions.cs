@@ -16,3 +16,9 @@ public sealed class QueueFullException(string function, TimeSpan retryAfter)
 
 /// <summary>The store or broker could not confirm a write (disk full, I/O error, broker down): never answer 202 (503).</summary>
 public sealed class StoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// A payload the store will not keep: larger, as stored, than its limit (the Redis backend's
+/// <c>--redis-max-body</c>). Nothing of the request was stored; permanent (413).
+/// </summary>
+public sealed class PayloadTooLargeException(string message) : Exception(message);

@@ -92,6 +92,10 @@ internal sealed class JobIntake(
             return Refuse(name, IntakeRefusalKind.QueueFull, "queue_full",
                 $"the queue of '{name}' is at its maxQueueDepth; retry after {seconds}s", e.RetryAfter);
         }
+        catch (PayloadTooLargeException e)
+        {
+            return Refuse(name, IntakeRefusalKind.TooLarge, "too_large", e.Message);
+        }
         catch (StoreUnavailableException e)
         {
             IntakeLog.StoreUnavailable(logger, name, e);

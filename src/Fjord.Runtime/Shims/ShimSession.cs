@@ -70,12 +70,28 @@ internal sealed class ShimSession : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits for the ready frame, or for the launched process's own end, whichever comes first.
+    /// The end of its pipe is not enough: killed while bubblewrap still sets up (between its clone
+    /// and its signal to the child to go on, before that child has its own die-with-parent), the
+    /// child is left behind, blocked for good, holding the pipe open. The start would then hang
+    /// until the start timeout, and a warm pool below its min would stay short all that time
+    /// (supervisord retries a process that dies while STARTING at once; so do we).
+    /// </summary>
     private async Task WaitReadyAsync(CancellationToken cancellationToken)
     {
         ShimFrame? frame;
+        using var gone = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var read = _frames.ReadAsync(0, gone.Token);
         try
         {
-            frame = await _frames.ReadAsync(0, cancellationToken);
+            if (await Task.WhenAny(read, _process.Exited) != read)
+                await gone.CancelAsync();
+            frame = await read;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            frame = null; // the process ended first: DiedAsync says how, and kills what it left
         }
         catch (ShimProtocolException e)
         {

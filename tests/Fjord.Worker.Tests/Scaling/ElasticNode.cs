@@ -56,13 +56,14 @@ internal sealed class ElasticNode : IAsyncDisposable
 
     public string Folder(string function) => Path.Combine(_dir, "fn-" + function);
 
-    public async Task DeployAsync(string name, int min, int max, string idleTimeout = "300ms", string targetWait = "100ms")
+    /// <param name="loadSeconds">How long the handler takes to load: a process is that long starting before it is warm.</param>
+    public async Task DeployAsync(string name, int min, int max, string idleTimeout = "300ms", string targetWait = "100ms", double loadSeconds = 0)
     {
         var folder = Folder(name);
         Directory.CreateDirectory(folder);
         File.SetUnixFileMode(folder, Open);
         var handler = Path.Combine(folder, "handler.py");
-        await File.WriteAllTextAsync(handler, Handler);
+        await File.WriteAllTextAsync(handler, Handler + string.Create(System.Globalization.CultureInfo.InvariantCulture, $"\ntime.sleep({loadSeconds})\n"));
         File.SetUnixFileMode(handler, (UnixFileMode)0b110_100_100);
         var spec = FunctionSpec.Parse(name, new FunctionDocument
         {
@@ -150,18 +151,35 @@ internal sealed class ElasticNode : IAsyncDisposable
         return string.Join('\n', text.Split('\n').Where(l => l.Contains("fjord-elastic", StringComparison.Ordinal)));
     }
 
-    public static bool Alive(int pid) => Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+    public static bool Alive(int pid)
+    {
+        try
+        {
+            return !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Gone, or reaped while we read (ESRCH): not alive.
+            return false;
+        }
+    }
 
-    public static async Task Until(Func<bool> condition, TimeSpan within, string what)
+    public static Task Until(Func<bool> condition, TimeSpan within, string what) => Until(condition, within, () => what);
+
+    /// <summary>Waits for <paramref name="condition"/>; the failure message is made at the timeout, so a log in it is the log by then.</summary>
+    public static async Task Until(Func<bool> condition, TimeSpan within, Func<string> what)
     {
         var deadline = DateTime.UtcNow + within;
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException(what);
+                throw new TimeoutException(what());
             await Task.Delay(20);
         }
     }
+
+    /// <summary>True once the runner has logged the process <paramref name="pid"/> as loaded and ready (warm).</summary>
+    public bool Warm(int pid) => Log.ToString().Contains($" started, pid {pid} ", StringComparison.Ordinal);
 
     public async ValueTask DisposeAsync()
     {
