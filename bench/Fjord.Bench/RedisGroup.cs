@@ -7,7 +7,9 @@ namespace Fjord.Bench;
 /// <summary>
 /// `--only redis` (issue 17): the `--only cpu` workload (no-op python jobs, gateway → Redis →
 /// worker → python) on `--backend redis://…`, CPU per job summed over every process from /proc,
-/// central = redis-server, edge = gateway, worker and python; next to `fjord up` in the same run.
+/// central = redis-server, edge = gateway, worker and python; next to BullMQ on the same Redis
+/// (<see cref="BullmqSameRun"/>) and `fjord up`, in the same run. For Fjord and BullMQ, where
+/// redis-server's time went: INFO cpu (main thread user/sys), AOF bytes and commandstats per job.
 /// Then Redis's memory per job: INFO memory used_memory before and after N jobs waiting (the
 /// function paused) and after the same N ended and kept, for a 100 B and a 1 KB payload.
 /// </summary>
@@ -30,8 +32,10 @@ internal static class RedisGroup
             await using var cluster = await Node.StartRedisAsync(fjordDll, projectFile, [Function], services.Redis, 18093);
             await Scenarios.WarmUpAsync(cluster, Function, cluster.Pids.Values);
             var pids = new Dictionary<string, int>(cluster.Pids) { ["redis"] = services.RedisPid };
+            var printStats = await ServerStatsAsync(services.RedisAdmin, count);
             rows.Add(await CpuGroup.MeasureAsync("fjord on redis", count, pids, self: null,
                 () => Scenarios.EndToEndAsync(cluster, Function, count, Inflight, PollMs)));
+            await printStats();
 
             foreach (var size in new[] { 100, 1024 })
             {
@@ -41,6 +45,11 @@ internal static class RedisGroup
                 results.Add((CpuGroup.Value($"redis bytes/job waiting {size} B", waiting), "B/job"));
                 results.Add((CpuGroup.Value($"redis bytes/job ended {size} B", ended), "B/job"));
             }
+
+            // The peer on the same server, in the same run (Fjord's processes idle meanwhile), after
+            // the memory figures, which its keys would disturb.
+            if (await BullmqSameRun.MeasureAsync(root, services.RedisAdmin, services.RedisPid, count, () => ServerStatsAsync(services.RedisAdmin, count)) is { } peer)
+                rows.Add(peer);
         }
         await using (var node = await Node.StartAsync(fjordDll, projectFile, 18084))
         {
@@ -53,8 +62,11 @@ internal static class RedisGroup
         Console.WriteLine($"CPU per job (ms), {count} no-op jobs each; central = redis-server, edge = the rest");
         foreach (var row in rows)
             row.Print();
-        var ratio = rows[0].Rate.PerSecond / rows[1].Rate.PerSecond;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  fjord on redis / fjord up end-to-end rate: {ratio:F2}x"));
+        var up = rows.Single(r => r.Name == "fjord up");
+        var ratio = rows[0].Rate.PerSecond / up.Rate.PerSecond;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  fjord on redis / fjord up end-to-end rate: {ratio:F2}x (target 0.8x); redis-server CPU per job {rows[0].CentralMs:F3} ms (target 0.1)"));
+        if (rows.FirstOrDefault(r => r.Name == "bullmq on redis") is { } bull)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  fjord on redis / bullmq (sandboxed, same redis) rate: {rows[0].Rate.PerSecond / bull.Rate.PerSecond:F2}x; redis-server CPU per job {rows[0].CentralMs:F3} vs {bull.CentralMs:F3} ms"));
         foreach (var row in rows)
         {
             results.Add((row.Rate, "jobs/s"));
@@ -91,20 +103,80 @@ internal static class RedisGroup
         return ((waiting - before) / (double)count, (ended - before) / (double)count);
     }
 
-    /// <summary>INFO memory's used_memory, through redis-cli as the admin user (the password through REDISCLI_AUTH, not argv).</summary>
+    /// <summary>
+    /// Where redis-server's time went, per job: INFO commandstats since the CONFIG RESETSTAT before
+    /// the run (calls and microseconds by command; the commands a script runs are counted too, so
+    /// EVALSHA's time includes theirs). What is left of the process's CPU beyond the EVALSHA time
+    /// is the event loop itself: reading, replying, the AOF write and its fsync.
+    /// </summary>
+    private static void PrintCommandStats(string info, int count)
+    {
+        var stats = new List<(string Name, long Calls, long Usec)>();
+        foreach (var line in info.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("cmdstat_", StringComparison.Ordinal)))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            var fields = line[(colon + 1)..].Split(',').Select(f => f.Split('=', 2)).ToDictionary(f => f[0], f => f[1], StringComparer.Ordinal);
+            stats.Add((line["cmdstat_".Length..colon], long.Parse(fields["calls"], CultureInfo.InvariantCulture), long.Parse(fields["usec"], CultureInfo.InvariantCulture)));
+        }
+        Console.WriteLine($"  redis commands per job ({count} jobs; calls, usec):");
+        foreach (var (name, calls, usec) in stats.OrderByDescending(s => s.Usec))
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {name,-14} {calls / (double)count,6:F2} calls  {usec / (double)count,7:F1} us"));
+    }
+
+    /// <summary>Resets the server's command stats and takes its figures now; the returned call prints what the run since cost per job.</summary>
+    private static async Task<Func<Task>> ServerStatsAsync(string adminUri, int count)
+    {
+        await RedisCliAsync(adminUri, "CONFIG", "RESETSTAT");
+        var before = await ServerFiguresAsync(adminUri);
+        return async () =>
+        {
+            PrintServerFigures(before, await ServerFiguresAsync(adminUri), count);
+            PrintCommandStats(await RedisCliAsync(adminUri, "INFO", "commandstats"), count);
+        };
+    }
+
+    /// <summary>INFO cpu and persistence: the server's own CPU split (main thread user/sys, children) and its AOF.</summary>
+    private static async Task<Dictionary<string, double>> ServerFiguresAsync(string adminUri)
+    {
+        var output = await RedisCliAsync(adminUri, "INFO", "everything");
+        var wanted = new[] { "used_cpu_user_main_thread", "used_cpu_sys_main_thread", "used_cpu_user_children", "used_cpu_sys_children", "aof_current_size", "aof_rewrites", "total_net_input_bytes", "total_net_output_bytes" };
+        var figures = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var line in output.Split('\n').Select(l => l.Trim()))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && wanted.Contains(line[..colon]) && double.TryParse(line[(colon + 1)..], CultureInfo.InvariantCulture, out var value))
+                figures[line[..colon]] = value;
+        }
+        return figures;
+    }
+
+    private static void PrintServerFigures(Dictionary<string, double> before, Dictionary<string, double> after, int count)
+    {
+        double Per(string name, double scale) => (after.GetValueOrDefault(name) - before.GetValueOrDefault(name)) * scale / count;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  redis-server per job: main thread user {Per("used_cpu_user_main_thread", 1000):F3} ms, sys {Per("used_cpu_sys_main_thread", 1000):F3} ms; children {Per("used_cpu_user_children", 1000) + Per("used_cpu_sys_children", 1000):F3} ms; AOF {Per("aof_current_size", 1):F0} B; in {Per("total_net_input_bytes", 1):F0} B, out {Per("total_net_output_bytes", 1):F0} B; AOF rewrites during the run: {after.GetValueOrDefault("aof_rewrites") - before.GetValueOrDefault("aof_rewrites"):F0}"));
+    }
+
     private static async Task<long> UsedMemoryAsync(string adminUri)
+    {
+        var output = await RedisCliAsync(adminUri, "INFO", "memory");
+        var line = output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("used_memory:", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"redis-cli INFO memory printed no used_memory: {output}");
+        return long.Parse(line["used_memory:".Length..], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>One redis-cli command as the admin user (the password through REDISCLI_AUTH, not argv); its output.</summary>
+    internal static async Task<string> RedisCliAsync(string adminUri, params string[] command)
     {
         var uri = new Uri(adminUri);
         var userInfo = uri.UserInfo.Split(':', 2);
         var psi = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-h", uri.Host, "-p", uri.Port.ToString(CultureInfo.InvariantCulture), "--user", Uri.UnescapeDataString(userInfo[0]), "INFO", "memory" })
+        foreach (var a in new[] { "-h", uri.Host, "-p", uri.Port.ToString(CultureInfo.InvariantCulture), "--user", Uri.UnescapeDataString(userInfo[0]) }.Concat(command))
             psi.ArgumentList.Add(a);
         psi.Environment["REDISCLI_AUTH"] = Uri.UnescapeDataString(userInfo[1]);
         using var process = Process.Start(psi)!;
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
-        var line = output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("used_memory:", StringComparison.Ordinal))
-            ?? throw new InvalidOperationException($"redis-cli INFO memory printed no used_memory: {output}");
-        return long.Parse(line["used_memory:".Length..], CultureInfo.InvariantCulture);
+        return output;
     }
 }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Fjord.Core.Jobs;
 using Fjord.Core.Ledger;
 using Fjord.Core.Queue;
+using Fjord.Core.Storage;
 using Npgsql;
 
 namespace Fjord.Storage.Postgres;

@@ -4,108 +4,229 @@ namespace Fjord.Storage.Redis;
 
 /// <summary>
 /// The scripts that move jobs. Keys under the prefix P: j:ID (the job hash), p:ID / r:ID (payload,
-/// result), a:ID / l:ID (ended attempts and their logs, in step), q:FN (waiting jobs by due time),
-/// lease (running jobs by lease expiry), rn:FN (running per node), st:FN (totals), ix / ixf:FN
-/// (every job, by id), xa:ST / xf:FN:ST (by status), e:FN:ST (ended, by finish time), d:FN:KIND
-/// (dead letters by error kind), i:FN:KEY (idempotency keys, with their window as a TTL).
+/// result), a:ID (ended attempts) / l:ID (the logs of those that printed one), q:FN (waiting jobs by due time),
+/// lease (running jobs by lease expiry), rn:FN (running per node), st:FN (totals), ixf:FN
+/// (every job, by id), xf:FN:ST (by status but running, which the lease set lists; a listing across
+/// functions merges the functions'),
+/// e:FN:ST (ended, by finish time), d:FN:KIND (dead letters by error kind), i:FN:KEY (idempotency keys, with their window as a TTL).
 /// </summary>
 internal static class JobScripts
 {
-    /// <summary>ARGV: P, n, then 13 per job (see <see cref="RedisStore.EnqueueAsync"/>). Returns {1, id, existing, …} or {0, function} when a queue is full.</summary>
+    /// <summary>
+    /// ARGV: P, groups, then per group its n and 13 per job (see <see cref="RedisStore.EnqueueAsync"/>).
+    /// One call stores the requests that arrived together (group commit); each group is stored
+    /// whole or, when a queue is full, not at all, as if it had come alone after the ones before
+    /// it. Returns per group {1, id, existing, …} or {0, function}.
+    /// </summary>
     public static readonly RedisScript Enqueue = new(Lua.Prelude + $$"""
         local t = now_ms()
-        local n = tonumber(ARGV[2])
-        local out, seen, fresh, adding = {1}, {}, {}, {}
-        for i = 0, n - 1 do
-          local b = 3 + i * 13
-          local id, fn, key = ARGV[b], ARGV[b + 1], ARGV[b + 10]
-          local existing = false
-          if key ~= '' then
-            local k = P..'i:'..fn..':'..key
-            existing = seen[k] or redis.call('GET', k)
-            if not existing then seen[k] = id end
+        D, C = {}, {}
+        local b = 3
+        local out, seen, depth, waiting, queued, payloads = {}, {}, {}, {}, {}, {}
+        for g = 1, tonumber(ARGV[2]) do
+          local n = tonumber(ARGV[b])
+          local first = b + 1
+          b = first + n * 13
+          local reply, fresh, adding, mine = {1}, {}, {}, {}
+          for i = 0, n - 1 do
+            local o = first + i * 13
+            local id, fn, key = ARGV[o], ARGV[o + 1], ARGV[o + 10]
+            local existing = false
+            if key ~= '' then
+              local k = P..'i:'..fn..':'..key
+              existing = mine[k] or seen[k] or redis.call('GET', k)
+              if not existing then mine[k] = id end
+            end
+            if existing then
+              reply[#reply + 1] = existing; reply[#reply + 1] = 1
+            else
+              reply[#reply + 1] = id; reply[#reply + 1] = 0
+              fresh[#fresh + 1] = o
+              adding[fn] = (adding[fn] or 0) + 1
+            end
           end
-          if existing then
-            out[#out + 1] = existing; out[#out + 1] = 1
+          local full = nil
+          for fn, c in pairs(adding) do
+            if depth[fn] == nil then depth[fn] = tonumber(redis.call('HGET', P..'f:'..fn, 'depth')) or false end
+            if depth[fn] and waiting[fn] == nil then waiting[fn] = redis.call('ZCARD', P..'q:'..fn) end
+            local q = queued[fn]
+            if depth[fn] and waiting[fn] + (q and #q / 2 or 0) + c > depth[fn] then full = fn; break end
+          end
+          if full then
+            out[g] = {0, full}
           else
-            out[#out + 1] = id; out[#out + 1] = 0
-            fresh[#fresh + 1] = b
-            adding[fn] = (adding[fn] or 0) + 1
+            for k, id in pairs(mine) do seen[k] = id end
+            for _, o in ipairs(fresh) do
+              local id, fn = ARGV[o], ARGV[o + 1]
+              local run = tonumber(ARGV[o + 4])
+              local st = {{Lua.Queued}}
+              if run and run > t then st = {{Lua.Scheduled}} else run = t end
+              local j = P..'j:'..id
+              local f = {'fn', fn, 'st', st, 'att', 0, 'max', ARGV[o + 2], 'cat', ARGV[o + 3], 'run', run, 'sync', ARGV[o + 5]}
+              if ARGV[o + 6] ~= '' then f[#f + 1] = 'ct'; f[#f + 1] = ARGV[o + 6] end
+              if ARGV[o + 7] ~= '' then f[#f + 1] = 'cb'; f[#f + 1] = ARGV[o + 7] end
+              if ARGV[o + 8] ~= '' then f[#f + 1] = 'tr'; f[#f + 1] = ARGV[o + 8] end
+              if ARGV[o + 9] ~= '' then f[#f + 1] = 'tg'; f[#f + 1] = ARGV[o + 9] end
+              if ARGV[o + 10] ~= '' then
+                local k = P..'i:'..fn..':'..ARGV[o + 10]
+                redis.call('SET', k, id, 'PX', ARGV[o + 11])
+                f[#f + 1] = 'idk'; f[#f + 1] = k
+              end
+              redis.call('HSET', j, unpack(f))
+              payloads[#payloads + 1] = P..'p:'..id; payloads[#payloads + 1] = ARGV[o + 12]
+              zset(P..'ixf:'..fn, id, 0)
+              idx(id, fn, nil, st)
+              local q = queued[fn]
+              if not q then q = {}; queued[fn] = q end
+              q[#q + 1] = run; q[#q + 1] = id
+            end
+            out[g] = reply
           end
         end
-        for fn, c in pairs(adding) do
-          local depth = tonumber(redis.call('HGET', P..'f:'..fn, 'depth'))
-          if depth and redis.call('ZCARD', P..'q:'..fn) + c > depth then return {0, fn} end
-        end
-        local touched = {}
-        for _, b in ipairs(fresh) do
-          local id, fn = ARGV[b], ARGV[b + 1]
-          local run = tonumber(ARGV[b + 4])
-          local st = {{Lua.Queued}}
-          if run and run > t then st = {{Lua.Scheduled}} else run = t end
-          local j = P..'j:'..id
-          redis.call('HSET', j, 'fn', fn, 'st', st, 'att', 0, 'max', ARGV[b + 2], 'cat', ARGV[b + 3], 'run', run, 'sync', ARGV[b + 5])
-          if ARGV[b + 6] ~= '' then redis.call('HSET', j, 'ct', ARGV[b + 6]) end
-          if ARGV[b + 7] ~= '' then redis.call('HSET', j, 'cb', ARGV[b + 7]) end
-          if ARGV[b + 8] ~= '' then redis.call('HSET', j, 'tr', ARGV[b + 8]) end
-          if ARGV[b + 9] ~= '' then redis.call('HSET', j, 'tg', ARGV[b + 9]) end
-          if ARGV[b + 10] ~= '' then
-            local k = P..'i:'..fn..':'..ARGV[b + 10]
-            redis.call('SET', k, id, 'PX', ARGV[b + 11])
-            redis.call('HSET', j, 'idk', k)
-          end
-          redis.call('SET', P..'p:'..id, ARGV[b + 12])
-          redis.call('ZADD', P..'ix', 0, id)
-          redis.call('ZADD', P..'ixf:'..fn, 0, id)
+        for i = 1, #payloads, 1000 do redis.call('MSET', unpack(payloads, i, math.min(i + 999, #payloads))) end
+        -- The waiting sets last: the depth checks above count this call's jobs from queued.
+        for fn, list in pairs(queued) do
+          local q = P..'q:'..fn
+          local tell = nothing_due(q, t)
+          many('ZADD', q, list)
           redis.call('SADD', P..'fns', fn)
-          idx(id, fn, nil, st)
-          redis.call('ZADD', P..'q:'..fn, run, id)
-          touched[fn] = true
+          if tell then redis.call('PUBLISH', P..'work', fn) end
         end
-        for fn in pairs(touched) do redis.call('PUBLISH', P..'work', fn) end
+        flush()
         return out
         """);
 
     /// <summary>
-    /// ARGV: P, function, node, lease ms, max jobs to look at. Returns {0} paused, {1} empty,
+    /// A worker's writes that arrived together, in one call (BullMQ's moveToFinished, which also
+    /// fetches the next job, for every slot at once). ARGV: P, lease ms, then items:
+    /// 'c' FN NODE claims one job; 'a' ID TOKEN RESULT CONTENT-TYPE LOG records success;
+    /// 'f' ID TOKEN RUN-AT|'' KIND MESSAGE EXIT-CODE|'' LOG records a failed attempt, retried at
+    /// RUN-AT or, with none, dead-lettered. Each completion is fenced by its token and changes
+    /// one job's state; completions go first, then the claims, up to one job per 'c'.
+    /// Returns one answer per item: 1 recorded / 0 fenced; for a claim {0} paused, {1} empty,
     /// {2, due} nothing due before then, or {3, id, attempt, max, created, token, sync, content
     /// type, callback, started, ready, trace, trigger, payload}. Jobs past maxAge on the way are
     /// dead-lettered as expired, never handed out.
     /// </summary>
-    public static readonly RedisScript Fetch = new(Lua.Prelude + $$"""
-        local fn, node = ARGV[2], ARGV[3]
-        local f = redis.call('HMGET', P..'f:'..fn, 'paused', 'maxage')
-        if f[1] == '1' then return {0} end
-        local maxage = tonumber(f[2])
+    public static readonly RedisScript Cycle = new(Lua.Prelude + $$"""
         local t = now_ms()
-        local q = P..'q:'..fn
-        for i = 1, tonumber(ARGV[5]) do
-          local top = redis.call('ZRANGE', q, 0, 0, 'WITHSCORES')
-          if #top == 0 then return {1} end
-          local id, due = top[1], tonumber(top[2])
-          if due > t then return {2, due} end
-          redis.call('ZREM', q, id)
+        D, C = {}, {}
+        local leasems = tonumber(ARGV[2])
+        local out, claims, results = {}, {}, {}
+        local function ending(id, tok)
           local j = P..'j:'..id
-          local h = redis.call('HMGET', j, 'st', 'att', 'max', 'cat', 'rq', 'sync', 'ct', 'cb', 'run', 'tr', 'tg')
-          local born = tonumber(h[5] or h[4])
-          if h[1] ~= '{{Lua.Queued}}' and h[1] ~= '{{Lua.Scheduled}}' then
-            -- not waiting (a leftover entry): nothing to hand out
-          elseif maxage and born < t - maxage then
-            local em = "waited longer than the function's maxAge"
-            seterr(j, 'expired', em, nil)
-            idx(id, fn, tonumber(h[1]), {{Lua.Failed}})
-            ended(id, j, fn, {{Lua.Failed}}, t, tonumber(h[2]), 'expired', em, nil)
+          local h = redis.call('HMGET', j, 'st', 'tok', 'fn', 'att', 'sat', 'node', 'ek', 'ec', 'cb', 'sync', 'w', 'nl')
+          if h[1] ~= '{{Lua.Running}}' or h[2] ~= tok then return nil, nil end
+          unrun(id, h[3], h[6])
+          return j, h
+        end
+        local function ack(id, tok, result, rct, log)
+          local j, h = ending(id, tok)
+          if not j then return 0 end
+          results[#results + 1] = P..'r:'..id; results[#results + 1] = result
+          local nl = attempt(id, h[4], h[5], h[6], '{{AttemptOutcomes.Succeeded}}', nil, nil, nil, log, t, h[12])
+          if h[7] or h[8] then redis.call('HDEL', j, 'ek', 'em', 'ec') end
+          idx(id, h[3], {{Lua.Running}}, {{Lua.Succeeded}})
+          local f = {'rct', rct}
+          if nl then f[3] = 'nl'; f[4] = nl end
+          ended(id, j, h[3], {{Lua.Succeeded}}, t, tonumber(h[4]), nil, nil, nil, {h[9], h[10], h[11]}, f)
+          return 1
+        end
+        -- Retry and dead letter are one change but for where the job goes: scheduled again, or ended.
+        local function fail(id, tok, runat, ek, em, ec, log)
+          local j, h = ending(id, tok)
+          if not j then return 0 end
+          local nl = attempt(id, h[4], h[5], h[6], '{{AttemptOutcomes.Failed}}', ek, em, ec, log, t, h[12])
+          local f = {'ek', ek, 'em', em}
+          if nl then f[#f + 1] = 'nl'; f[#f + 1] = nl end
+          if ec ~= '' then f[#f + 1] = 'ec'; f[#f + 1] = ec elseif h[8] then redis.call('HDEL', j, 'ec') end
+          if runat ~= '' then
+            local run = math.max(tonumber(runat), t)
+            f[#f + 1] = 'st'; f[#f + 1] = {{Lua.Scheduled}}; f[#f + 1] = 'run'; f[#f + 1] = run
+            redis.call('HSET', j, unpack(f))
+            idx(id, h[3], {{Lua.Running}}, {{Lua.Scheduled}})
+            wait(id, h[3], run, t)
           else
-            local att = tonumber(h[2]) + 1
-            local tok = redis.call('INCR', P..'tok')
-            redis.call('HSET', j, 'st', {{Lua.Running}}, 'att', att, 'tok', tok, 'node', node, 'sat', t)
-            redis.call('ZADD', P..'lease', t + tonumber(ARGV[4]), id)
-            redis.call('HINCRBY', P..'rn:'..fn, node, 1)
-            idx(id, fn, tonumber(h[1]), {{Lua.Running}})
-            return {3, id, att, h[3], h[4], tok, h[6], h[7], h[8], t, h[9], h[10], h[11], redis.call('GET', P..'p:'..id)}
+            idx(id, h[3], {{Lua.Running}}, {{Lua.Failed}})
+            ended(id, j, h[3], {{Lua.Failed}}, t, tonumber(h[4]), ek, em, ec, {h[9], h[10], h[11]}, f)
+          end
+          return 1
+        end
+        local i, k = 3, 0
+        while i <= #ARGV do
+          k = k + 1
+          local kind = ARGV[i]
+          if kind == 'c' then
+            local fn = ARGV[i + 1]
+            local list = claims[fn]
+            if not list then list = {}; claims[fn] = list end
+            list[#list + 1] = {k, ARGV[i + 2]}
+            i = i + 3
+          elseif kind == 'a' then
+            out[k] = ack(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5])
+            i = i + 6
+          else
+            out[k] = fail(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7])
+            i = i + 8
           end
         end
-        return {2, t}
+        for i = 1, #results, 1000 do redis.call('MSET', unpack(results, i, math.min(i + 999, #results))) end
+        for fn, list in pairs(claims) do
+          local n, got, status = #list, {}, nil
+          local m = redis.call('HMGET', P..'f:'..fn, 'paused', 'maxage')
+          if m[1] == '1' then
+            status = {0}
+          else
+            local maxage = tonumber(m[2])
+            local q = P..'q:'..fn
+            local looked = 0
+            while #got < n and looked < 100 do
+              local ids = redis.call('ZRANGE', q, '-inf', t, 'BYSCORE', 'LIMIT', 0, n - #got)
+              if #ids == 0 then break end
+              looked = looked + #ids
+              many('ZREM', q, ids)
+              for _, id in ipairs(ids) do
+                local j = P..'j:'..id
+                local h = redis.call('HMGET', j, 'st', 'att', 'max', 'cat', 'rq', 'sync', 'ct', 'cb', 'run', 'tr', 'tg')
+                local born = tonumber(h[5] or h[4])
+                if h[1] ~= '{{Lua.Queued}}' and h[1] ~= '{{Lua.Scheduled}}' then
+                  -- not waiting (a leftover entry): nothing to hand out
+                elseif maxage and born < t - maxage then
+                  local em = "waited longer than the function's maxAge"
+                  seterr(j, 'expired', em, nil)
+                  idx(id, fn, tonumber(h[1]), {{Lua.Failed}})
+                  ended(id, j, fn, {{Lua.Failed}}, t, tonumber(h[2]), 'expired', em, nil)
+                else
+                  got[#got + 1] = {id, j, h}
+                end
+              end
+            end
+            if #got < n then
+              local top = redis.call('ZRANGE', q, 0, 0, 'WITHSCORES')
+              if #top == 0 then status = {1} elseif looked >= 100 then status = {2, t} else status = {2, tonumber(top[2])} end
+            end
+          end
+          if #got > 0 then
+            local tok = redis.call('INCRBY', P..'tok', #got) - #got
+            local keys = {}
+            for g, c in ipairs(got) do keys[g] = P..'p:'..c[1] end
+            local payloads = redis.call('MGET', unpack(keys))
+            for g, c in ipairs(got) do
+              local id, j, h = c[1], c[2], c[3]
+              local node = list[g][2]
+              local att = tonumber(h[2]) + 1
+              tok = tok + 1
+              redis.call('HSET', j, 'st', {{Lua.Running}}, 'att', att, 'tok', tok, 'node', node, 'sat', t)
+              zset(P..'lease', id, t + leasems)
+              hincr(P..'rn:'..fn, node, 1)
+              idx(id, fn, tonumber(h[1]), {{Lua.Running}})
+              out[list[g][1]] = {3, id, att, h[3], h[4], tok, h[6], h[7], h[8], t, h[9], h[10], h[11], payloads[g]}
+            end
+          end
+          for g = #got + 1, n do out[list[g][1]] = status end
+        end
+        flush()
+        return out
         """);
 
     /// <summary>ARGV: P, id, token, lease ms. 1 when renewed, 0 when fenced.</summary>
@@ -115,52 +236,16 @@ internal static class JobScripts
         return 1
         """);
 
-    /// <summary>ARGV: P, id, token, result, result content type, log.</summary>
-    public static readonly RedisScript Ack = new(Lua.Prelude + $$"""
-        local id = ARGV[2]
-        local j = P..'j:'..id
-        if fenced(j, ARGV[3]) then return 0 end
-        local t = now_ms()
-        local h = redis.call('HMGET', j, 'fn', 'att', 'sat', 'node')
-        unrun(id, h[1], h[4])
-        redis.call('SET', P..'r:'..id, ARGV[4])
-        redis.call('HSET', j, 'rct', ARGV[5])
-        seterr(j, nil, nil, nil)
-        attempt(id, h[2], h[3], h[4], '{{AttemptOutcomes.Succeeded}}', nil, nil, nil, ARGV[6], t)
-        idx(id, h[1], {{Lua.Running}}, {{Lua.Succeeded}})
-        ended(id, j, h[1], {{Lua.Succeeded}}, t, tonumber(h[2]), nil, nil, nil)
-        return 1
-        """);
-
-    /// <summary>ARGV: P, id, token, run at (ms), error kind, message, exit code or '', log.</summary>
-    public static readonly RedisScript Retry = new(Lua.Prelude + $$"""
-        local id = ARGV[2]
-        local j = P..'j:'..id
-        if fenced(j, ARGV[3]) then return 0 end
-        local t = now_ms()
-        local h = redis.call('HMGET', j, 'fn', 'att', 'sat', 'node')
-        unrun(id, h[1], h[4])
-        attempt(id, h[2], h[3], h[4], '{{AttemptOutcomes.Failed}}', ARGV[5], ARGV[6], ARGV[7], ARGV[8], t)
-        seterr(j, ARGV[5], ARGV[6], ARGV[7])
-        local run = math.max(tonumber(ARGV[4]), t)
-        redis.call('HSET', j, 'st', {{Lua.Scheduled}}, 'run', run)
-        idx(id, h[1], {{Lua.Running}}, {{Lua.Scheduled}})
-        wait(id, h[1], run)
-        return 1
-        """);
-
-    /// <summary>ARGV: P, id, token, error kind, message, exit code or '', log.</summary>
-    public static readonly RedisScript DeadLetter = new(Lua.Prelude + $$"""
-        local id = ARGV[2]
-        local j = P..'j:'..id
-        if fenced(j, ARGV[3]) then return 0 end
-        local t = now_ms()
-        local h = redis.call('HMGET', j, 'fn', 'att', 'sat', 'node')
-        unrun(id, h[1], h[4])
-        attempt(id, h[2], h[3], h[4], '{{AttemptOutcomes.Failed}}', ARGV[4], ARGV[5], ARGV[6], ARGV[7], t)
-        seterr(j, ARGV[4], ARGV[5], ARGV[6])
-        idx(id, h[1], {{Lua.Running}}, {{Lua.Failed}})
-        ended(id, j, h[1], {{Lua.Failed}}, t, tonumber(h[2]), ARGV[4], ARGV[5], ARGV[6])
+    /// <summary>
+    /// ARGV: P, id. Marks a job someone waits for (not a sync one, whose end is always told), so
+    /// its end is told on the end channel; a job already ended or unknown is left alone.
+    /// </summary>
+    public static readonly RedisScript Watch = new(Lua.Prelude + $$"""
+        local j = P..'j:'..ARGV[2]
+        local h = redis.call('HMGET', j, 'st', 'sync')
+        if h[2] ~= '1' and (h[1] == '{{Lua.Queued}}' or h[1] == '{{Lua.Scheduled}}' or h[1] == '{{Lua.Running}}') then
+          redis.call('HSET', j, 'w', 1)
+        end
         return 1
         """);
 
@@ -178,7 +263,7 @@ internal static class JobScripts
         local run = math.min(tonumber(h[4]), t)
         redis.call('HSET', j, 'run', run)
         idx(id, h[1], {{Lua.Running}}, {{Lua.Queued}})
-        wait(id, h[1], run)
+        wait(id, h[1], run, t)
         return 1
         """);
 
@@ -237,7 +322,7 @@ internal static class JobScripts
         redis.call('HSET', j, 'st', {{Lua.Queued}}, 'att', 0, 'run', t, 'rq', t)
         redis.call('HDEL', j, 'fat', 'ek', 'em', 'ec')
         idx(id, fn, {{Lua.Failed}}, {{Lua.Queued}})
-        wait(id, fn, t)
+        wait(id, fn, t, t)
         return 1
         """);
 
@@ -259,7 +344,6 @@ internal static class JobScripts
             redis.call('ZREM', P..'cbdue', cid)
           end
           redis.call('DEL', P..'cbs:'..id, j, P..'p:'..id, P..'r:'..id, P..'a:'..id, P..'l:'..id, P..'ct:'..id)
-          redis.call('ZREM', P..'ix', id)
           redis.call('ZREM', P..'ixf:'..fn, id)
           idx(id, fn, st, nil)
           if h[4] and redis.call('GET', h[4]) == id then redis.call('DEL', h[4]) end

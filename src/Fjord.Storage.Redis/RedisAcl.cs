@@ -12,7 +12,7 @@ public static class RedisAcl
     public const string Commands =
         "-@all +ping +echo +info +config|get +client|setname +client|id +cluster|nodes +select " +
         "+evalsha +script|load +multi +exec +discard +wait +time " +
-        "+get +set +setnx +strlen +getrange +exists +del +unlink +incr " +
+        "+get +set +setnx +mget +mset +strlen +getrange +exists +del +unlink +incr +incrby " +
         "+hget +hmget +hgetall +hset +hsetnx +hdel +hincrby " +
         "+rpush +lindex +lrange +sadd +srem +smembers +sunion " +
         "+zadd +zrem +zcard +zcount +zrange +zrangebyscore +zrevrangebylex " +

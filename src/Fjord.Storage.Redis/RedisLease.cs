@@ -47,32 +47,35 @@ internal sealed class RedisLease : IJobLease
     {
         ArgumentNullException.ThrowIfNull(outcome);
         if (_store.StoredResult(outcome.Result ?? [], out var refusal) is not { } result)
-            return EndAsync(JobScripts.DeadLetter, Job.Id, Token, ErrorKind.Exit.ToString().ToLowerInvariant(), refusal!, "", LogText.Cap(outcome.Log));
-        return EndAsync(JobScripts.Ack, Job.Id, Token, result, outcome.ResultContentType ?? "application/octet-stream", LogText.Cap(outcome.Log));
+            return FailAsync("", outcome with { Error = new JobError(ErrorKind.Exit, refusal!) });
+        return EndAsync(["a", Job.Id, Token, result, outcome.ResultContentType ?? "application/octet-stream", LogText.Cap(outcome.Log)]);
     }
 
     public Task<bool> RetryAtAsync(DateTimeOffset runAt, AttemptOutcome outcome, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(outcome);
-        var error = Error(outcome);
-        return EndAsync(JobScripts.Retry, Job.Id, Token, UnixMs.From(runAt), error.KindName, error.Message, error.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "", LogText.Cap(outcome.Log));
+        return FailAsync(UnixMs.From(runAt), outcome);
     }
 
     public Task<bool> DeadLetterAsync(AttemptOutcome outcome, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(outcome);
-        var error = Error(outcome);
-        return EndAsync(JobScripts.DeadLetter, Job.Id, Token, error.KindName, error.Message, error.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "", LogText.Cap(outcome.Log));
+        return FailAsync("", outcome);
     }
 
-    private static JobError Error(AttemptOutcome outcome) => outcome.Error ?? new JobError(ErrorKind.Crash, "failed without an error");
+    /// <summary>A failed attempt: retried at <paramref name="runAt"/>, or with "" dead-lettered.</summary>
+    private Task<bool> FailAsync(StackExchange.Redis.RedisValue runAt, AttemptOutcome outcome)
+    {
+        var error = outcome.Error ?? new JobError(ErrorKind.Crash, "failed without an error");
+        return EndAsync(["f", Job.Id, Token, runAt, error.KindName, error.Message, error.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "", LogText.Cap(outcome.Log)]);
+    }
 
-    private async Task<bool> EndAsync(RedisScript script, params StackExchange.Redis.RedisValue[] args)
+    private async Task<bool> EndAsync(StackExchange.Redis.RedisValue[] item)
     {
         bool recorded;
         try
         {
-            recorded = await _store.CompleteAsync(script, args);
+            recorded = await _store.EndAsync(item);
         }
         catch
         {

@@ -34,13 +34,11 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         if (query.Cursor is { } cursor && !JobId.IsValid(cursor))
             throw new ArgumentException("the cursor is not one this store handed out", nameof(query));
         var limit = Math.Clamp(query.Limit, 1, MaxListLimit);
-        var index = (query.Function, query.Status) switch
-        {
-            ({ } fn, { } st) => $"{P}xf:{fn}:{(int)st}",
-            ({ } fn, null) => $"{P}ixf:{fn}",
-            (null, { } st) => $"{P}xa:{(int)st}",
-            _ => P + "ix",
-        };
+        // Indexes per function only (each job's state change writes one key, not two): a listing
+        // across functions merges the functions' own (fns: the functions that have jobs).
+        var functions = query.Function is { } one ? [one] : (await Db.SetMembersAsync(P + "fns")).Select(f => (string)f!).ToList();
+        var indexes = functions.ConvertAll(fn => query.Status is { } st ? $"{P}xf:{fn}:{(int)st}" : $"{P}ixf:{fn}");
+        var running = query.Status == JobStatus.Running ? await RunningIdsAsync(query.Function) : null;
         var max = query.Cursor is { } after ? "(" + after : "+";
         var min = query.Since is { } since ? "[" + JobId.Floor(since) : "-";
         var items = new List<JobRecord>(Math.Min(limit, 64));
@@ -48,11 +46,9 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         while (true)
         {
             var take = query.ErrorKind is null ? limit + 1 - items.Count : Math.Min(200, MaxExamined - examined);
-            var ids = (RedisResult[])(await Db.ExecuteAsync("ZREVRANGEBYLEX", index, max, min, "LIMIT", 0, take))!;
-            var more = ids.Length == take;
-            foreach (var idValue in ids)
+            var (ids, more) = running is null ? await NewestIdsAsync(indexes, max, min, take) : NewestOf(running, max, min, take);
+            foreach (var id in ids)
             {
-                var id = (string)idValue!;
                 examined++;
                 max = "(" + id;
                 if (await GetJobAsync(id, cancellationToken) is not { } job)
@@ -70,6 +66,55 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         }
     });
 
+    /// <summary>The newest <paramref name="take"/> ids below <paramref name="max"/> across the indexes (by id, newest first), and whether more may follow.</summary>
+    private async Task<(List<string> Ids, bool More)> NewestIdsAsync(List<string> indexes, string max, string min, int take)
+    {
+        var batch = Db.CreateBatch();
+        var reads = indexes.ConvertAll(index => batch.ExecuteAsync("ZREVRANGEBYLEX", index, max, min, "LIMIT", 0, take));
+        batch.Execute();
+        var all = new List<string>();
+        var more = false;
+        foreach (var read in reads)
+        {
+            var ids = (RedisResult[])(await read)!;
+            more |= ids.Length == take;
+            all.AddRange(ids.Select(i => (string)i!));
+        }
+        all.Sort((a, b) => string.CompareOrdinal(b, a));
+        if (all.Count > take)
+            return (all.GetRange(0, take), true);
+        return (all, more);
+    }
+
+    /// <summary>Running jobs (of one function), newest first: the lease set holds exactly the running jobs, as many as the cluster has busy processes.</summary>
+    private async Task<List<string>> RunningIdsAsync(string? function)
+    {
+        var ids = (await Db.SortedSetRangeByRankAsync(P + "lease")).Select(i => (string)i!).ToList();
+        if (function is not null)
+        {
+            var batch = Db.CreateBatch();
+            var names = ids.ConvertAll(id => batch.HashGetAsync(P + "j:" + id, "fn"));
+            batch.Execute();
+            var mine = new List<string>(ids.Count);
+            for (var i = 0; i < ids.Count; i++)
+            {
+                if (await names[i] == function)
+                    mine.Add(ids[i]);
+            }
+            ids = mine;
+        }
+        ids.Sort((a, b) => string.CompareOrdinal(b, a));
+        return ids;
+    }
+
+    /// <summary>The page of an in-memory id list (newest first) between the cursor bounds as ZREVRANGEBYLEX takes them ("(" id, "[" id, "+", "-").</summary>
+    private static (List<string> Ids, bool More) NewestOf(List<string> newestFirst, string max, string min, int take)
+    {
+        var page = newestFirst.Where(id => (max == "+" || string.CompareOrdinal(id, max[1..]) < 0)
+            && (min == "-" || string.CompareOrdinal(id, min[1..]) >= 0)).Take(take + 1).ToList();
+        return page.Count > take ? (page.GetRange(0, take), true) : (page, false);
+    }
+
     public Task<JobResult?> GetResultAsync(string id, CancellationToken cancellationToken) => Guard<JobResult?>(async () =>
     {
         var h = await Db.HashGetAsync(P + "j:" + id, ["st", "rct"]);
@@ -81,9 +126,9 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
 
     public Task<string?> GetLogAsync(string id, CancellationToken cancellationToken) => Guard<string?>(async () =>
     {
-        var log = await Db.ListGetByIndexAsync(P + "l:" + id, -1);
-        if (!log.IsNull)
-            return (string?)log;
+        var last = await Db.ListGetByIndexAsync(P + "a:" + id, -1);
+        if (!last.IsNull)
+            return await LogAtAsync(id, last);
         return await Db.KeyExistsAsync(P + "j:" + id) ? "" : null;
     });
 
@@ -93,13 +138,27 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         for (var i = attempts.Length - 1; i >= 0; i--)
         {
             if (Attempt(attempts[i]).Number == attempt)
-                return (string?)await Db.ListGetByIndexAsync(P + "l:" + id, i);
+                return await LogAtAsync(id, attempts[i]);
         }
         return null;
     });
 
     public Task<IReadOnlyList<string>> GetAttemptLogsAsync(string id, CancellationToken cancellationToken) => Guard<IReadOnlyList<string>>(async () =>
-        [.. (await Db.ListRangeAsync(P + "l:" + id)).Select(l => (string?)l ?? "")]);
+    {
+        var attempts = await Db.ListRangeAsync(P + "a:" + id);
+        var logs = await Db.ListRangeAsync(P + "l:" + id);
+        return [.. attempts.Select(a => LogIndex(a) is { } i && i < logs.Length ? (string?)logs[i] ?? "" : "")];
+    });
+
+    /// <summary>An attempt's log: in l:ID at the place the attempt names, or none ("") when it printed nothing.</summary>
+    private async Task<string> LogAtAsync(string id, RedisValue attempt) =>
+        LogIndex(attempt) is { } i ? (string?)await Db.ListGetByIndexAsync(P + "l:" + id, i) ?? "" : "";
+
+    private static int? LogIndex(RedisValue json)
+    {
+        using var doc = JsonDocument.Parse((string)json!);
+        return doc.RootElement.TryGetProperty("l", out var l) && l.ValueKind == JsonValueKind.Number ? l.GetInt32() : null;
+    }
 
     public Task<BodyHead?> GetBodyHeadAsync(string id, JobBody body, int maxBytes, CancellationToken cancellationToken) => Guard<BodyHead?>(async () =>
     {
@@ -131,12 +190,23 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         _ => JobCommandResult.NotFound,
     };
 
-    /// <summary>Registers first, then reads: an end between the two is seen by the read, one after it by the end channel; re-reads every 2 s in case a notice was lost.</summary>
+    /// <summary>
+    /// Registers first (here, on the end channel, and on the job: <see cref="JobScripts.Watch"/>),
+    /// then reads: an end between the two is seen by the read, one after it by the end channel;
+    /// re-reads every 2 s in case a notice was lost.
+    /// </summary>
     public async Task<JobRecord?> WaitForEndAsync(string id, CancellationToken cancellationToken)
     {
+        await EndChannelAsync();
+        var watched = false;
         while (true)
         {
             var ended = EndOf(id);
+            if (!watched)
+            {
+                await RunAsync(JobScripts.Watch, id);
+                watched = true;
+            }
             var job = await GetJobAsync(id, cancellationToken);
             if (job is null || job.Status.IsTerminal())
                 return job;

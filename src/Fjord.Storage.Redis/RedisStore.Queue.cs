@@ -11,6 +11,9 @@ namespace Fjord.Storage.Redis;
 /// scored by due time (ties by id, which is time-ordered), so a scheduled job or a retry becomes
 /// ready by time alone. A fetch takes exactly one job, only when the worker has a free process,
 /// so nothing is prefetched: many workers share a function fairly, first come first served.
+/// Writes that arrive together go together (group commit, <see cref="Coalescer{TIn,TOut}"/>):
+/// a gateway's concurrent requests as one Enqueue call, a worker's completions and the claims of
+/// its free slots as one Cycle call; each job's change of state is still one script's.
 /// </summary>
 public sealed partial class RedisStore : IJobQueue, IBacklogSource
 {
@@ -21,43 +24,74 @@ public sealed partial class RedisStore : IJobQueue, IBacklogSource
         ArgumentNullException.ThrowIfNull(jobs);
         if (jobs.Count == 0)
             return [];
-        var args = new RedisValue[1 + jobs.Count * FieldsPerJob];
-        args[0] = jobs.Count;
-        var i = 1;
-        foreach (var job in jobs)
-        {
-            args[i++] = job.Id;
-            args[i++] = job.Function;
-            args[i++] = job.MaxAttempts;
-            args[i++] = UnixMs.From(job.CreatedAt);
-            args[i++] = job.RunAt is { } at ? UnixMs.From(at) : "";
-            args[i++] = job.Sync ? "1" : "0";
-            args[i++] = job.ContentType ?? "";
-            args[i++] = job.CallbackUrl ?? "";
-            args[i++] = job.Trace ?? "";
-            args[i++] = JobTrigger.Pack(job.Trigger) ?? "";
-            args[i++] = job.IdempotencyKey ?? "";
-            args[i++] = (long)IdempotencyKeys.Lifetime.TotalMilliseconds + IdempotencyKeys.ExtraMilliseconds(job.IdempotencyLifetime);
-            args[i++] = StoredPayload(job.Payload);
-        }
-        var reply = (RedisResult[])(await RunAsync(IntakeDb, JobScripts.Enqueue, args))!;
+        var reply = await _enqueues.RunAsync(jobs);
         if ((long)reply[0] == 0)
             throw new QueueFullException((string)reply[1]!, TimeSpan.FromSeconds(1 + Random.Shared.Next(5)));
-        await WaitForReplicasAsync();
         var results = new EnqueuedJob[jobs.Count];
         for (var k = 0; k < jobs.Count; k++)
             results[k] = new EnqueuedJob((string)reply[1 + k * 2]!, (long)reply[2 + k * 2] == 1);
         return results;
     }
 
+    /// <summary>One Enqueue call for the requests that arrived together; one answer per request.</summary>
+    private async Task<IReadOnlyList<RedisResult[]>> EnqueueBatchAsync(IReadOnlyList<IReadOnlyList<NewJob>> groups)
+    {
+        var args = new RedisValue[1 + groups.Count + groups.Sum(g => g.Count) * FieldsPerJob];
+        args[0] = groups.Count;
+        var i = 1;
+        foreach (var jobs in groups)
+        {
+            args[i++] = jobs.Count;
+            foreach (var job in jobs)
+            {
+                args[i++] = job.Id;
+                args[i++] = job.Function;
+                args[i++] = job.MaxAttempts;
+                args[i++] = UnixMs.From(job.CreatedAt);
+                args[i++] = job.RunAt is { } at ? UnixMs.From(at) : "";
+                args[i++] = job.Sync ? "1" : "0";
+                args[i++] = job.ContentType ?? "";
+                args[i++] = job.CallbackUrl ?? "";
+                args[i++] = job.Trace ?? "";
+                args[i++] = JobTrigger.Pack(job.Trigger) ?? "";
+                args[i++] = job.IdempotencyKey ?? "";
+                args[i++] = (long)IdempotencyKeys.Lifetime.TotalMilliseconds + IdempotencyKeys.ExtraMilliseconds(job.IdempotencyLifetime);
+                args[i++] = StoredPayload(job.Payload);
+            }
+        }
+        var reply = (RedisResult[])(await RunAsync(IntakeDb, JobScripts.Enqueue, args))!;
+        // One WAIT for the whole batch: it covers every write its connection made before it.
+        await WaitForReplicasAsync();
+        return Array.ConvertAll(reply, r => (RedisResult[])r!);
+    }
+
+    /// <summary>One Cycle call for a worker's items that arrived together; one answer per item.</summary>
+    private async Task<IReadOnlyList<RedisResult>> CycleBatchAsync(IReadOnlyList<RedisValue[]> items)
+    {
+        var args = new RedisValue[1 + items.Sum(i => i.Length)];
+        args[0] = LeaseMs;
+        var k = 1;
+        foreach (var item in items)
+        {
+            item.CopyTo(args, k);
+            k += item.Length;
+        }
+        return (RedisResult[])(await RunAsync(JobScripts.Cycle, args))!;
+    }
+
+    /// <summary>A completion ('a' or 'f' with its fields, see <see cref="JobScripts.Cycle"/>): true when recorded, false when fenced.</summary>
+    internal async Task<bool> EndAsync(RedisValue[] item) => (long)await _cycle.RunAsync(item) == 1;
+
     public async Task<IJobLease> FetchAsync(string function, string node, CancellationToken cancellationToken)
     {
         var signal = Signal(function);
+        await WorkChannelsAsync();
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var woken = signal.Next;
-            var reply = (RedisResult[])(await RunAsync(JobScripts.Fetch, function, node, LeaseMs, 100))!;
+            // Not cancelable once asked: a job claimed for this call is handed out, never dropped.
+            var reply = (RedisResult[])(await _cycle.RunAsync(["c", function, node]))!;
             var wait = TimeSpan.FromSeconds(1);
             switch ((long)reply[0])
             {
@@ -123,6 +157,8 @@ public sealed partial class RedisStore : IJobQueue, IBacklogSource
     {
         lock (_workListeners)
             _workListeners.Add(listener);
+        // Heard once subscribed; a failure here is retried by the next fetch or listener.
+        _ = WorkChannelsAsync();
     }
 
     internal async Task<bool> CompleteAsync(RedisScript script, params RedisValue[] args) =>

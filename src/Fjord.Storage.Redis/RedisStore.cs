@@ -26,6 +26,11 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
     private readonly ConcurrentDictionary<string, RedisLease> _leases = new(StringComparer.Ordinal);
     private readonly List<Action<string>> _workListeners = [];
     private readonly Task _reaper;
+    private readonly Coalescer<IReadOnlyList<NewJob>, RedisResult[]> _enqueues;
+    private readonly Coalescer<RedisValue[], RedisResult> _cycle;
+    private readonly Lock _subscribing = new();
+    private Task? _workChannels;
+    private Task? _endChannel;
     private int _disposed;
 
     private RedisStore(RedisStoreOptions options, ConnectionMultiplexer redis, ILogger logger)
@@ -34,6 +39,12 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
         _redis = redis;
         _logger = logger;
         P = options.Prefix;
+        // One call in flight each: Redis runs scripts one at a time and fsyncs once per event-loop
+        // turn, so a second call in flight would only split the batch (more fsyncs, more
+        // script overhead per job). A worker's slot's completion and its next claim, which follow
+        // each other by microseconds, are gathered into one call.
+        _enqueues = new Coalescer<IReadOnlyList<NewJob>, RedisResult[]>(EnqueueBatchAsync, maxInFlight: 1, maxBatch: 64);
+        _cycle = new Coalescer<RedisValue[], RedisResult>(CycleBatchAsync, maxInFlight: 1, maxBatch: 256, gather: true);
         _reaper = Task.Run(ReapLoopAsync);
     }
 
@@ -49,7 +60,7 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
 
     internal long LeaseMs => (long)Options.LeaseDuration.TotalMilliseconds;
 
-    /// <summary>Connects, checks that the server keeps what it acknowledges (or refuses), and subscribes to the store's channels.</summary>
+    /// <summary>Connects and checks that the server keeps what it acknowledges (or refuses); channels are subscribed when first listened to.</summary>
     public static async Task<RedisStore> OpenAsync(RedisStoreOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -70,9 +81,7 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
         {
             var waived = await ServerCheck.RequireAsync(redis.GetDatabase(), options.AllowUnsafeDurability, logger);
             intake = await ConnectIntakeAsync(options, config, redis);
-            var store = new RedisStore(options, redis, logger) { _intake = intake, StartWarnings = waived };
-            await store.SubscribeAsync();
-            return store;
+            return new RedisStore(options, redis, logger) { _intake = intake, StartWarnings = waived };
         }
         catch
         {
@@ -84,13 +93,14 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
     }
 
     /// <summary>
-    /// Work, ends and cancels are told through pub/sub. A notice can be lost (a reconnect), so
-    /// each has a slower fallback: fetchers look again within a second, end waiters re-read every
-    /// two, and a canceled lease's next renewal is refused.
+    /// Work, ends and cancels are told through pub/sub, each channel subscribed only by a node
+    /// that listens (work and cancel: a worker, at its first fetch; end: a node that waits for a
+    /// job's end), so a gateway is not sent every job's notices. A notice can be lost (a
+    /// reconnect), so each has a slower fallback: fetchers look again within a second, end
+    /// waiters re-read every two, and a canceled lease's next renewal is refused.
     /// </summary>
-    private async Task SubscribeAsync()
+    private Task WorkChannelsAsync() => Subscribed(ref _workChannels, async sub =>
     {
-        var sub = _redis.GetSubscriber();
         await sub.SubscribeAsync(RedisChannel.Literal(P + "work"), (_, fn) =>
         {
             var name = (string)fn!;
@@ -102,7 +112,17 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
             foreach (var listener in listeners)
                 listener(name);
         });
-        await sub.SubscribeAsync(RedisChannel.Literal(P + "end"), (_, id) =>
+        await sub.SubscribeAsync(RedisChannel.Literal(P + "cancel"), (_, message) =>
+        {
+            var text = (string)message!;
+            var space = text.IndexOf(' ', StringComparison.Ordinal);
+            if (space > 0 && _leases.TryGetValue(text[..space], out var lease) && lease.Job.LeaseToken.ToString(System.Globalization.CultureInfo.InvariantCulture) == text[(space + 1)..])
+                lease.TellCanceled();
+        });
+    });
+
+    private Task EndChannelAsync() => Subscribed(ref _endChannel, sub =>
+        sub.SubscribeAsync(RedisChannel.Literal(P + "end"), (_, id) =>
         {
             if (_ends.TryRemove((string)id!, out var waiters))
             {
@@ -112,14 +132,22 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
                         waiter.TrySetResult();
                 }
             }
-        });
-        await sub.SubscribeAsync(RedisChannel.Literal(P + "cancel"), (_, message) =>
+        }));
+
+    /// <summary>The subscription in <paramref name="slot"/>, started once; started again after a failure.</summary>
+    private Task Subscribed(ref Task? slot, Func<ISubscriber, Task> subscribe)
+    {
+        lock (_subscribing)
         {
-            var text = (string)message!;
-            var space = text.IndexOf(' ', StringComparison.Ordinal);
-            if (space > 0 && _leases.TryGetValue(text[..space], out var lease) && lease.Job.LeaseToken.ToString(System.Globalization.CultureInfo.InvariantCulture) == text[(space + 1)..])
-                lease.TellCanceled();
-        });
+            if (slot is null || slot.IsFaulted || slot.IsCanceled)
+            {
+                slot = subscribe(_redis.GetSubscriber());
+                // Observed here: a caller that does not await it (ListenForWork) must not leave it unobserved.
+                slot.ContinueWith(t => RedisStoreLog.SubscribeFailed(_logger, t.Exception!.GetBaseException().Message), CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+            return slot;
+        }
     }
 
     internal WorkSignal Signal(string function) => _work.GetOrAdd(function, _ => new WorkSignal());
@@ -250,4 +278,7 @@ internal static partial class RedisStoreLog
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "{Warning}")]
     public static partial void Unsafe(ILogger logger, string warning);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Could not subscribe to the store's notices (fetchers look again every second): {Reason}")]
+    public static partial void SubscribeFailed(ILogger logger, string reason);
 }

@@ -1,4 +1,4 @@
-using Fjord.Storage.Postgres;
+using Fjord.Core.Storage;
 
 namespace Fjord.Backends.Tests;
 

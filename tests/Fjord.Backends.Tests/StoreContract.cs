@@ -111,6 +111,32 @@ public abstract class StoreContract
         Assert.Empty((await b.Jobs.ListJobsAsync(new JobQuery(fn, JobStatus.Failed), default)).Items);
         Assert.Equal(5, (await b.Jobs.ListJobsAsync(new JobQuery(fn, JobStatus.Queued), default)).Items.Count);
     }
+
+    [Fact]
+    public async Task ListJobs_Running_ShowsLeasedJobsNewestFirst_ByFunctionAndAcross_UntilTheyEnd()
+    {
+        await using var b = await CreateAsync();
+        var (fn1, fn2) = (Jobs.NewFunction(), Jobs.NewFunction());
+        await b.Functions.PutFunctionAsync(Jobs.Spec(fn1), default);
+        await b.Functions.PutFunctionAsync(Jobs.Spec(fn2), default);
+        var (older, newer) = (Jobs.New(fn1), Jobs.New(fn2));
+        await b.Queue.EnqueueAsync([older], default);
+        await b.Queue.EnqueueAsync([newer], default);
+        await using var first = await b.Queue.FetchAsync(fn1);
+        await using var second = await b.Queue.FetchAsync(fn2);
+
+        Assert.Equal([older.Id], (await b.Jobs.ListJobsAsync(new JobQuery(fn1, JobStatus.Running), default)).Items.Select(j => j.Id));
+        Assert.Empty((await b.Jobs.ListJobsAsync(new JobQuery(fn1, JobStatus.Queued), default)).Items);
+        // Across functions (other tests' jobs may share the backend: only these two are looked at).
+        var across = (await b.Jobs.ListJobsAsync(new JobQuery(null, JobStatus.Running, Limit: 1000), default)).Items.Select(j => j.Id);
+        Assert.Equal([newer.Id, older.Id], across.Where(id => id == older.Id || id == newer.Id));
+        var paged = await b.Jobs.ListJobsAsync(new JobQuery(fn2, JobStatus.Running, Limit: 1), default);
+        Assert.Equal([newer.Id], paged.Items.Select(j => j.Id));
+
+        Assert.True(await first.AckAsync(Jobs.Ok(), default));
+        Assert.Empty((await b.Jobs.ListJobsAsync(new JobQuery(fn1, JobStatus.Running), default)).Items);
+        Assert.Equal([older.Id], (await b.Jobs.ListJobsAsync(new JobQuery(fn1, JobStatus.Succeeded), default)).Items.Select(j => j.Id));
+    }
 }
 
 public sealed class SqliteStoreContract : StoreContract

@@ -4,11 +4,13 @@ const { Queue } = require("bullmq");
 
 const [queueName, jobs, port] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
 const payload = { id: 12345, kind: "noop", data: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab" };
-const connection = { host: "127.0.0.1", port };
+// FJORD_PEER_REDIS_USER / _PASS: a server with ACL users (the bench's own Redis, samerun.js); from
+// the environment, never argv.
+const connection = { host: "127.0.0.1", port, username: process.env.FJORD_PEER_REDIS_USER, password: process.env.FJORD_PEER_REDIS_PASS };
 const now = () => performance.timeOrigin + performance.now();
 
-async function flood(name, count) {
-    const queue = new Queue(name, { connection });
+async function flood(name, count, redis = connection) {
+    const queue = new Queue(name, { connection: redis });
     await queue.waitUntilReady();
     let next = 0;
     const lane = async () => {
@@ -28,4 +30,6 @@ async function main() {
     console.log(JSON.stringify(await flood(queueName, jobs)));
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+module.exports = { flood };
+
+if (require.main === module) main().catch((e) => { console.error(e); process.exit(1); });
