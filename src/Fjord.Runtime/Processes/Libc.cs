@@ -34,4 +34,8 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "getpgid", SetLastError = true)]
     public static partial int GetProcessGroup(int pid);
+
+    /// <summary>ioctl(2) without an argument, e.g. NS_GET_USERNS on a namespace fd (returns a new fd).</summary>
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int Ioctl(int fd, nuint request);
 }

@@ -11,6 +11,15 @@ namespace Fjord.Runtime.Sandboxing;
 /// <c>prohibit</c> route makes 169.254.0.0/16 (cloud metadata, link-local) unreachable too. bwrap
 /// holds the function on its block fd until both are in place, so its first instruction already
 /// runs behind them.
+/// <para>
+/// The namespace's <c>lo</c> is bwrap's alone: its child sets it up (adds 127.0.0.1 with
+/// NLM_F_EXCL, then brings it up) while we attach, since we attach as soon as the child exists.
+/// slirp4netns's own --configure also brings <c>lo</c> up, and whenever that came first (one start
+/// in a few dozen, more under load) the kernel had already given <c>lo</c> 127.0.0.1, bwrap's
+/// exclusive add failed, its child died ("loopback: Failed RTM_NEWADDR") and the start failed,
+/// most often as "namespace changed under us". So slirp4netns only makes tap0, and we configure
+/// tap0 ourselves: what we touch and what bwrap touches are disjoint, in any order.
+/// </para>
 /// </summary>
 internal sealed class PrivateNetwork
 {
@@ -18,6 +27,13 @@ internal sealed class PrivateNetwork
     public const string Nameserver = "10.0.2.3";
 
     private const string Blocked = "169.254.0.0/16";
+
+    /// <summary>tap0's address and gateway: slirp4netns's defaults (its --configure would set the same).</summary>
+    private const string Guest = "10.0.2.100/24";
+
+    private const string Gateway = "10.0.2.2";
+
+    private const int Mtu = 65520;
 
     private PrivateNetwork(string slirp, string nsenter, string ip)
     {
@@ -108,32 +124,47 @@ internal sealed class PrivateNetwork
     {
         var child = await SandboxChildAsync(bwrapPid, cancellationToken);
         var ns = $"/proc/{child}/ns/net";
-        // Never configure the node's own network: the child must be in a namespace of its own.
-        if (NamespaceOf(ns) is not { } target || target == NamespaceOf("/proc/self/ns/net"))
+        using var held = NetworkNamespace.Open(ns) ?? throw new IOException("the sandbox exited before its network was set up");
+        // Never configure the node's own network: the child must be in a namespace of its own, and
+        // the one held must be the child's (the pid was not reused between the two reads).
+        if (held.Id is not { Length: > 0 } target || target == NamespaceOf("/proc/self/ns/net") || NamespaceOf(ns) != target)
             throw new IOException($"the sandbox (pid {child}) has no network namespace of its own");
 
-        var args = new List<string> { Slirp, "--configure", "--mtu=65520", "--disable-host-loopback", "--enable-sandbox", "--enable-seccomp", "--exit-fd=0", "--ready-fd=1" };
-        if (userNamespace)
-            args.Add($"--userns-path=/proc/{child}/ns/user");
-        args.AddRange([child.ToString(CultureInfo.InvariantCulture), "tap0"]);
+        // No --configure: it would bring lo up under bwrap (see the class comment). The namespaces
+        // are the held ones (see NetworkNamespace), not the child's current ones.
+        // Its ready byte goes to fd 3, our stdout pipe; its own stdout, where it prints a banner
+        // that can reach the pipe before that byte, goes to /dev/null.
+        var args = new List<string> { "/bin/sh", "-c", "exec \"$@\" 3>&1 >/dev/null", "fjord-slirp",
+            Slirp, $"--mtu={Mtu}", "--disable-host-loopback", "--enable-sandbox", "--enable-seccomp", "--exit-fd=0", "--ready-fd=3", "--netns-type=path" };
+        if (held.OwnerPath is { } owner)
+            args.Add($"--userns-path={owner}");
+        args.AddRange([held.Path, "tap0"]);
         var slirp = await launch(args);
         try
         {
             var ready = new byte[1];
             using var within = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             within.CancelAfter(TimeSpan.FromSeconds(10));
-            if (await slirp.StandardOutput.BaseStream.ReadAsync(ready, within.Token) != 1)
-                throw new IOException($"slirp4netns exited before it was ready: {await slirp.StandardError.ReadToEndAsync(cancellationToken)}");
+            if (await slirp.StandardOutput.BaseStream.ReadAsync(ready, within.Token) != 1 || ready[0] != (byte)'1')
+            {
+                // Killed first: its stderr ends only when it does.
+                Libc.KillProcess(slirp.Id);
+                throw new IOException($"slirp4netns did not get ready: {await slirp.StandardError.ReadToEndAsync(cancellationToken)}");
+            }
 
             var enter = new List<string>();
-            if (userNamespace)
-                enter.AddRange([$"--user=/proc/{child}/ns/user", "--preserve-credentials"]);
-            enter.AddRange([$"--net={ns}", "--", Ip, "route", "add", "prohibit", Blocked]);
-            if (NamespaceOf(ns) != target)
-                throw new IOException("the sandbox's network namespace changed under us");
-            await RunAsync(Nsenter, enter, cancellationToken);
+            if (userNamespace && held.OwnerPath is { } user)
+                enter.AddRange([$"--user={user}", "--preserve-credentials"]);
+            enter.AddRange([$"--net={held.Path}", "--", Ip, "-batch", "-"]);
+            var tap = string.Join('\n', $"link set tap0 mtu {Mtu} up", $"addr add {Guest} dev tap0",
+                $"route add default via {Gateway} dev tap0", $"route add prohibit {Blocked}", "");
+            if (NamespaceOf(ns) is var now && now != target)
+                throw new IOException(now is null ? "the sandbox exited before its network was set up" : "the sandbox's network namespace changed under us");
+            await RunAsync(Nsenter, enter, tap, cancellationToken);
 
-            await using (var open = new FileStream(gate, FileMode.Open, FileAccess.Write))
+            // Read-write, as the launcher holds it: opening a fifo write-only blocks until it has a
+            // reader, forever if the sandbox has died meanwhile; this open never blocks.
+            await using (var open = new FileStream(gate, FileMode.Open, FileAccess.ReadWrite))
                 await open.WriteAsync(new byte[] { 1 }, cancellationToken);
             return slirp;
         }
@@ -170,25 +201,17 @@ internal sealed class PrivateNetwork
         }
     }
 
-    private static string? NamespaceOf(string path)
-    {
-        try
-        {
-            return new FileInfo(path).LinkTarget;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
+    private static string? NamespaceOf(string path) => NetworkNamespace.LinkOf(path);
 
-    private static async Task RunAsync(string program, List<string> args, CancellationToken cancellationToken)
+    private static async Task RunAsync(string program, List<string> args, string input, CancellationToken cancellationToken)
     {
-        var psi = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (var arg in args)
             psi.ArgumentList.Add(arg);
         using var process = Process.Start(psi)!;
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.StandardInput.WriteAsync(input.AsMemory(), cancellationToken);
+        process.StandardInput.Close();
         await process.WaitForExitAsync(cancellationToken);
         if (process.ExitCode != 0)
             throw new IOException($"{Path.GetFileName(program)} {string.Join(' ', args)} failed: {(await stderr).Trim()}");
