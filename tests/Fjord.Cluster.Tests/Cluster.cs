@@ -80,9 +80,25 @@ internal sealed partial class Cluster : IAsyncDisposable
         return node;
     }
 
+    /// <summary>
+    /// Which test class uses each function name on the shared broker. A function's name is its
+    /// queue's name, and every RabbitMQ cluster of this run shares one vhost: two classes (which
+    /// xUnit runs in parallel) deploying the same name would take each other's messages, and a
+    /// worker acks a message whose job its own store does not know as stale, so the other
+    /// cluster's jobs would never run. That made a flake; this makes it a failure every time.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> FunctionOwners = new(StringComparer.Ordinal);
+
     /// <summary>Deploys a host-program function (no bundle) through the gateway: workers learn it from the store.</summary>
-    public async Task DeployAsync(string name, string shell, int concurrency)
+    public async Task DeployAsync(string name, string shell, int concurrency, [System.Runtime.CompilerServices.CallerFilePath] string caller = "")
     {
+        if (_redis is null)
+        {
+            // ClusterTests.Redis.cs and ClusterTests.cs are one class, run one test at a time.
+            var owner = Path.GetFileName(caller).Split('.')[0];
+            var first = FunctionOwners.GetOrAdd(name, owner);
+            Assert.True(first == owner, $"function '{name}' is also deployed by {first} on the shared broker: give it a name of its own");
+        }
         var spec = $$$"""{"runtime":"exec","command":["/bin/sh","-c","{{{shell}}}"],"concurrency":{{{concurrency}}},"timeout":"30s","maxAttempts":5,"backoff":{"initial":"200ms","max":"1s"}}""";
         using var response = await Http.PutAsync($"/v1/functions/{name}", new StringContent(spec, Encoding.UTF8, "application/json"));
         Assert.True(response.IsSuccessStatusCode, $"deploy: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");

@@ -10,7 +10,7 @@ public sealed class NodesTests
     public async Task TwoWorkersListed_OneSigkilled_IsShownDead_AndWorkersCountFollowsTheHeartbeats()
     {
         await using var cluster = await Cluster.StartAsync(Services.BrokerUri);
-        await cluster.DeployAsync("echo", "cat", concurrency: 2);
+        await cluster.DeployAsync("listed", "cat", concurrency: 2);
         var metricsPort = Cluster.FreePort();
         var doomed = await cluster.StartWorkerAsync("worker-a", Services.BrokerUri, null, "--metrics-port", metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await cluster.StartWorkerAsync("worker-b", Services.BrokerUri);
@@ -25,7 +25,7 @@ public sealed class NodesTests
         Assert.True(a.GetProperty("process").GetProperty("rssBytes").GetInt64() > 0);
 
         // A stand-alone gateway counts the workers from the heartbeats (issue 15 item 3).
-        Assert.Equal(4, await WorkersAsync(cluster, "echo"));
+        Assert.Equal(4, await WorkersAsync(cluster, "listed"));
 
         // The worker's own port: /healthz and /metrics with its host figures.
         using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}"), Timeout = TimeSpan.FromSeconds(10) })
@@ -40,7 +40,7 @@ public sealed class NodesTests
         await doomed.WaitForExitAsync();
         nodes = await WaitForAsync(cluster, n => !Alive(n, "worker-a") && Alive(n, "worker-b"), TimeSpan.FromSeconds(60));
         Assert.Contains(nodes, n => n.GetProperty("id").GetString() == "worker-a");
-        Assert.Equal(2, await WorkersAsync(cluster, "echo"));
+        Assert.Equal(2, await WorkersAsync(cluster, "listed"));
     }
 
     private static bool Alive(IReadOnlyList<JsonElement> nodes, string id) =>
