@@ -126,15 +126,25 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
 
     public Task<string?> GetLogAsync(string id, CancellationToken cancellationToken) => Guard<string?>(async () =>
     {
-        var last = await Db.ListGetByIndexAsync(P + "a:" + id, -1);
-        if (!last.IsNull)
-            return await LogAtAsync(id, last);
-        return await Db.KeyExistsAsync(P + "j:" + id) ? "" : null;
+        var batch = Db.CreateBatch();
+        var state = batch.HashGetAsync(P + "j:" + id, "st");
+        var read = batch.ListGetByIndexAsync(P + "a:" + id, -1);
+        batch.Execute();
+        var (st, last) = (await state, await read);
+        if (st.IsNull)
+            return null;
+        return last.IsNull || QuietSuccess(st, last) ? "" : await LogAtAsync(id, last);
     });
 
     public Task<string?> GetAttemptLogAsync(string id, int attempt, CancellationToken cancellationToken) => Guard<string?>(async () =>
     {
-        var attempts = await Db.ListRangeAsync(P + "a:" + id);
+        var batch = Db.CreateBatch();
+        var state = batch.HashGetAsync(P + "j:" + id, ["st", "att"]);
+        var read = batch.ListRangeAsync(P + "a:" + id);
+        batch.Execute();
+        var (h, attempts) = (await state, await read);
+        if (QuietSuccess(h[0], attempts.Length == 0 ? RedisValue.Null : attempts[^1]) && (int)h[1] == attempt)
+            return "";
         for (var i = attempts.Length - 1; i >= 0; i--)
         {
             if (Attempt(attempts[i]).Number == attempt)
@@ -145,10 +155,25 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
 
     public Task<IReadOnlyList<string>> GetAttemptLogsAsync(string id, CancellationToken cancellationToken) => Guard<IReadOnlyList<string>>(async () =>
     {
-        var attempts = await Db.ListRangeAsync(P + "a:" + id);
-        var logs = await Db.ListRangeAsync(P + "l:" + id);
-        return [.. attempts.Select(a => LogIndex(a) is { } i && i < logs.Length ? (string?)logs[i] ?? "" : "")];
+        var batch = Db.CreateBatch();
+        var state = batch.HashGetAsync(P + "j:" + id, "st");
+        var read = batch.ListRangeAsync(P + "a:" + id);
+        var printed = batch.ListRangeAsync(P + "l:" + id);
+        batch.Execute();
+        var (st, attempts, logs) = (await state, await read, await printed);
+        List<string> all = [.. attempts.Select(a => LogIndex(a) is { } i && i < logs.Length ? (string?)logs[i] ?? "" : "")];
+        if (QuietSuccess(st, attempts.Length == 0 ? RedisValue.Null : attempts[^1]))
+            all.Add("");
+        return all;
     });
+
+    /// <summary>
+    /// A job that succeeded with an attempt that printed nothing has no entry in a:ID for it
+    /// (<see cref="JobScripts.Cycle"/>): the job hash holds that attempt. A success is always the
+    /// last attempt (only a dead letter is requeued), so the list's last entry tells.
+    /// </summary>
+    private static bool QuietSuccess(RedisValue status, RedisValue lastEntry) =>
+        status == Lua.Succeeded && (lastEntry.IsNull || Attempt(lastEntry).Outcome != AttemptOutcomes.Succeeded);
 
     /// <summary>An attempt's log: in l:ID at the place the attempt names, or none ("") when it printed nothing.</summary>
     private async Task<string> LogAtAsync(string id, RedisValue attempt) =>
@@ -252,6 +277,8 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         var list = attempts.Select(Attempt).ToList();
         if (status == JobStatus.Running && job.StartedAt is { } started)
             list.Add(new AttemptRecord(job.Attempt, started, null, job.Node, AttemptOutcomes.Running, null));
+        else if (status == JobStatus.Succeeded && (list.Count == 0 || list[^1].Outcome != AttemptOutcomes.Succeeded) && job.StartedAt is { } began)
+            list.Add(new AttemptRecord(job.Attempt, began, job.FinishedAt, job.Node, AttemptOutcomes.Succeeded, null));
         return job with { Attempts = list };
     }
 
