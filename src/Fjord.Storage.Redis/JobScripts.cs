@@ -5,9 +5,9 @@ namespace Fjord.Storage.Redis;
 /// <summary>
 /// The scripts that move jobs. Keys under the prefix P: j:ID (the job hash), p:ID / r:ID (payload,
 /// result), a:ID (ended attempts) / l:ID (the logs of those that printed one), q:FN (waiting jobs by due time),
-/// lease (running jobs by lease expiry), rn:FN (running per node), st:FN (totals), ixf:FN
-/// (every job, by id), xf:FN:ST (by status but running, which the lease set lists; a listing across
-/// functions merges the functions'),
+/// lease (running jobs by lease expiry), rn:FN (running per node), st:FN (totals), xf:FN:ST (by
+/// id, per status but running, which the lease set lists; a listing of every status merges them
+/// and the lease set, one across functions merges the functions'),
 /// e:FN:ST (ended, by finish time), d:FN:KIND (dead letters by error kind), i:FN:KEY (idempotency keys, with their window as a TTL).
 /// </summary>
 internal static class JobScripts
@@ -75,7 +75,6 @@ internal static class JobScripts
               end
               redis.call('HSET', j, unpack(f))
               payloads[#payloads + 1] = P..'p:'..id; payloads[#payloads + 1] = ARGV[o + 12]
-              zset(P..'ixf:'..fn, id, 0)
               idx(id, fn, nil, st)
               local q = queued[fn]
               if not q then q = {}; queued[fn] = q end
@@ -350,12 +349,15 @@ internal static class JobScripts
             redis.call('ZREM', P..'cbdue', cid)
           end
           redis.call('DEL', P..'cbs:'..id, j, P..'p:'..id, P..'r:'..id, P..'a:'..id, P..'l:'..id, P..'ct:'..id)
-          redis.call('ZREM', P..'ixf:'..fn, id)
           idx(id, fn, st, nil)
           if h[4] and redis.call('GET', h[4]) == id then redis.call('DEL', h[4]) end
           local tomb = redis.call('GET', P..'tomb')
           if not tomb or id > tomb then redis.call('SET', P..'tomb', id) end
-          if redis.call('ZCARD', P..'ixf:'..fn) == 0 then redis.call('SREM', P..'fns', fn) end
+          local left = redis.call('EXISTS', P..'rn:'..fn)
+          for _, s in ipairs({'{{Lua.Queued}}', '{{Lua.Scheduled}}', '{{Lua.Succeeded}}', '{{Lua.Failed}}', '{{Lua.Canceled}}'}) do
+            left = left + redis.call('ZCARD', P..'xf:'..fn..':'..s)
+          end
+          if left == 0 then redis.call('SREM', P..'fns', fn) end
         end
         local n = 0
         if ARGV[2] == 'ended' then
