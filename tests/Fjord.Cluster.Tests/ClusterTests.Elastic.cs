@@ -55,22 +55,8 @@ public sealed partial class ClusterTests
     /// <summary>PIDs of the worker's descendants running this test's function (its command line holds the script).</summary>
     private static List<int> FunctionProcesses(int worker)
     {
-        var parents = new Dictionary<int, int>();
-        foreach (var entry in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(entry), out var pid))
-                continue;
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(entry, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                parents[pid] = int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Exited while we looked.
-            }
-        }
+        var all = ProcScan.Processes();
+        var parents = all.ToDictionary(p => p.Pid, p => p.Parent);
         bool Under(int pid)
         {
             for (var i = 0; i < 64 && parents.TryGetValue(pid, out var parent); i++, pid = parent)
@@ -80,18 +66,6 @@ public sealed partial class ClusterTests
             }
             return false;
         }
-        var found = new List<int>();
-        foreach (var pid in parents.Keys.Where(Under))
-        {
-            try
-            {
-                if (File.ReadAllText($"/proc/{pid}/cmdline").Contains("read p", StringComparison.Ordinal))
-                    found.Add(pid);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-            }
-        }
-        return found;
+        return [.. all.Where(p => Under(p.Pid) && p.Cmdline.Contains("read p", StringComparison.Ordinal)).Select(p => p.Pid)];
     }
 }
