@@ -72,9 +72,9 @@ public sealed class ForkRunnerTests
 
         Assert.Equal(ErrorKind.Timeout, result.Error?.Kind);
         var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (Run.ProcessesWith(marker).Count > 0 && DateTime.UtcNow < deadline)
+        while (ProcScan.PidsWith(marker).Count > 0 && DateTime.UtcNow < deadline)
             await Task.Delay(50);
-        Assert.Empty(Run.ProcessesWith(marker));
+        Assert.Empty(ProcScan.PidsWith(marker));
     }
 
     [Fact]
@@ -146,6 +146,6 @@ public sealed class ForkRunnerTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runner.RunAsync(Run.Request(""), cts.Token));
 
-        Assert.Empty(Run.ProcessesWith(marker));
+        Assert.Empty(ProcScan.PidsWith(marker));
     }
 }

@@ -22,12 +22,8 @@ internal static class ProcScan
             try
             {
                 var cmdline = File.ReadAllText(Path.Combine(entry, "cmdline"));
-                if (match is not null && !match(cmdline))
-                    continue;
-                // The command name in parentheses may hold spaces: the fields that follow start after the last ')'.
-                var stat = File.ReadAllText(Path.Combine(entry, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                found.Add(new ProcEntry(pid, fields[0][0], int.Parse(fields[1], CultureInfo.InvariantCulture), cmdline));
+                if ((match is null || match(cmdline)) && Stat(pid) is { } stat)
+                    found.Add(new ProcEntry(pid, stat.State, stat.Parent, cmdline));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -35,5 +31,25 @@ internal static class ProcScan
             }
         }
         return found;
+    }
+
+    /// <summary>PIDs of the processes, other than this test process, whose command line holds <paramref name="marker"/>.</summary>
+    public static List<int> PidsWith(string marker) =>
+        [.. Processes(cmdline => cmdline.Contains(marker, StringComparison.Ordinal)).Where(p => p.Pid != Environment.ProcessId).Select(p => p.Pid)];
+
+    /// <summary>The state letter and parent of <paramref name="pid"/> from /proc/PID/stat; null once it is gone.</summary>
+    public static (char State, int Parent)? Stat(int pid)
+    {
+        try
+        {
+            // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so the fields after it start past the last ')'.
+            var text = File.ReadAllText($"/proc/{pid}/stat");
+            var rest = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+            return (rest[0][0], int.Parse(rest[1], CultureInfo.InvariantCulture));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 }
