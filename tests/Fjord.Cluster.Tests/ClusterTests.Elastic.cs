@@ -53,19 +53,6 @@ public sealed partial class ClusterTests
     }
 
     /// <summary>PIDs of the worker's descendants running this test's function (its command line holds the script).</summary>
-    private static List<int> FunctionProcesses(int worker)
-    {
-        var all = ProcScan.Processes();
-        var parents = all.ToDictionary(p => p.Pid, p => p.Parent);
-        bool Under(int pid)
-        {
-            for (var i = 0; i < 64 && parents.TryGetValue(pid, out var parent); i++, pid = parent)
-            {
-                if (parent == worker)
-                    return true;
-            }
-            return false;
-        }
-        return [.. all.Where(p => Under(p.Pid) && p.Cmdline.Contains("read p", StringComparison.Ordinal)).Select(p => p.Pid)];
-    }
+    private static List<int> FunctionProcesses(int worker) =>
+        [.. ProcScan.Descendants(worker).Where(p => p.Cmdline.Contains("read p", StringComparison.Ordinal)).Select(p => p.Pid)];
 }

@@ -33,6 +33,23 @@ internal static class ProcScan
         return found;
     }
 
+    /// <summary>The processes below <paramref name="root"/> (up to 64 generations down), from one pass over /proc.</summary>
+    public static List<ProcEntry> Descendants(int root)
+    {
+        var all = Processes();
+        var parents = all.ToDictionary(p => p.Pid, p => p.Parent);
+        bool Under(int pid)
+        {
+            for (var i = 0; i < 64 && parents.TryGetValue(pid, out var parent); i++, pid = parent)
+            {
+                if (parent == root)
+                    return true;
+            }
+            return false;
+        }
+        return [.. all.Where(p => Under(p.Pid))];
+    }
+
     /// <summary>PIDs of the processes, other than this test process, whose command line holds <paramref name="marker"/>.</summary>
     public static List<int> PidsWith(string marker) =>
         [.. Processes(cmdline => cmdline.Contains(marker, StringComparison.Ordinal)).Where(p => p.Pid != Environment.ProcessId).Select(p => p.Pid)];
