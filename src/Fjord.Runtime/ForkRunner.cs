@@ -53,7 +53,8 @@ internal sealed partial class ForkRunner(FunctionSpec spec, string? functionDir,
             return StartFailed(e);
         }
         _health.Started(process.Pid);
-        process.Stderr.SetTap(request.Tap);
+        // The process may have written already: the tap gets that first.
+        process.Stderr.SetTap(request.Tap, replay: true);
 
         await using (process)
         {

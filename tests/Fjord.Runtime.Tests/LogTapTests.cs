@@ -22,6 +22,27 @@ public sealed class LogTapTests
         Assert.Equal("early\nlate\n", result.Log);
     }
 
+    /// <summary>
+    /// The race behind a CI failure: under load the process wrote "early" before the fork
+    /// runner attached its tap, and the tap never heard it. Here the pump has read everything
+    /// before the tap is set, every time.
+    /// </summary>
+    [Fact]
+    public async Task TapSetAfterTheProcessWrote_HearsWhatTheLogHoldsFirst()
+    {
+        var pump = new Fjord.Runtime.Processes.StderrPump(new MemoryStream("early\n"u8.ToArray()), 4096, markerPrefix: null);
+        await pump.Completion;
+
+        var late = new ConcurrentQueue<byte[]>();
+        pump.SetTap(bytes => late.Enqueue(bytes.ToArray()));
+        Assert.Empty(late);
+
+        var replayed = new ConcurrentQueue<byte[]>();
+        pump.SetTap(bytes => replayed.Enqueue(bytes.ToArray()), replay: true);
+        Assert.Equal("early\n", Text(replayed));
+        Assert.Equal("early\n", pump.TakeRest());
+    }
+
     [Fact]
     public async Task PythonWarm_PrintReachesTheTap_BeforeTheJobEnds_AndOnlyThisJobsLines()
     {

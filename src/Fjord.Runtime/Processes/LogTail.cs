@@ -24,8 +24,8 @@ internal sealed class LogTail(int capacity)
         data[first..].CopyTo(_ring);
     }
 
-    /// <summary>The kept bytes as text (a cut UTF-8 sequence at the start becomes U+FFFD), then empties the tail.</summary>
-    public string Take()
+    /// <summary>The kept bytes, oldest first; the tail keeps them.</summary>
+    public byte[] Kept()
     {
         var length = (int)Math.Min(_written, _ring.Length);
         var bytes = new byte[length];
@@ -33,7 +33,13 @@ internal sealed class LogTail(int capacity)
         var first = Math.Min(length, _ring.Length - start);
         _ring.AsSpan(start, first).CopyTo(bytes);
         _ring.AsSpan(0, length - first).CopyTo(bytes.AsSpan(first));
-        var text = Encoding.UTF8.GetString(bytes);
+        return bytes;
+    }
+
+    /// <summary>The kept bytes as text (a cut UTF-8 sequence at the start becomes U+FFFD), then empties the tail.</summary>
+    public string Take()
+    {
+        var text = Encoding.UTF8.GetString(Kept());
         if (_written > _ring.Length)
             text = $"[log truncated: {_written - _ring.Length} earlier bytes dropped]\n" + text;
         _written = 0;

@@ -30,11 +30,20 @@ internal sealed class StderrPump
 
     private LogTap? _tap;
 
-    /// <summary>Sends what the process writes from now on also to <paramref name="tap"/> (null stops); set per attempt.</summary>
-    public void SetTap(LogTap? tap)
+    /// <summary>
+    /// Sends what the process writes from now on also to <paramref name="tap"/> (null stops); set per attempt.
+    /// With <paramref name="replay"/> the tap first gets what the current log holds already: a
+    /// process started for one attempt writes from its first instruction, before its runner can
+    /// attach the tap, and `logs -f` must not miss those lines (a loaded node showed it does).
+    /// </summary>
+    public void SetTap(LogTap? tap, bool replay = false)
     {
         lock (_gate)
+        {
             _tap = tap;
+            if (replay && tap is not null && _tail.Kept() is { Length: > 0 } kept)
+                tap(kept);
+        }
     }
 
     /// <summary>Completes at end of stream (the process and every holder of its stderr are gone).</summary>
