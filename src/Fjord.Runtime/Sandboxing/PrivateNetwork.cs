@@ -96,7 +96,10 @@ internal sealed class PrivateNetwork
         if (!File.Exists(path) || File.ReadAllText(path) != content)
         {
             Directory.CreateDirectory(dir);
-            var temp = path + "." + Environment.ProcessId;
+            // A temporary file of this call's own: starts that come together (a node's first ones,
+            // or test classes sharing /tmp) each write, and one name per process let one rename
+            // another's half-made file away (FileNotFoundException, the start failed).
+            var temp = $"{path}.{Guid.NewGuid():N}";
             File.WriteAllText(temp, content);
             if (!OperatingSystem.IsWindows())
                 File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
