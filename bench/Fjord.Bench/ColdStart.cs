@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Fjord.Core.Functions;
 using Fjord.Runtime;
 
@@ -20,19 +19,13 @@ internal static class ColdStart
             var options = new RuntimeOptions { Sandbox = sandbox, RuntimesDir = Path.Combine(root, "runtimes") };
             var label = sandbox ? "sandboxed" : "bare";
             results.Add(await MeasureAsync($"fork exec cold start ({label})",
-                Spec("fork-exec", new FunctionDocument { Runtime = "exec", Command = ["true"] }), null, options, count));
+                RunnerJobs.Spec("fork-exec", new FunctionDocument { Runtime = "exec", Command = ["true"] }), null, options, count));
             results.Add(await MeasureAsync($"fork python cold start ({label})",
-                Spec("fork-py", new FunctionDocument { Runtime = "python", Handler = "handler.py", Mode = "fork" }), noopDir, options, count / 2));
+                RunnerJobs.Spec("fork-py", new FunctionDocument { Runtime = "python", Handler = "handler.py", Mode = "fork" }), noopDir, options, count / 2));
             results.Add(await MeasureAsync($"warm python job ({label})",
-                Spec("warm-py", new FunctionDocument { Runtime = "python", Handler = "handler.py", Mode = "warm" }), noopDir, options, count * 5));
+                RunnerJobs.Spec("warm-py", new FunctionDocument { Runtime = "python", Handler = "handler.py", Mode = "warm" }), noopDir, options, count * 5));
         }
         return results;
-    }
-
-    private static FunctionSpec Spec(string name, FunctionDocument doc)
-    {
-        var errors = new List<string>();
-        return FunctionSpec.Parse(name, doc, errors) ?? throw new InvalidOperationException(string.Join("; ", errors));
     }
 
     private static async Task<LoadResult> MeasureAsync(string name, FunctionSpec spec, string? dir, RuntimeOptions options, int count)
@@ -41,17 +34,7 @@ internal static class ColdStart
         var payload = "{}"u8.ToArray();
         for (var i = 0; i < 5; i++) // warm-up: JIT, page cache, the warm process itself
             await runner.RunAsync(new RunRequest($"warmup{i}", spec.Name, 1, payload, null), CancellationToken.None);
-        var latencies = new long[count];
-        var errors = 0;
-        var sw = Stopwatch.StartNew();
-        for (var i = 0; i < count; i++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            var result = await runner.RunAsync(new RunRequest($"job{i}", spec.Name, 1, payload, null), CancellationToken.None);
-            latencies[i] = Stopwatch.GetTimestamp() - start;
-            if (!result.Succeeded)
-                errors++;
-        }
-        return new LoadResult(name, count, sw.Elapsed, latencies, errors);
+        var (latencies, elapsed, errors) = await RunnerJobs.TimeAsync(runner, spec.Name, payload, count);
+        return new LoadResult(name, count, elapsed, latencies, errors);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Fjord.Core.Functions;
 using Fjord.Core.Images;
@@ -28,9 +27,9 @@ internal static class ImageStart
         using var python = BuiltImage.Create(new { WorkingDir = "/app", Env = new[] { "PATH=/usr/bin" } },
             Layers.HostPython(), Layer(Dir("app"), File("app/handler.py", System.IO.File.ReadAllBytes(Path.Combine(noop, "handler.py")))));
 
-        var exec = Spec("bench-exec", new FunctionDocument { Runtime = "exec", Command = ["/usr/bin/true"] });
+        var exec = RunnerJobs.Spec("bench-exec", new FunctionDocument { Runtime = "exec", Command = ["/usr/bin/true"] });
         var imageExec = exec with { Command = [] };
-        var warm = Spec("bench-warm", new FunctionDocument { Runtime = "python", Handler = "handler.py", Mode = "warm" });
+        var warm = RunnerJobs.Spec("bench-warm", new FunctionDocument { Runtime = "python", Handler = "handler.py", Mode = "warm" });
 
         var results = new List<LoadResult>();
         results.AddRange(await PairAsync("fork exec cold start, sandboxed", exec, noop, imageExec, busybox.Root, options, count));
@@ -63,17 +62,9 @@ internal static class ImageStart
     private static LoadResult Combine(string name, List<(long[] Latencies, TimeSpan Elapsed, int Errors, double Cpu)> runs) =>
         new(name, runs.Sum(r => r.Latencies.Length), TimeSpan.FromTicks(runs.Sum(r => r.Elapsed.Ticks)), [.. runs.SelectMany(r => r.Latencies)], runs.Sum(r => r.Errors));
 
-    private static FunctionSpec Spec(string name, FunctionDocument doc)
-    {
-        var errors = new List<string>();
-        return FunctionSpec.Parse(name, doc, errors) ?? throw new InvalidOperationException(string.Join("; ", errors));
-    }
-
     private static async Task<(long[] Latencies, TimeSpan Elapsed, int Errors, double Cpu)> MeasureAsync(FunctionSpec spec, string? dir, ImageRoot? image, RuntimeOptions options, int count)
     {
         var payload = "{}"u8.ToArray();
-        var latencies = new long[count];
-        var errors = 0;
         await using (var runner = RunnerFactory.Create(spec, dir, options, image))
         {
             for (var i = 0; i < 5; i++) // warm-up: JIT, page cache, the warm process itself
@@ -83,16 +74,7 @@ internal static class ImageStart
                     throw new InvalidOperationException($"{spec.Name} fails: {warmup.Error?.Message} {warmup.Log}");
             }
             var cpuBefore = SelfCpuSeconds();
-            var sw = Stopwatch.StartNew();
-            for (var i = 0; i < count; i++)
-            {
-                var start = Stopwatch.GetTimestamp();
-                var result = await runner.RunAsync(new RunRequest($"job{i}", spec.Name, 1, payload, null), CancellationToken.None);
-                latencies[i] = Stopwatch.GetTimestamp() - start;
-                if (!result.Succeeded)
-                    errors++;
-            }
-            var elapsed = sw.Elapsed;
+            var (latencies, elapsed, errors) = await RunnerJobs.TimeAsync(runner, spec.Name, payload, count);
             return (latencies, elapsed, errors, SelfCpuSeconds() - cpuBefore);
         }
     }

@@ -16,86 +16,30 @@ var results = new List<(LoadResult Result, string Unit)>();
 var machine = Machine.Describe();
 Console.WriteLine($"machine: {machine}");
 
-if (only is null || only == "runtime")
+// The groups in the order a run takes them: `--only NAME` runs the one of that name, a run without
+// --only those marked InAll. The unnamed group is the scenarios of one `fjord up` node (intake, e2e,
+// sync, paced): any --only that names no group picks among them by prefix.
+(string? Name, bool InAll, Func<Task<IEnumerable<(LoadResult Result, string Unit)>>> Run)[] groups =
+[
+    ("runtime", true, async () => WithUnit("runs/s", await ColdStart.RunAsync(root, 200 / scale))),
+    ("images", false, async () => WithUnit("runs/s", await ImageStart.RunAsync(root, 200 / scale))),
+    ("keep", false, async () => await KeepGroup.RunAsync(quick ? 100_000 : 1_000_000)),
+    ("keep-pg", false, async () => await KeepGroup.RunPostgresAsync(root, quick ? 100_000 : 1_000_000)),
+    ("soak", false, async () => await SoakGroup.RunAsync(root, fjordDll)),
+    (null, true, NodeScenariosAsync),
+    ("rabbit", true, async () => await RabbitGroup.RunAsync(root, fjordDll, scale)),
+    ("cpu", true, async () => await CpuGroup.RunAsync(root, fjordDll, scale)),
+    ("redis", false, async () => await RedisGroup.RunAsync(root, fjordDll, scale)),
+    ("cpu-up", false, async () => await UpCpuGroup.RunAsync(root, fjordDll, scale)),
+    // Only when asked: writing 1,000,000 jobs takes a minute of its own.
+    ("dashboard", false, async () => await DashboardGroup.RunAsync(root, fjordDll, scale)),
+];
+var named = only is not null && groups.Any(g => g.Name == only);
+foreach (var (name, inAll, run) in groups)
 {
-    foreach (var r in await ColdStart.RunAsync(root, 200 / scale))
-        results.Add((r, "runs/s"));
+    if (only is null ? inAll : name is null ? !named : name == only)
+        results.AddRange(await run());
 }
-
-if (only == "images")
-{
-    foreach (var r in await ImageStart.RunAsync(root, 200 / scale))
-        results.Add((r, "runs/s"));
-}
-
-if (only == "keep")
-    results.AddRange(await KeepGroup.RunAsync(quick ? 100_000 : 1_000_000));
-
-if (only == "keep-pg")
-    results.AddRange(await KeepGroup.RunPostgresAsync(root, quick ? 100_000 : 1_000_000));
-
-if (only == "soak")
-    results.AddRange(await SoakGroup.RunAsync(root, fjordDll));
-
-if (only is not "runtime" and not "rabbit" and not "cpu" and not "cpu-up" and not "dashboard" and not "keep" and not "keep-pg" and not "soak" and not "images" and not "redis")
-{
-    await using (var node = await Node.StartAsync(fjordDll, Path.Combine(root, "bench/fjord.bench.yml"), 18080))
-    {
-        var idleRss = node.RssBytes();
-        bool Want(string name) => only is null || name.StartsWith(only, StringComparison.Ordinal);
-
-        if (Want("intake"))
-        {
-            await Scenarios.SetPausedAsync(node, "sink", true);
-            // Warm-up: the JIT tiers hot methods up over the first seconds of load (tiered PGO);
-            // measuring before that measures the JIT.
-            await Scenarios.IntakeAsync(node, "sink", 20_000 / scale, 32);
-            await Scenarios.BatchAsync(node, "sink", 20_000 / scale, 100, 4);
-            results.Add((await Scenarios.IntakeAsync(node, "sink", 20_000 / scale, 32), "202/s"));
-            results.Add((await Scenarios.BatchAsync(node, "sink", 100_000 / scale, 100, 4), "jobs/s"));
-            results.Add((await Scenarios.BatchAsync(node, "sink", 100_000 / scale, 1000, 2), "jobs/s"));
-        }
-        if (Want("e2e"))
-        {
-            await Scenarios.EndToEndAsync(node, "noop-exec", 200, 32);
-            results.Add((await Scenarios.EndToEndAsync(node, "noop-exec", 5_000 / scale, 32), "jobs/s"));
-            await Scenarios.EndToEndAsync(node, "noop-py", 500, 32);
-            results.Add((await Scenarios.EndToEndAsync(node, "noop-py", 20_000 / scale, 32), "jobs/s"));
-        }
-        if (Want("sync"))
-        {
-            await Scenarios.SyncAsync(node, "noop-py", 2_000 / scale, 8);
-            results.Add((await Scenarios.SyncAsync(node, "noop-py", 2_000 / scale, 1), "req/s"));
-            results.Add((await Scenarios.SyncAsync(node, "noop-py", 5_000 / scale, 8), "req/s"));
-        }
-        if (Want("paced"))
-        {
-            var (accept, dispatch) = await Scenarios.PacedAsync(node, "noop-py", 1_000 / scale, 100);
-            results.Add((accept, "req/s"));
-            results.Add((dispatch, "jobs/s"));
-        }
-        var loadRss = node.RssBytes();
-        Console.WriteLine($"node RSS: idle {idleRss / 1048576.0:F0} MB, after load {loadRss / 1048576.0:F0} MB");
-        results.Add((new LoadResult("rss idle MB", (int)(idleRss / 1048576), TimeSpan.FromSeconds(1), [], 0), "MB"));
-        results.Add((new LoadResult("rss after load MB", (int)(loadRss / 1048576), TimeSpan.FromSeconds(1), [], 0), "MB"));
-    }
-}
-
-if (only is null or "rabbit")
-    results.AddRange(await RabbitGroup.RunAsync(root, fjordDll, scale));
-
-if (only is null or "cpu")
-    results.AddRange(await CpuGroup.RunAsync(root, fjordDll, scale));
-
-if (only is "redis")
-    results.AddRange(await RedisGroup.RunAsync(root, fjordDll, scale));
-
-if (only is "cpu-up")
-    results.AddRange(await UpCpuGroup.RunAsync(root, fjordDll, scale));
-
-// Only when asked: writing 1,000,000 jobs takes a minute of its own.
-if (only is "dashboard")
-    results.AddRange(await DashboardGroup.RunAsync(root, fjordDll, scale));
 
 Console.WriteLine();
 Console.WriteLine($"{"scenario",-34} {"count",8} {"rate",10} {"unit",-7} {"p50 ms",8} {"p99 ms",8} {"errors",6}");
@@ -128,6 +72,52 @@ var resultsFile = Path.Combine(root, "bench/results/results.jsonl");
 await File.AppendAllLinesAsync(resultsFile, lines);
 Console.WriteLine($"appended to {resultsFile}");
 return results.Any(r => r.Result.Errors > 0) ? 1 : 0;
+
+async Task<IEnumerable<(LoadResult Result, string Unit)>> NodeScenariosAsync()
+{
+    var scenarios = new List<(LoadResult Result, string Unit)>();
+    await using var node = await Node.StartAsync(fjordDll, Path.Combine(root, "bench/fjord.bench.yml"), 18080);
+    var idleRss = node.RssBytes();
+    bool Want(string name) => only is null || name.StartsWith(only, StringComparison.Ordinal);
+
+    if (Want("intake"))
+    {
+        await Scenarios.SetPausedAsync(node, "sink", true);
+        // Warm-up: the JIT tiers hot methods up over the first seconds of load (tiered PGO);
+        // measuring before that measures the JIT.
+        await Scenarios.IntakeAsync(node, "sink", 20_000 / scale, 32);
+        await Scenarios.BatchAsync(node, "sink", 20_000 / scale, 100, 4);
+        scenarios.Add((await Scenarios.IntakeAsync(node, "sink", 20_000 / scale, 32), "202/s"));
+        scenarios.Add((await Scenarios.BatchAsync(node, "sink", 100_000 / scale, 100, 4), "jobs/s"));
+        scenarios.Add((await Scenarios.BatchAsync(node, "sink", 100_000 / scale, 1000, 2), "jobs/s"));
+    }
+    if (Want("e2e"))
+    {
+        await Scenarios.EndToEndAsync(node, "noop-exec", 200, 32);
+        scenarios.Add((await Scenarios.EndToEndAsync(node, "noop-exec", 5_000 / scale, 32), "jobs/s"));
+        await Scenarios.EndToEndAsync(node, "noop-py", 500, 32);
+        scenarios.Add((await Scenarios.EndToEndAsync(node, "noop-py", 20_000 / scale, 32), "jobs/s"));
+    }
+    if (Want("sync"))
+    {
+        await Scenarios.SyncAsync(node, "noop-py", 2_000 / scale, 8);
+        scenarios.Add((await Scenarios.SyncAsync(node, "noop-py", 2_000 / scale, 1), "req/s"));
+        scenarios.Add((await Scenarios.SyncAsync(node, "noop-py", 5_000 / scale, 8), "req/s"));
+    }
+    if (Want("paced"))
+    {
+        var (accept, dispatch) = await Scenarios.PacedAsync(node, "noop-py", 1_000 / scale, 100);
+        scenarios.Add((accept, "req/s"));
+        scenarios.Add((dispatch, "jobs/s"));
+    }
+    var loadRss = node.RssBytes();
+    Console.WriteLine($"node RSS: idle {idleRss / 1048576.0:F0} MB, after load {loadRss / 1048576.0:F0} MB");
+    scenarios.Add((new LoadResult("rss idle MB", (int)(idleRss / 1048576), TimeSpan.FromSeconds(1), [], 0), "MB"));
+    scenarios.Add((new LoadResult("rss after load MB", (int)(loadRss / 1048576), TimeSpan.FromSeconds(1), [], 0), "MB"));
+    return scenarios;
+}
+
+static IEnumerable<(LoadResult Result, string Unit)> WithUnit(string unit, IEnumerable<LoadResult> results) => results.Select(r => (r, unit));
 
 static string FindRoot()
 {

@@ -53,45 +53,6 @@ public sealed partial class ClusterTests
     }
 
     /// <summary>PIDs of the worker's descendants running this test's function (its command line holds the script).</summary>
-    private static List<int> FunctionProcesses(int worker)
-    {
-        var parents = new Dictionary<int, int>();
-        foreach (var entry in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(entry), out var pid))
-                continue;
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(entry, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                parents[pid] = int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Exited while we looked.
-            }
-        }
-        bool Under(int pid)
-        {
-            for (var i = 0; i < 64 && parents.TryGetValue(pid, out var parent); i++, pid = parent)
-            {
-                if (parent == worker)
-                    return true;
-            }
-            return false;
-        }
-        var found = new List<int>();
-        foreach (var pid in parents.Keys.Where(Under))
-        {
-            try
-            {
-                if (File.ReadAllText($"/proc/{pid}/cmdline").Contains("read p", StringComparison.Ordinal))
-                    found.Add(pid);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-            }
-        }
-        return found;
-    }
+    private static List<int> FunctionProcesses(int worker) =>
+        [.. ProcScan.Descendants(worker).Where(p => p.Cmdline.Contains("read p", StringComparison.Ordinal)).Select(p => p.Pid)];
 }

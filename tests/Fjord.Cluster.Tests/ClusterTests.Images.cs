@@ -32,9 +32,7 @@ public sealed partial class ClusterTests
 
         var cache = Path.Combine(dir.Path, "worker-cache");
         var worker = await cluster.StartWorkerAsync("worker-a", Services.BrokerUri, new Dictionary<string, string> { ["FJORD_IMAGE_CACHE"] = cache });
-        var ids = new List<string>();
-        for (var i = 0; i < 4; i++)
-            ids.Add(await cluster.SubmitAsync("busy", $"job-{i}") ?? throw new InvalidOperationException("503 with the broker up"));
+        var ids = await cluster.SubmitEachAsync("busy", Enumerable.Range(0, 4).Select(i => $"job-{i}"));
         var jobs = await cluster.WaitAllEndedAsync(ids, TimeSpan.FromSeconds(90));
         Assert.True(jobs.Values.All(j => j.Status == Succeeded), cluster.Logs);
         for (var i = 0; i < ids.Count; i++)

@@ -1,5 +1,3 @@
-using Fjord.Tests.Shared;
-
 namespace Fjord.Cluster.Tests;
 
 /// <summary>
@@ -17,9 +15,7 @@ public sealed partial class ClusterTests
         await cluster.StartWorkerAsync("worker-a", "");
         await cluster.StartWorkerAsync("worker-b", "");
 
-        var ids = new List<string>();
-        for (var i = 0; i < 40; i++)
-            ids.Add(await cluster.SubmitAsync("echo", $"job {i}") ?? throw new InvalidOperationException("503 with Redis up"));
+        var ids = await cluster.SubmitEachAsync("echo", Enumerable.Range(0, 40).Select(i => $"job {i}"));
 
         var jobs = await cluster.WaitAllEndedAsync(ids, TimeSpan.FromSeconds(90));
         Assert.True(jobs.Values.All(j => j.Status == Succeeded), cluster.Logs);
@@ -37,15 +33,7 @@ public sealed partial class ClusterTests
         await cluster.StartWorkerAsync("worker-b", "");
         var ids = await cluster.SubmitBatchAsync("slow", Enumerable.Range(0, 60).Select(i => $"job {i}"));
 
-        var until = DateTime.UtcNow.AddSeconds(60);
-        while (await cluster.RedisRunningAsync("slow", "worker-a") == 0 && DateTime.UtcNow < until)
-            await Task.Delay(50);
-        doomed.SigKill();
-        await doomed.WaitForExitAsync();
-        await Task.Delay(300);
-        // What worker-a held when it died: its 3 s leases have not run out yet.
-        var held = await cluster.RedisRunningAsync("slow", "worker-a");
-        Assert.True(held > 0, "worker-a held no job when it was killed");
+        var held = await cluster.SigKillWhileItRunsAsync(doomed, "slow");
 
         var jobs = await cluster.WaitAllEndedAsync(ids, TimeSpan.FromSeconds(120));
         Assert.Equal(ids.Count, jobs.Count);
@@ -67,48 +55,14 @@ public sealed partial class ClusterTests
         // Accepted while Redis runs, many of them still waiting when it dies.
         var accepted = new List<string>();
         accepted.AddRange(await cluster.SubmitBatchAsync("echo", Enumerable.Range(0, 100).Select(i => $"batch {i}")));
-        for (var i = 0; i < 30; i++)
-            accepted.Add(await cluster.SubmitAsync("echo", $"before {i}") ?? throw new InvalidOperationException("503 with Redis up"));
+        accepted.AddRange(await cluster.SubmitEachAsync("echo", Enumerable.Range(0, 30).Select(i => $"before {i}")));
 
-        Services.Run("kill-redis", Services.Dir);
-        var restarted = false;
-        try
-        {
-            var refused = 0;
-            var until = DateTime.UtcNow.AddSeconds(30);
-            while (refused < 5 && DateTime.UtcNow < until)
-            {
-                if (await cluster.SubmitAsync("echo", "while down") is { } id)
-                    accepted.Add(id);
-                else
-                    refused++;
-            }
-            Assert.Equal(5, refused);
-            Assert.Equal(130, accepted.Count);
-            Assert.False(await cluster.ReadyAsync());
+        await cluster.KillAndRestartServerAsync("echo", accepted);
+        Assert.True(accepted.Count > 150, cluster.Logs);
 
-            Services.Run("start-redis", Services.Dir);
-            restarted = true;
-            until = DateTime.UtcNow.AddSeconds(60);
-            while (!await cluster.ReadyAsync() && DateTime.UtcNow < until)
-                await Task.Delay(250);
-            for (var i = 0; i < 30; i++)
-            {
-                if (await cluster.SubmitAsync("echo", $"after {i}") is { } id)
-                    accepted.Add(id);
-            }
-            Assert.True(accepted.Count > 150, cluster.Logs);
-
-            // Every 202, counted: each job is in Redis after the restart (replayed from the AOF) and succeeds.
-            var jobs = await cluster.WaitAllEndedAsync(accepted, TimeSpan.FromSeconds(120));
-            Assert.Equal(accepted.Count, jobs.Count);
-            Assert.True(jobs.Values.All(j => j.Status == Succeeded), cluster.Logs);
-        }
-        finally
-        {
-            // Never leave the shared server down for the tests after this one.
-            if (!restarted)
-                Services.Run("start-redis", Services.Dir);
-        }
+        // Every 202, counted: each job is in Redis after the restart (replayed from the AOF) and succeeds.
+        var jobs = await cluster.WaitAllEndedAsync(accepted, TimeSpan.FromSeconds(120));
+        Assert.Equal(accepted.Count, jobs.Count);
+        Assert.True(jobs.Values.All(j => j.Status == Succeeded), cluster.Logs);
     }
 }

@@ -19,9 +19,7 @@ public sealed partial class ClusterTests
         await cluster.StartWorkerAsync("worker-a", Services.BrokerUri);
         await cluster.StartWorkerAsync("worker-b", Services.BrokerUri);
 
-        var ids = new List<string>();
-        for (var i = 0; i < 40; i++)
-            ids.Add(await cluster.SubmitAsync("echo", $"job {i}") ?? throw new InvalidOperationException("503 with the broker up"));
+        var ids = await cluster.SubmitEachAsync("echo", Enumerable.Range(0, 40).Select(i => $"job {i}"));
 
         var jobs = await cluster.WaitAllEndedAsync(ids, TimeSpan.FromSeconds(90));
         Assert.True(jobs.Values.All(j => j.Status == Succeeded), cluster.Logs);
@@ -79,17 +77,7 @@ public sealed partial class ClusterTests
         // lands while worker-a holds jobs however slowly this test's own thread is scheduled.
         var ids = await cluster.SubmitBatchAsync("slow", Enumerable.Range(0, 60).Select(i => $"job {i}"));
 
-        var until = DateTime.UtcNow.AddSeconds(60);
-        while (await cluster.CountAsync("SELECT count(*) FROM jobs WHERE status = 2 AND node = 'worker-a'") == 0 && DateTime.UtcNow < until)
-            await Task.Delay(50);
-        doomed.SigKill();
-        await doomed.WaitForExitAsync();
-        // Read after the kill (and after any statement it had already sent has had time to commit):
-        // worker-a can finish nothing more, so these are exactly the attempts it held, leased with
-        // their messages unacked, when it died. Their 3 s leases have not run out yet.
-        await Task.Delay(300);
-        var held = await cluster.CountAsync("SELECT count(*) FROM jobs WHERE status = 2 AND node = 'worker-a'");
-        Assert.True(held > 0, "worker-a held no job when it was killed");
+        var held = await cluster.SigKillWhileItRunsAsync(doomed, "slow");
 
         var jobs = await cluster.WaitAllEndedAsync(ids, TimeSpan.FromSeconds(120));
         Assert.Equal(ids.Count, jobs.Count);
@@ -107,33 +95,9 @@ public sealed partial class ClusterTests
         await cluster.StartWorkerAsync("worker-a", Services.BrokerUri);
         await cluster.StartWorkerAsync("worker-b", Services.BrokerUri);
 
-        var accepted = new List<string>();
-        for (var i = 0; i < 30; i++)
-            accepted.Add(await cluster.SubmitAsync("echo", $"before {i}") ?? throw new InvalidOperationException("503 with the broker up"));
+        var accepted = await cluster.SubmitEachAsync("echo", Enumerable.Range(0, 30).Select(i => $"before {i}"));
 
-        Services.Run("kill-broker", Services.Dir);
-        var refused = 0;
-        var until = DateTime.UtcNow.AddSeconds(30);
-        while (refused < 5 && DateTime.UtcNow < until)
-        {
-            if (await cluster.SubmitAsync("echo", "while down") is { } id)
-                accepted.Add(id);
-            else
-                refused++;
-        }
-        Assert.Equal(5, refused);
-        Assert.Equal(30, accepted.Count);
-        Assert.False(await cluster.ReadyAsync());
-
-        Services.Run("start-broker", Services.Dir);
-        until = DateTime.UtcNow.AddSeconds(60);
-        while (!await cluster.ReadyAsync() && DateTime.UtcNow < until)
-            await Task.Delay(250);
-        for (var i = 0; i < 30; i++)
-        {
-            if (await cluster.SubmitAsync("echo", $"after {i}") is { } id)
-                accepted.Add(id);
-        }
+        await cluster.KillAndRestartServerAsync("echo", accepted);
         Assert.True(accepted.Count > 50, cluster.Logs);
 
         var jobs = await cluster.WaitAllEndedAsync(accepted, TimeSpan.FromSeconds(120));
@@ -158,9 +122,7 @@ public sealed partial class ClusterTests
         var partitioned = await cluster.StartWorkerAsync("worker-b", viaProxy);
         await cluster.StartWorkerAsync("worker-a", Services.BrokerUri);
 
-        var ids = new List<string>();
-        for (var i = 0; i < 40; i++)
-            ids.Add(await cluster.SubmitAsync("slow", $"job {i}") ?? throw new InvalidOperationException("503 with the broker up"));
+        var ids = await cluster.SubmitEachAsync("slow", Enumerable.Range(0, 40).Select(i => $"job {i}"));
         var until = DateTime.UtcNow.AddSeconds(60);
         while (await cluster.CountAsync("SELECT count(*) FROM jobs WHERE status = 2 AND node = 'worker-b'") == 0 && DateTime.UtcNow < until)
             await Task.Delay(50);

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Runtime.Versioning;
 using System.Text;
 
@@ -112,7 +111,7 @@ public sealed class DataFolderTests
 
         public static async Task<UpProcess> StartAsync(string data, string project)
         {
-            var port = FreePort();
+            var port = FjordNode.FreePort();
             var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var a in new[] { "-c", "umask 000; exec dotnet \"$@\"", "sh", FjordNode.FjordDll, "up", "--data", data, "--port", port.ToString(CultureInfo.InvariantCulture), "-f", project })
                 psi.ArgumentList.Add(a);
@@ -163,13 +162,6 @@ public sealed class DataFolderTests
                 return;
             lock (_output)
                 _output.AppendLine(line);
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
     }
 }

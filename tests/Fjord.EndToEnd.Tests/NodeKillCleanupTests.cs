@@ -44,8 +44,8 @@ public sealed class NodeKillCleanupTests
         Assert.NotEmpty(groups);
         var firstPid = node.Pid;
         // 2 warm shims, 2 fork-mode shells and their 2 detached sleeps, each under its bwrap.
-        await WaitForAsync(() => Marked(marker).Count >= 8, TimeSpan.FromSeconds(60), () => $"marked processes: {Marked(marker).Count}\n{node.Tail()}");
-        var oldProcesses = groups.SelectMany(Pids).Concat(Marked(marker)).Distinct().ToList();
+        await WaitForAsync(() => ProcScan.PidsWith(marker).Count >= 8, TimeSpan.FromSeconds(60), () => $"marked processes: {ProcScan.PidsWith(marker).Count}\n{node.Tail()}");
+        var oldProcesses = groups.SelectMany(Pids).Concat(ProcScan.PidsWith(marker)).Distinct().ToList();
         var oldGroups = groups.SelectMany(SubGroups).ToList();
         Assert.True(oldGroups.Count >= 4, $"expected a group per running process, found {oldGroups.Count}");
 
@@ -55,7 +55,7 @@ public sealed class NodeKillCleanupTests
         // Everything of the first run is gone; what runs now (the recovered jobs) is the new node's.
         await WaitForAsync(() => oldProcesses.All(Gone), TimeSpan.FromSeconds(15),
             () => "still alive: " + string.Join(", ", oldProcesses.Where(p => !Gone(p)).Select(Describe)));
-        foreach (var pid in Marked(marker).Concat(groups.SelectMany(Pids)))
+        foreach (var pid in ProcScan.PidsWith(marker).Concat(groups.SelectMany(Pids)))
             Assert.True(DescendsFrom(pid, node.Pid), $"{Describe(pid)} does not belong to the restarted node {node.Pid} (first run: {firstPid})");
         var stale = oldGroups.Where(Directory.Exists).ToList();
         Assert.True(stale.Count == 0, "stale cgroups: " + string.Join(", ", stale));
@@ -93,27 +93,8 @@ public sealed class NodeKillCleanupTests
             }
         });
 
-    private static List<int> Marked(string marker)
-    {
-        var found = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId)
-                continue;
-            try
-            {
-                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(marker, StringComparison.Ordinal))
-                    found.Add(pid);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-            }
-        }
-        return found;
-    }
-
     /// <summary>Gone, or a zombie (dead, only its exit status left for init to collect).</summary>
-    private static bool Gone(int pid) => Stat(pid) is not { } stat || stat.State == 'Z';
+    private static bool Gone(int pid) => ProcScan.Stat(pid) is not { } stat || stat.State == 'Z';
 
     private static bool DescendsFrom(int pid, int ancestor)
     {
@@ -121,32 +102,18 @@ public sealed class NodeKillCleanupTests
         {
             if (p == ancestor)
                 return true;
-            if (Stat(p) is not { } stat)
+            if (ProcScan.Stat(p) is not { } stat)
                 return true; // exited while we looked: nothing left of it
             p = stat.Parent;
         }
         return false;
     }
 
-    private static (char State, int Parent)? Stat(int pid)
-    {
-        try
-        {
-            var text = File.ReadAllText($"/proc/{pid}/stat");
-            var rest = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-            return (rest[0][0], int.Parse(rest[1], CultureInfo.InvariantCulture));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
     private static string Describe(int pid)
     {
         try
         {
-            return $"{pid} ({Stat(pid)}) {File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ')}";
+            return $"{pid} ({ProcScan.Stat(pid)}) {File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ')}";
         }
         catch (IOException)
         {

@@ -43,12 +43,8 @@ public sealed class PhpRunnerTests
         }
         """;
 
-    private static IFunctionRunner Php(TempFolder folder, bool sandbox, RunMode mode = RunMode.Warm, TimeSpan? timeout = null)
-    {
-        folder.Write("handler.php", Handler);
-        var spec = Run.Shim(FunctionRuntime.Php, mode, "handler.php") with { Timeout = timeout ?? TimeSpan.FromSeconds(30) };
-        return RunnerFactory.Create(spec, folder.Path, Run.Options(sandbox));
-    }
+    private static IFunctionRunner Php(TempFolder folder, bool sandbox, RunMode mode = RunMode.Warm, TimeSpan? timeout = null) =>
+        ShimRunners.Create(folder, FunctionRuntime.Php, "handler.php", Handler, sandbox, mode, timeout);
 
     [Theory]
     [InlineData(false)]
@@ -149,16 +145,8 @@ public sealed class PhpRunnerTests
     {
         using var folder = new TempFolder();
         await using var runner = Php(folder, sandbox, timeout: TimeSpan.FromSeconds(1.5));
-        var warm = await runner.RunAsync(Run.Request("warm up"), CancellationToken.None);
 
-        var timedOut = await runner.RunAsync(Run.Request("sleep 60"), CancellationToken.None);
-        var next = await runner.RunAsync(Run.Request("after"), CancellationToken.None);
-
-        Assert.Equal(ErrorKind.Timeout, timedOut.Error?.Kind);
-        Assert.Contains("log of sleep 60", timedOut.Log, StringComparison.Ordinal);
-        Assert.False(Run.IsAlive(warm.Pid));
-        Assert.Equal("echo:after", next.Text());
-        Assert.NotEqual(warm.Pid, next.Pid);
+        await ShimRunners.AssertTimeoutGivesTheNextJobAFreshProcessAsync(runner);
     }
 
     [Fact]

@@ -220,7 +220,7 @@ public sealed class SecretTests
         while (!run.IsCompleted && DateTime.UtcNow < deadline)
         {
             // The function has read its secret and sleeps: `sleep 3` is its last command.
-            var pids = Run.ProcessesWith("sleep\u00003");
+            var pids = ProcScan.PidsWith("sleep\u00003");
             if (pids.Count > 0)
             {
                 saw = true;

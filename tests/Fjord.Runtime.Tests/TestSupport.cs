@@ -74,29 +74,5 @@ internal static class Run
         return await runner.RunAsync(Request(payload), CancellationToken.None);
     }
 
-    /// <summary>Pids of live processes whose command line contains <paramref name="marker"/>.</summary>
-    public static List<int> ProcessesWith(string marker)
-    {
-        var found = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(System.IO.Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId)
-                continue;
-            try
-            {
-                var cmdline = File.ReadAllText(System.IO.Path.Combine(dir, "cmdline"));
-                if (cmdline.Contains(marker, StringComparison.Ordinal))
-                    found.Add(pid);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-        return found;
-    }
-
     public static bool IsAlive(int pid) => File.Exists($"/proc/{pid}/cmdline") && File.ReadAllText($"/proc/{pid}/cmdline").Length > 0;
 }

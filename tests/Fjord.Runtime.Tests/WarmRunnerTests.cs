@@ -39,19 +39,11 @@ public sealed class WarmRunnerTests
         };
         """;
 
-    private static IFunctionRunner Python(TempFolder folder, bool sandbox, RunMode mode = RunMode.Warm, TimeSpan? timeout = null)
-    {
-        folder.Write("handler.py", PythonHandler);
-        var spec = Run.Shim(FunctionRuntime.Python, mode, "handler.py") with { Timeout = timeout ?? TimeSpan.FromSeconds(30) };
-        return RunnerFactory.Create(spec, folder.Path, Run.Options(sandbox));
-    }
+    private static IFunctionRunner Python(TempFolder folder, bool sandbox, RunMode mode = RunMode.Warm, TimeSpan? timeout = null) =>
+        ShimRunners.Create(folder, FunctionRuntime.Python, "handler.py", PythonHandler, sandbox, mode, timeout);
 
-    private static IFunctionRunner Node(TempFolder folder, bool sandbox, RunMode mode = RunMode.Warm, TimeSpan? timeout = null)
-    {
-        folder.Write("handler.js", NodeHandler);
-        var spec = Run.Shim(FunctionRuntime.Node, mode, "handler.js") with { Timeout = timeout ?? TimeSpan.FromSeconds(30) };
-        return RunnerFactory.Create(spec, folder.Path, Run.Options(sandbox));
-    }
+    private static IFunctionRunner Node(TempFolder folder, bool sandbox, RunMode mode = RunMode.Warm, TimeSpan? timeout = null) =>
+        ShimRunners.Create(folder, FunctionRuntime.Node, "handler.js", NodeHandler, sandbox, mode, timeout);
 
     [Theory]
     [InlineData(false)]
@@ -219,16 +211,8 @@ public sealed class WarmRunnerTests
     {
         using var folder = new TempFolder();
         await using var runner = Python(folder, sandbox, timeout: TimeSpan.FromSeconds(1.5));
-        var warm = await runner.RunAsync(Run.Request("warm up"), CancellationToken.None);
 
-        var timedOut = await runner.RunAsync(Run.Request("sleep 60"), CancellationToken.None);
-        var next = await runner.RunAsync(Run.Request("after"), CancellationToken.None);
-
-        Assert.Equal(ErrorKind.Timeout, timedOut.Error?.Kind);
-        Assert.Contains("log of sleep 60", timedOut.Log, StringComparison.Ordinal);
-        Assert.False(Run.IsAlive(warm.Pid));
-        Assert.Equal("echo:after", next.Text());
-        Assert.NotEqual(warm.Pid, next.Pid);
+        await ShimRunners.AssertTimeoutGivesTheNextJobAFreshProcessAsync(runner);
     }
 
     [Fact]

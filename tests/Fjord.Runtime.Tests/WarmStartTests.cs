@@ -42,7 +42,7 @@ public sealed class WarmStartTests
             await Task.Delay(20);
         }
         var leftover = int.Parse(await File.ReadAllTextAsync(leftoverFile), CultureInfo.InvariantCulture);
-        var started = Run.ProcessesWith(folder.Path).Single(pid => ParentOf(pid) == Environment.ProcessId);
+        var started = ProcScan.Processes(cmdline => cmdline.Contains(folder.Path, StringComparison.Ordinal)).Single(p => p.Parent == Environment.ProcessId).Pid;
 
         Kill(started);
         var clock = Stopwatch.StartNew();
@@ -55,12 +55,6 @@ public sealed class WarmStartTests
             Assert.True(DateTime.UtcNow < deadline, $"the leftover {leftover} of the dead start is still alive");
             await Task.Delay(20);
         }
-    }
-
-    private static int ParentOf(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
     }
 
     private static void Kill(int pid)

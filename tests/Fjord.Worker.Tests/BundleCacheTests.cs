@@ -8,12 +8,16 @@ namespace Fjord.Worker.Tests;
 /// existed or from a gateway with a larger limit. Real store, real files.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class BundleCacheTests : IAsyncDisposable
+// IAsyncLifetime, not IAsyncDisposable: xUnit v2 never calls a test class's DisposeAsync of the
+// latter, so the store stayed open and its folder stayed in /tmp after every run.
+public sealed class BundleCacheTests : IAsyncLifetime
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "fjord-bundles-" + Guid.NewGuid().ToString("N")[..10]);
     private SqliteStore? _store;
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         if (_store is not null)
             await _store.DisposeAsync();

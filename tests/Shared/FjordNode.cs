@@ -173,10 +173,26 @@ internal sealed class FjordNode : IAsyncDisposable
         Http.Dispose();
     }
 
+    /// <summary>Every port <see cref="FreePort"/> handed out in this test process.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> HandedOut = new();
+
+    /// <summary>
+    /// A loopback port nobody listens on, never the same twice in this test process. The kernel's
+    /// bind to port 0 may give a port again as soon as it is released, and a node only binds its
+    /// port a few seconds after it was picked (and again after every restart, which keeps it): a
+    /// node of another test class started meanwhile could otherwise be given that same port.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var tries = 0; ; tries++)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            if (HandedOut.TryAdd(port, true))
+                return port;
+            if (tries >= 100)
+                throw new InvalidOperationException($"no loopback port this test process has not handed out yet ({HandedOut.Count} handed out)");
+        }
     }
 }

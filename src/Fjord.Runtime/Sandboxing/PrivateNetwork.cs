@@ -96,7 +96,10 @@ internal sealed class PrivateNetwork
         if (!File.Exists(path) || File.ReadAllText(path) != content)
         {
             Directory.CreateDirectory(dir);
-            var temp = path + "." + Environment.ProcessId;
+            // A temporary file of this call's own: starts that come together (a node's first ones,
+            // or test classes sharing /tmp) each write, and one name per process let one rename
+            // another's half-made file away (FileNotFoundException, the start failed).
+            var temp = $"{path}.{Guid.NewGuid():N}";
             File.WriteAllText(temp, content);
             if (!OperatingSystem.IsWindows())
                 File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
@@ -127,7 +130,7 @@ internal sealed class PrivateNetwork
         using var held = NetworkNamespace.Open(ns) ?? throw new IOException("the sandbox exited before its network was set up");
         // Never configure the node's own network: the child must be in a namespace of its own, and
         // the one held must be the child's (the pid was not reused between the two reads).
-        if (held.Id is not { Length: > 0 } target || target == NamespaceOf("/proc/self/ns/net") || NamespaceOf(ns) != target)
+        if (held.Id is not { Length: > 0 } target || target == NetworkNamespace.LinkOf("/proc/self/ns/net") || NetworkNamespace.LinkOf(ns) != target)
             throw new IOException($"the sandbox (pid {child}) has no network namespace of its own");
 
         // No --configure: it would bring lo up under bwrap (see the class comment). The namespaces
@@ -158,7 +161,7 @@ internal sealed class PrivateNetwork
             enter.AddRange([$"--net={held.Path}", "--", Ip, "-batch", "-"]);
             var tap = string.Join('\n', $"link set tap0 mtu {Mtu} up", $"addr add {Guest} dev tap0",
                 $"route add default via {Gateway} dev tap0", $"route add prohibit {Blocked}", "");
-            if (NamespaceOf(ns) is var now && now != target)
+            if (NetworkNamespace.LinkOf(ns) is var now && now != target)
                 throw new IOException(now is null ? "the sandbox exited before its network was set up" : "the sandbox's network namespace changed under us");
             await RunAsync(Nsenter, enter, tap, cancellationToken);
 
@@ -200,8 +203,6 @@ internal sealed class PrivateNetwork
             await Task.Delay(2, cancellationToken);
         }
     }
-
-    private static string? NamespaceOf(string path) => NetworkNamespace.LinkOf(path);
 
     private static async Task RunAsync(string program, List<string> args, string input, CancellationToken cancellationToken)
     {

@@ -70,6 +70,9 @@ internal sealed class ShimSession : IAsyncDisposable
         }
     }
 
+    /// <summary>How long a start that ended waits for the frames it wrote before it ended.</summary>
+    private static readonly TimeSpan ExitedFrameGrace = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// Waits for the ready frame, or for the launched process's own end, whichever comes first.
     /// The end of its pipe is not enough: killed while bubblewrap still sets up (between its clone
@@ -85,7 +88,12 @@ internal sealed class ShimSession : IAsyncDisposable
         var read = _frames.ReadAsync(0, gone.Token);
         try
         {
-            if (await Task.WhenAny(read, _process.Exited) != read)
+            // A handler that does not load makes the shim write its fatal frame and exit at once:
+            // the exit is often seen before that frame is read from the pipe. So after the exit
+            // the read gets a moment to take what is already in the pipe (the pipe then ends,
+            // unless a child left behind holds it open: hence the bound).
+            if (await Task.WhenAny(read, _process.Exited) != read
+                && await Task.WhenAny(read, Task.Delay(ExitedFrameGrace, cancellationToken)) != read)
                 await gone.CancelAsync();
             frame = await read;
         }

@@ -3,6 +3,7 @@ using Fjord.Core.Functions;
 using Fjord.Core.Jobs;
 using Fjord.Runtime;
 using Fjord.Storage.Sqlite;
+using Fjord.Tests.Shared;
 using Microsoft.Extensions.Logging;
 
 namespace Fjord.Worker.Tests.Scaling;
@@ -116,30 +117,10 @@ internal sealed class ElasticNode : IAsyncDisposable
     public IReadOnlyList<int> Processes(params string[] functions)
     {
         var markers = functions.Select(Folder).ToArray();
-        var found = new Dictionary<int, int>();
-        foreach (var entry in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(entry), out var pid))
-                continue;
-            try
-            {
-                var cmdline = File.ReadAllText(Path.Combine(entry, "cmdline"));
-                if (!markers.Any(m => cmdline.Contains(m, StringComparison.Ordinal)))
-                    continue;
-                var stat = File.ReadAllText(Path.Combine(entry, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (fields[0] == "Z")
-                    continue;
-                found[pid] = int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Gone while we looked.
-            }
-        }
         // This process starts each one; bubblewrap's own child (same command line) and one orphaned
         // for the few milliseconds it outlives a killed parent have other parents.
-        return [.. found.Where(kv => kv.Value == Environment.ProcessId).Select(kv => kv.Key)];
+        return [.. ProcScan.Processes(cmdline => markers.Any(m => cmdline.Contains(m, StringComparison.Ordinal)))
+            .Where(p => p.State != 'Z' && p.Parent == Environment.ProcessId).Select(p => p.Pid)];
     }
 
     /// <summary>The process table, for a failure message.</summary>
