@@ -5,9 +5,9 @@ namespace Fjord.Storage.Redis;
 /// <summary>
 /// The scripts that move jobs. Keys under the prefix P: j:ID (the job hash), p:ID / r:ID (payload,
 /// result), a:ID (ended attempts) / l:ID (the logs of those that printed one), q:FN (waiting jobs by due time),
-/// lease (running jobs by lease expiry), rn:FN (running per node), st:FN (totals), ixf:FN
-/// (every job, by id), xf:FN:ST (by status but running, which the lease set lists; a listing across
-/// functions merges the functions'),
+/// lease (running jobs by lease expiry), rn:FN (running per node), st:FN (totals), xf:FN:ST (by
+/// id, per status but running, which the lease set lists; a listing of every status merges them
+/// and the lease set, one across functions merges the functions'),
 /// e:FN:ST (ended, by finish time), d:FN:KIND (dead letters by error kind), i:FN:KEY (idempotency keys, with their window as a TTL).
 /// </summary>
 internal static class JobScripts
@@ -20,6 +20,7 @@ internal static class JobScripts
     /// </summary>
     public static readonly RedisScript Enqueue = new(Lua.Prelude + $$"""
         local t = now_ms()
+        local ts = tostring(t)
         D, C = {}, {}
         local b = 3
         local out, seen, depth, waiting, queued, payloads = {}, {}, {}, {}, {}, {}
@@ -58,11 +59,11 @@ internal static class JobScripts
             for k, id in pairs(mine) do seen[k] = id end
             for _, o in ipairs(fresh) do
               local id, fn = ARGV[o], ARGV[o + 1]
-              local run = tonumber(ARGV[o + 4])
-              local st = {{Lua.Queued}}
-              if run and run > t then st = {{Lua.Scheduled}} else run = t end
+              local run = ARGV[o + 4]
+              local st = '{{Lua.Queued}}'
+              if run ~= '' and tonumber(run) > t then st = '{{Lua.Scheduled}}' else run = ts end
               local j = P..'j:'..id
-              local f = {'fn', fn, 'st', st, 'att', 0, 'max', ARGV[o + 2], 'cat', ARGV[o + 3], 'run', run, 'sync', ARGV[o + 5]}
+              local f = {'fn', fn, 'st', st, 'att', '0', 'max', ARGV[o + 2], 'cat', ARGV[o + 3], 'run', run, 'sync', ARGV[o + 5]}
               if ARGV[o + 6] ~= '' then f[#f + 1] = 'ct'; f[#f + 1] = ARGV[o + 6] end
               if ARGV[o + 7] ~= '' then f[#f + 1] = 'cb'; f[#f + 1] = ARGV[o + 7] end
               if ARGV[o + 8] ~= '' then f[#f + 1] = 'tr'; f[#f + 1] = ARGV[o + 8] end
@@ -74,7 +75,6 @@ internal static class JobScripts
               end
               redis.call('HSET', j, unpack(f))
               payloads[#payloads + 1] = P..'p:'..id; payloads[#payloads + 1] = ARGV[o + 12]
-              zset(P..'ixf:'..fn, id, 0)
               idx(id, fn, nil, st)
               local q = queued[fn]
               if not q then q = {}; queued[fn] = q end
@@ -110,8 +110,9 @@ internal static class JobScripts
     /// </summary>
     public static readonly RedisScript Cycle = new(Lua.Prelude + $$"""
         local t = now_ms()
+        local ts = tostring(t)
         D, C = {}, {}
-        local leasems = tonumber(ARGV[2])
+        local until_ms = tostring(t + tonumber(ARGV[2]))
         local out, claims, results = {}, {}, {}
         local function ending(id, tok)
           local j = P..'j:'..id
@@ -124,12 +125,16 @@ internal static class JobScripts
           local j, h = ending(id, tok)
           if not j then return 0 end
           results[#results + 1] = P..'r:'..id; results[#results + 1] = result
-          local nl = attempt(id, h[4], h[5], h[6], '{{AttemptOutcomes.Succeeded}}', nil, nil, nil, log, t, h[12])
-          if h[7] or h[8] then redis.call('HDEL', j, 'ek', 'em', 'ec') end
-          idx(id, h[3], {{Lua.Running}}, {{Lua.Succeeded}})
           local f = {'rct', rct}
-          if nl then f[3] = 'nl'; f[4] = nl end
-          ended(id, j, h[3], {{Lua.Succeeded}}, t, tonumber(h[4]), nil, nil, nil, {h[9], h[10], h[11]}, f)
+          -- A success that printed nothing has no entry in a:ID: the job hash (att, sat, node,
+          -- fat) is its attempt, which readers add (RedisStore.Record). One write and one key
+          -- fewer per job.
+          if log ~= '' then
+            f[3] = 'nl'; f[4] = attempt(id, h[4], h[5], h[6], '{{AttemptOutcomes.Succeeded}}', nil, nil, nil, log, t, h[12])
+          end
+          if h[7] or h[8] then redis.call('HDEL', j, 'ek', 'em', 'ec') end
+          idx(id, h[3], '{{Lua.Running}}', '{{Lua.Succeeded}}')
+          ended(id, j, h[3], '{{Lua.Succeeded}}', ts, h[4], nil, nil, nil, {h[9], h[10], h[11]}, f)
           return 1
         end
         -- Retry and dead letter are one change but for where the job goes: scheduled again, or ended.
@@ -144,11 +149,11 @@ internal static class JobScripts
             local run = math.max(tonumber(runat), t)
             f[#f + 1] = 'st'; f[#f + 1] = {{Lua.Scheduled}}; f[#f + 1] = 'run'; f[#f + 1] = run
             redis.call('HSET', j, unpack(f))
-            idx(id, h[3], {{Lua.Running}}, {{Lua.Scheduled}})
+            idx(id, h[3], '{{Lua.Running}}', '{{Lua.Scheduled}}')
             wait(id, h[3], run, t)
           else
-            idx(id, h[3], {{Lua.Running}}, {{Lua.Failed}})
-            ended(id, j, h[3], {{Lua.Failed}}, t, tonumber(h[4]), ek, em, ec, {h[9], h[10], h[11]}, f)
+            idx(id, h[3], '{{Lua.Running}}', '{{Lua.Failed}}')
+            ended(id, j, h[3], '{{Lua.Failed}}', ts, h[4], ek, em, ec, {h[9], h[10], h[11]}, f)
           end
           return 1
         end
@@ -194,8 +199,8 @@ internal static class JobScripts
                 elseif maxage and born < t - maxage then
                   local em = "waited longer than the function's maxAge"
                   seterr(j, 'expired', em, nil)
-                  idx(id, fn, tonumber(h[1]), {{Lua.Failed}})
-                  ended(id, j, fn, {{Lua.Failed}}, t, tonumber(h[2]), 'expired', em, nil)
+                  idx(id, fn, h[1], '{{Lua.Failed}}')
+                  ended(id, j, fn, '{{Lua.Failed}}', ts, h[2], 'expired', em, nil)
                 else
                   got[#got + 1] = {id, j, h}
                 end
@@ -216,10 +221,10 @@ internal static class JobScripts
               local node = list[g][2]
               local att = tonumber(h[2]) + 1
               tok = tok + 1
-              redis.call('HSET', j, 'st', {{Lua.Running}}, 'att', att, 'tok', tok, 'node', node, 'sat', t)
-              zset(P..'lease', id, t + leasems)
+              redis.call('HSET', j, 'st', '{{Lua.Running}}', 'att', att, 'tok', tok, 'node', node, 'sat', ts)
+              zset(P..'lease', id, until_ms)
               hincr(P..'rn:'..fn, node, 1)
-              idx(id, fn, tonumber(h[1]), {{Lua.Running}})
+              idx(id, fn, h[1], '{{Lua.Running}}')
               out[list[g][1]] = {3, id, att, h[3], h[4], tok, h[6], h[7], h[8], t, h[9], h[10], h[11], payloads[g]}
             end
           end
@@ -262,7 +267,7 @@ internal static class JobScripts
         if att < 1 then redis.call('HDEL', j, 'sat', 'node') end
         local run = math.min(tonumber(h[4]), t)
         redis.call('HSET', j, 'run', run)
-        idx(id, h[1], {{Lua.Running}}, {{Lua.Queued}})
+        idx(id, h[1], '{{Lua.Running}}', '{{Lua.Queued}}')
         wait(id, h[1], run, t)
         return 1
         """);
@@ -292,19 +297,19 @@ internal static class JobScripts
         local j = P..'j:'..id
         local h = redis.call('HMGET', j, 'st', 'fn', 'att', 'sat', 'node', 'tok')
         if not h[1] then return -1 end
-        local st, fn, t = tonumber(h[1]), h[2], now_ms()
-        if st == {{Lua.Queued}} or st == {{Lua.Scheduled}} then
+        local st, fn, t = h[1], h[2], now_ms()
+        if st == '{{Lua.Queued}}' or st == '{{Lua.Scheduled}}' then
           redis.call('ZREM', P..'q:'..fn, id)
-          idx(id, fn, st, {{Lua.Canceled}})
-          ended(id, j, fn, {{Lua.Canceled}}, t, tonumber(h[3]), nil, nil, nil)
+          idx(id, fn, st, '{{Lua.Canceled}}')
+          ended(id, j, fn, '{{Lua.Canceled}}', tostring(t), h[3], nil, nil, nil)
           return 1
         end
-        if st ~= {{Lua.Running}} then return 0 end
+        if st ~= '{{Lua.Running}}' then return 0 end
         unrun(id, fn, h[5])
         attempt(id, h[3], h[4], h[5], '{{AttemptOutcomes.Canceled}}', 'canceled', ARGV[3], nil, '', t)
         seterr(j, 'canceled', ARGV[3], nil)
-        idx(id, fn, st, {{Lua.Canceled}})
-        ended(id, j, fn, {{Lua.Canceled}}, t, tonumber(h[3]), 'canceled', ARGV[3], nil)
+        idx(id, fn, st, '{{Lua.Canceled}}')
+        ended(id, j, fn, '{{Lua.Canceled}}', tostring(t), h[3], 'canceled', ARGV[3], nil)
         redis.call('PUBLISH', P..'cancel', id..' '..h[6])
         return 1
         """);
@@ -321,7 +326,7 @@ internal static class JobScripts
         redis.call('ZREM', P..'d:'..fn..':'..(h[3] or 'none'), id)
         redis.call('HSET', j, 'st', {{Lua.Queued}}, 'att', 0, 'run', t, 'rq', t)
         redis.call('HDEL', j, 'fat', 'ek', 'em', 'ec')
-        idx(id, fn, {{Lua.Failed}}, {{Lua.Queued}})
+        idx(id, fn, '{{Lua.Failed}}', '{{Lua.Queued}}')
         wait(id, fn, t, t)
         return 1
         """);
@@ -344,12 +349,15 @@ internal static class JobScripts
             redis.call('ZREM', P..'cbdue', cid)
           end
           redis.call('DEL', P..'cbs:'..id, j, P..'p:'..id, P..'r:'..id, P..'a:'..id, P..'l:'..id, P..'ct:'..id)
-          redis.call('ZREM', P..'ixf:'..fn, id)
           idx(id, fn, st, nil)
           if h[4] and redis.call('GET', h[4]) == id then redis.call('DEL', h[4]) end
           local tomb = redis.call('GET', P..'tomb')
           if not tomb or id > tomb then redis.call('SET', P..'tomb', id) end
-          if redis.call('ZCARD', P..'ixf:'..fn) == 0 then redis.call('SREM', P..'fns', fn) end
+          local left = redis.call('EXISTS', P..'rn:'..fn)
+          for _, s in ipairs({'{{Lua.Queued}}', '{{Lua.Scheduled}}', '{{Lua.Succeeded}}', '{{Lua.Failed}}', '{{Lua.Canceled}}'}) do
+            left = left + redis.call('ZCARD', P..'xf:'..fn..':'..s)
+          end
+          if left == 0 then redis.call('SREM', P..'fns', fn) end
         end
         local n = 0
         if ARGV[2] == 'ended' then

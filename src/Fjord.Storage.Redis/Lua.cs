@@ -78,11 +78,13 @@ internal static class Lua
           D, C = {}, {}
         end
         -- Running jobs have no status index of their own: the lease set holds exactly them
-        -- (listings read it), so a claim and its completion write one key fewer each.
+        -- (listings read it), so a claim and its completion write one key fewer each. States,
+        -- scores and times go to redis.call as strings where the script has them so: a Lua
+        -- number is formatted with printf's %.17g on every call, a measurable share of the
+        -- server's CPU per job.
         local function idx(id, fn, old, new)
-          old, new = tonumber(old), tonumber(new)
-          if old and old ~= {{Running}} then zset(P..'xf:'..fn..':'..old, id) end
-          if new and new ~= {{Running}} then zset(P..'xf:'..fn..':'..new, id, 0) end
+          if old and old ~= '{{Running}}' then zset(P..'xf:'..fn..':'..old, id) end
+          if new and new ~= '{{Running}}' then zset(P..'xf:'..fn..':'..new, id, '0') end
         end
         -- Fetchers sleep only after finding nothing due (or the function paused, which resume
         -- tells): a queue that already had a job due has no sleeping fetcher to wake, so the
@@ -128,18 +130,18 @@ internal static class Lua
         end
         -- c: the job's cb, sync and w fields when the caller has read them already. The end is
         -- told on the end channel only when someone may wait for it: a sync invocation, or a
-        -- waiter that marked the job (w).
-        local function ended(id, j, fn, st, t, att, ek, em, ec, c, extra)
+        -- waiter that marked the job (w). st: the state as a string; ts: the time as one.
+        local function ended(id, j, fn, st, ts, att, ek, em, ec, c, extra)
           c = c or redis.call('HMGET', j, 'cb', 'sync', 'w')
           local fields = extra or {}
           fields[#fields + 1] = 'st'; fields[#fields + 1] = st
-          fields[#fields + 1] = 'fat'; fields[#fields + 1] = t
+          fields[#fields + 1] = 'fat'; fields[#fields + 1] = ts
           redis.call('HSET', j, unpack(fields))
-          zset(P..'e:'..fn..':'..st, id, t)
-          if st == {{Failed}} then
-            zset(P..'d:'..fn..':'..(ek or 'none'), id, t)
+          zset(P..'e:'..fn..':'..st, id, ts)
+          if st == '{{Failed}}' then
+            zset(P..'d:'..fn..':'..(ek or 'none'), id, ts)
             hincr(P..'st:'..fn, 'fail', 1)
-          elseif st == {{Succeeded}} then
+          elseif st == '{{Succeeded}}' then
             hincr(P..'st:'..fn, 'ok', 1)
           end
           local cb = c[1]
@@ -149,7 +151,7 @@ internal static class Lua
             redis.call('HSET', k, 'job', id, 'url', cb, 'st', st, 'att', att, 'tries', 0)
             if ek then redis.call('HSET', k, 'ek', ek, 'em', em or '') end
             if ec and ec ~= '' then redis.call('HSET', k, 'ec', ec) end
-            redis.call('ZADD', P..'cbdue', t, cid)
+            redis.call('ZADD', P..'cbdue', ts, cid)
             redis.call('SADD', P..'cbs:'..id, cid)
           end
           if c[2] == '1' or c[3] then redis.call('PUBLISH', P..'end', id) end
@@ -162,12 +164,12 @@ internal static class Lua
           attempt(id, att, h[4], h[5], '{{AttemptOutcomes.Lost}}', 'crash', reason, nil, '', t)
           seterr(j, 'crash', reason, nil)
           if att >= tonumber(h[3]) then
-            idx(id, fn, {{Running}}, {{Failed}})
-            ended(id, j, fn, {{Failed}}, t, att, 'crash', reason, nil)
+            idx(id, fn, '{{Running}}', '{{Failed}}')
+            ended(id, j, fn, '{{Failed}}', tostring(t), att, 'crash', reason, nil)
           else
             local run = math.min(tonumber(h[6]), t)
             redis.call('HSET', j, 'st', {{Queued}}, 'run', run)
-            idx(id, fn, {{Running}}, {{Queued}})
+            idx(id, fn, '{{Running}}', '{{Queued}}')
             wait(id, fn, run, t)
           end
         end

@@ -34,11 +34,13 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         if (query.Cursor is { } cursor && !JobId.IsValid(cursor))
             throw new ArgumentException("the cursor is not one this store handed out", nameof(query));
         var limit = Math.Clamp(query.Limit, 1, MaxListLimit);
-        // Indexes per function only (each job's state change writes one key, not two): a listing
-        // across functions merges the functions' own (fns: the functions that have jobs).
+        // Indexes per function and status only (each job's state change writes one key, not
+        // two or three): a listing across functions or states merges them (fns: the functions
+        // that have jobs), running jobs from the lease set.
         var functions = query.Function is { } one ? [one] : (await Db.SetMembersAsync(P + "fns")).Select(f => (string)f!).ToList();
-        var indexes = functions.ConvertAll(fn => query.Status is { } st ? $"{P}xf:{fn}:{(int)st}" : $"{P}ixf:{fn}");
-        var running = query.Status == JobStatus.Running ? await RunningIdsAsync(query.Function) : null;
+        var indexes = query.Status == JobStatus.Running ? [] : functions.SelectMany(fn =>
+            (query.Status is { } st ? [st] : Indexed).Select(s => $"{P}xf:{fn}:{(int)s}")).ToList();
+        var running = query.Status is null or JobStatus.Running ? await RunningIdsAsync(query.Function) : null;
         var max = query.Cursor is { } after ? "(" + after : "+";
         var min = query.Since is { } since ? "[" + JobId.Floor(since) : "-";
         var items = new List<JobRecord>(Math.Min(limit, 64));
@@ -46,7 +48,7 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         while (true)
         {
             var take = query.ErrorKind is null ? limit + 1 - items.Count : Math.Min(200, MaxExamined - examined);
-            var (ids, more) = running is null ? await NewestIdsAsync(indexes, max, min, take) : NewestOf(running, max, min, take);
+            var (ids, more) = await NewestAsync(indexes, running, max, min, take);
             foreach (var id in ids)
             {
                 examined++;
@@ -65,6 +67,24 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
                 return new JobPage(items, max[1..]);
         }
     });
+
+    /// <summary>The states with an index of their own (running jobs are the lease set's).</summary>
+    private static readonly JobStatus[] Indexed = [JobStatus.Queued, JobStatus.Scheduled, JobStatus.Succeeded, JobStatus.Failed, JobStatus.Canceled];
+
+    /// <summary>The newest <paramref name="take"/> ids across the indexes and the running ids (either may be empty / null).</summary>
+    private async Task<(List<string> Ids, bool More)> NewestAsync(List<string> indexes, List<string>? running, string max, string min, int take)
+    {
+        var (stored, moreStored) = indexes.Count == 0 ? ([], false) : await NewestIdsAsync(indexes, max, min, take);
+        if (running is null)
+            return (stored, moreStored);
+        var (busy, moreBusy) = NewestOf(running, max, min, take);
+        if (indexes.Count == 0)
+            return (busy, moreBusy);
+        // Read apart, not atomically: a job claimed between the reads may be in both.
+        var all = stored.Concat(busy).Distinct(StringComparer.Ordinal).ToList();
+        all.Sort((a, b) => string.CompareOrdinal(b, a));
+        return all.Count > take ? (all.GetRange(0, take), true) : (all, moreStored || moreBusy);
+    }
 
     /// <summary>The newest <paramref name="take"/> ids below <paramref name="max"/> across the indexes (by id, newest first), and whether more may follow.</summary>
     private async Task<(List<string> Ids, bool More)> NewestIdsAsync(List<string> indexes, string max, string min, int take)
@@ -126,15 +146,25 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
 
     public Task<string?> GetLogAsync(string id, CancellationToken cancellationToken) => Guard<string?>(async () =>
     {
-        var last = await Db.ListGetByIndexAsync(P + "a:" + id, -1);
-        if (!last.IsNull)
-            return await LogAtAsync(id, last);
-        return await Db.KeyExistsAsync(P + "j:" + id) ? "" : null;
+        var batch = Db.CreateBatch();
+        var state = batch.HashGetAsync(P + "j:" + id, "st");
+        var read = batch.ListGetByIndexAsync(P + "a:" + id, -1);
+        batch.Execute();
+        var (st, last) = (await state, await read);
+        if (st.IsNull)
+            return null;
+        return last.IsNull || QuietSuccess(st, last) ? "" : await LogAtAsync(id, last);
     });
 
     public Task<string?> GetAttemptLogAsync(string id, int attempt, CancellationToken cancellationToken) => Guard<string?>(async () =>
     {
-        var attempts = await Db.ListRangeAsync(P + "a:" + id);
+        var batch = Db.CreateBatch();
+        var state = batch.HashGetAsync(P + "j:" + id, ["st", "att"]);
+        var read = batch.ListRangeAsync(P + "a:" + id);
+        batch.Execute();
+        var (h, attempts) = (await state, await read);
+        if (QuietSuccess(h[0], attempts.Length == 0 ? RedisValue.Null : attempts[^1]) && (int)h[1] == attempt)
+            return "";
         for (var i = attempts.Length - 1; i >= 0; i--)
         {
             if (Attempt(attempts[i]).Number == attempt)
@@ -145,10 +175,25 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
 
     public Task<IReadOnlyList<string>> GetAttemptLogsAsync(string id, CancellationToken cancellationToken) => Guard<IReadOnlyList<string>>(async () =>
     {
-        var attempts = await Db.ListRangeAsync(P + "a:" + id);
-        var logs = await Db.ListRangeAsync(P + "l:" + id);
-        return [.. attempts.Select(a => LogIndex(a) is { } i && i < logs.Length ? (string?)logs[i] ?? "" : "")];
+        var batch = Db.CreateBatch();
+        var state = batch.HashGetAsync(P + "j:" + id, "st");
+        var read = batch.ListRangeAsync(P + "a:" + id);
+        var printed = batch.ListRangeAsync(P + "l:" + id);
+        batch.Execute();
+        var (st, attempts, logs) = (await state, await read, await printed);
+        List<string> all = [.. attempts.Select(a => LogIndex(a) is { } i && i < logs.Length ? (string?)logs[i] ?? "" : "")];
+        if (QuietSuccess(st, attempts.Length == 0 ? RedisValue.Null : attempts[^1]))
+            all.Add("");
+        return all;
     });
+
+    /// <summary>
+    /// A job that succeeded with an attempt that printed nothing has no entry in a:ID for it
+    /// (<see cref="JobScripts.Cycle"/>): the job hash holds that attempt. A success is always the
+    /// last attempt (only a dead letter is requeued), so the list's last entry tells.
+    /// </summary>
+    private static bool QuietSuccess(RedisValue status, RedisValue lastEntry) =>
+        status == Lua.Succeeded && (lastEntry.IsNull || Attempt(lastEntry).Outcome != AttemptOutcomes.Succeeded);
 
     /// <summary>An attempt's log: in l:ID at the place the attempt names, or none ("") when it printed nothing.</summary>
     private async Task<string> LogAtAsync(string id, RedisValue attempt) =>
@@ -252,6 +297,8 @@ public sealed partial class RedisStore : IJobStore, IAttemptLogs, IJobPreviews
         var list = attempts.Select(Attempt).ToList();
         if (status == JobStatus.Running && job.StartedAt is { } started)
             list.Add(new AttemptRecord(job.Attempt, started, null, job.Node, AttemptOutcomes.Running, null));
+        else if (status == JobStatus.Succeeded && (list.Count == 0 || list[^1].Outcome != AttemptOutcomes.Succeeded) && job.StartedAt is { } began)
+            list.Add(new AttemptRecord(job.Attempt, began, job.FinishedAt, job.Node, AttemptOutcomes.Succeeded, null));
         return job with { Attempts = list };
     }
 

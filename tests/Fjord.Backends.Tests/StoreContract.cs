@@ -112,6 +112,30 @@ public abstract class StoreContract
         Assert.Equal(5, (await b.Jobs.ListJobsAsync(new JobQuery(fn, JobStatus.Queued), default)).Items.Count);
     }
 
+    /// <summary>Every state in one listing: Redis merges its per-state indexes and the lease set, page by page.</summary>
+    [Fact]
+    public async Task ListJobs_AllStates_MergesRunningEndedAndWaiting_NewestFirst_AcrossPages()
+    {
+        await using var b = await CreateAsync();
+        var fn = Jobs.NewFunction();
+        await b.Functions.PutFunctionAsync(Jobs.Spec(fn), default);
+        var jobs = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            var job = Jobs.New(fn);
+            await b.Queue.EnqueueAsync([job], default);
+            jobs.Add(job.Id);
+        }
+        await using (var done = await b.Queue.FetchAsync(fn))
+            Assert.True(await done.AckAsync(Jobs.Ok(), default));
+        await using var running = await b.Queue.FetchAsync(fn);
+        var first = await b.Jobs.ListJobsAsync(new JobQuery(fn, Limit: 3), default);
+        var second = await b.Jobs.ListJobsAsync(new JobQuery(fn, Limit: 3, Cursor: first.Next), default);
+        Assert.Equal(jobs.AsEnumerable().Reverse(), first.Items.Concat(second.Items).Select(j => j.Id));
+        Assert.Null(second.Next);
+        Assert.Equal([JobStatus.Queued, JobStatus.Queued, JobStatus.Running, JobStatus.Succeeded], first.Items.Concat(second.Items).Select(j => j.Status));
+    }
+
     [Fact]
     public async Task ListJobs_Running_ShowsLeasedJobsNewestFirst_ByFunctionAndAcross_UntilTheyEnd()
     {
