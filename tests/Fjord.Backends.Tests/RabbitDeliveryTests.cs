@@ -95,6 +95,26 @@ public sealed class RabbitDeliveryTests
         Assert.Equal(0, await b.Store.Ledger.OutboxCountAsync(default));
     }
 
+    /// <summary>
+    /// What docs/deploy.md's "one vhost per Fjord cluster" warns of: a node takes a message from
+    /// its function's queue, finds no such job in its own store, and acks it as stale, so a
+    /// second cluster (another PostgreSQL database) on the same vhost never runs that job.
+    /// </summary>
+    [Fact]
+    public async Task AMessageWhoseJobThisStoreDoesNotKnow_IsAckedAsStale_SoAnotherClusterOnTheVhostNeverGetsIt()
+    {
+        await using var ours = await RabbitPostgresBackend.CreateAsync();
+        await using var theirs = await RabbitPostgresBackend.CreateAsync();
+        var fn = Jobs.NewFunction();
+        var job = Jobs.New(fn);
+        await ours.Queue.EnqueueAsync([job], default);
+
+        Assert.True(await theirs.Queue.NothingWithinAsync(fn, 5));
+        Assert.True(await ours.Queue.NothingWithinAsync(fn, 3));
+        Assert.Equal(JobStatus.Queued, (await ours.Jobs.GetJobAsync(job.Id, default))!.Status);
+        Assert.Equal(0, await ours.Store.Ledger.OutboxCountAsync(default));
+    }
+
     [Fact]
     public async Task Outbox_EveryAcceptedJobEndsWithNoRowLeft()
     {
