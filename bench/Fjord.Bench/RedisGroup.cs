@@ -27,35 +27,41 @@ internal static class RedisGroup
         var rows = new List<CpuGroup.Row>();
         var results = new List<(LoadResult, string)>();
 
-        await using (var services = await BenchServices.StartAsync(root))
+        // FJORD_ROUNDS (default 1): more pairs of (Fjord on Redis, `fjord up`), each on fresh
+        // processes, for the medians: one pair on this shared machine swings by a third.
+        var rounds = int.Parse(Environment.GetEnvironmentVariable("FJORD_ROUNDS") ?? "1", CultureInfo.InvariantCulture);
+        var pairs = new List<(CpuGroup.Row Redis, CpuGroup.Row Up)>();
+        for (var round = 0; round < rounds; round++)
         {
-            await using var cluster = await Node.StartRedisAsync(fjordDll, projectFile, [Function], services.Redis, 18093);
-            await Scenarios.WarmUpAsync(cluster, Function, cluster.Pids.Values);
-            var pids = new Dictionary<string, int>(cluster.Pids) { ["redis"] = services.RedisPid };
-            var printStats = await ServerStatsAsync(services.RedisAdmin, count);
-            rows.Add(await CpuGroup.MeasureAsync("fjord on redis", count, pids, self: null,
-                () => Scenarios.EndToEndAsync(cluster, Function, count, Inflight, PollMs)));
-            await printStats();
-
-            foreach (var size in new[] { 100, 1024 })
+            var first = round == 0;
+            CpuGroup.Row onRedis;
+            await using (var services = await BenchServices.StartAsync(root))
             {
-                var (waiting, ended) = await MemoryPerJobAsync(cluster, services.RedisAdmin, memoryJobs, size);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  redis memory, {memoryJobs} jobs of {size} B: {waiting:F0} B per waiting job, {ended:F0} B per ended job kept"));
-                results.Add((CpuGroup.Value($"redis bytes/job waiting {size} B", waiting), "B/job"));
-                results.Add((CpuGroup.Value($"redis bytes/job ended {size} B", ended), "B/job"));
+                await using var cluster = await Node.StartRedisAsync(fjordDll, projectFile, [Function], services.Redis, 18093);
+                await Scenarios.WarmUpAsync(cluster, Function, cluster.Pids.Values);
+                var pids = new Dictionary<string, int>(cluster.Pids) { ["redis"] = services.RedisPid };
+                var printStats = await ServerStatsAsync(services.RedisAdmin, count);
+                onRedis = await CpuGroup.MeasureAsync("fjord on redis", count, pids, self: null,
+                    () => Scenarios.EndToEndAsync(cluster, Function, count, Inflight, PollMs));
+                await printStats();
+                if (first)
+                {
+                    rows.Add(onRedis);
+                    await MemoryAndPeerAsync(root, cluster, services, count, memoryJobs, rows, results);
+                }
             }
-
-            // The peer on the same server, in the same run (Fjord's processes idle meanwhile), after
-            // the memory figures, which its keys would disturb.
-            if (await BullmqSameRun.MeasureAsync(root, services.RedisAdmin, services.RedisPid, count, () => ServerStatsAsync(services.RedisAdmin, count)) is { } peer)
-                rows.Add(peer);
-        }
-        await using (var node = await Node.StartAsync(fjordDll, projectFile, 18084))
-        {
-            await Scenarios.WarmUpAsync(node, Function, node.Pids.Values);
-            rows.Add(await CpuGroup.MeasureAsync("fjord up", count, node.Pids, self: null,
-                () => Scenarios.EndToEndAsync(node, Function, count, Inflight, PollMs)));
+            await using (var node = await Node.StartAsync(fjordDll, projectFile, 18084))
+            {
+                await Scenarios.WarmUpAsync(node, Function, node.Pids.Values);
+                var upRow = await CpuGroup.MeasureAsync("fjord up", count, node.Pids, self: null,
+                    () => Scenarios.EndToEndAsync(node, Function, count, Inflight, PollMs));
+                if (first)
+                    rows.Add(upRow);
+                pairs.Add((onRedis, upRow));
+            }
+            if (rounds > 1)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  round {round + 1}/{rounds}: fjord on redis {onRedis.Rate.PerSecond:F0} jobs/s, redis-server {onRedis.CentralMs:F3} ms/job; fjord up {pairs[^1].Up.Rate.PerSecond:F0} jobs/s; rate {onRedis.Rate.PerSecond / pairs[^1].Up.Rate.PerSecond:F2}x"));
         }
 
         Console.WriteLine();
@@ -75,7 +81,40 @@ internal static class RedisGroup
             results.Add((CpuGroup.Value($"cpu {row.Name} edge", row.EdgeMs), "ms/job"));
         }
         results.Add((CpuGroup.Value("fjord on redis / fjord up rate", ratio), "x"));
+        if (rounds > 1)
+        {
+            var ratios = pairs.Select(p => p.Redis.Rate.PerSecond / p.Up.Rate.PerSecond).ToList();
+            var central = pairs.Select(p => p.Redis.CentralMs).ToList();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  median of {rounds} rounds: rate {Median(ratios):F2}x (range {ratios.Min():F2}-{ratios.Max():F2}), redis-server {Median(central):F3} ms/job (range {central.Min():F3}-{central.Max():F3})"));
+            results.Add((CpuGroup.Value($"fjord on redis / fjord up rate, median of {rounds}", Median(ratios)), "x"));
+            results.Add((CpuGroup.Value($"cpu fjord on redis central, median of {rounds}", Median(central)), "ms/job"));
+        }
         return results;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    /// <summary>
+    /// The first round only: Redis's memory per job, then the peer on the same server in the same
+    /// run (Fjord's processes idle meanwhile), after the memory figures, which its keys would disturb.
+    /// </summary>
+    private static async Task MemoryAndPeerAsync(string root, Node cluster, BenchServices services, int count, int memoryJobs, List<CpuGroup.Row> rows, List<(LoadResult, string)> results)
+    {
+        foreach (var size in new[] { 100, 1024 })
+        {
+            var (waiting, ended) = await MemoryPerJobAsync(cluster, services.RedisAdmin, memoryJobs, size);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  redis memory, {memoryJobs} jobs of {size} B: {waiting:F0} B per waiting job, {ended:F0} B per ended job kept"));
+            results.Add((CpuGroup.Value($"redis bytes/job waiting {size} B", waiting), "B/job"));
+            results.Add((CpuGroup.Value($"redis bytes/job ended {size} B", ended), "B/job"));
+        }
+        if (await BullmqSameRun.MeasureAsync(root, services.RedisAdmin, services.RedisPid, count, () => ServerStatsAsync(services.RedisAdmin, count)) is { } peer)
+            rows.Add(peer);
     }
 
     /// <summary>Bytes of used_memory per job: N posted while the function is paused, then the same N run to the end.</summary>
