@@ -15,6 +15,7 @@ internal sealed class RedisLease : IJobLease
     private readonly CancellationTokenSource _canceled = new();
     private int _ended;
     private volatile bool _completionFailed;
+    private int _running = 1;
 
     public RedisLease(RedisStore store, LeasedJob job)
     {
@@ -24,6 +25,12 @@ internal sealed class RedisLease : IJobLease
     }
 
     public LeasedJob Job { get; }
+
+    /// <summary>When this node got the job (Stopwatch ticks): how long it has run, for the completion hold.</summary>
+    internal long ClaimedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>Still running here: no completion or release sent yet.</summary>
+    internal bool Running => Volatile.Read(ref _running) == 1;
 
     public CancellationToken Canceled => _canceled.Token;
 
@@ -73,6 +80,8 @@ internal sealed class RedisLease : IJobLease
     private async Task<bool> EndAsync(StackExchange.Redis.RedisValue[] item)
     {
         bool recorded;
+        if (Interlocked.Exchange(ref _running, 0) == 1)
+            _store.Ran(System.Diagnostics.Stopwatch.GetTimestamp() - ClaimedAt);
         try
         {
             recorded = await _store.EndAsync(item);
@@ -94,6 +103,7 @@ internal sealed class RedisLease : IJobLease
         _store.Untrack(this);
         if (Interlocked.Exchange(ref _ended, 1) == 0)
         {
+            Volatile.Write(ref _running, 0);
             try
             {
                 if (_completionFailed)

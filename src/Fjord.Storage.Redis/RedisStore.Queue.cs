@@ -82,7 +82,10 @@ public sealed partial class RedisStore : IJobQueue, IBacklogSource
             item.CopyTo(args, k);
             k += item.Length;
         }
-        return (RedisResult[])(await RunAsync(JobScripts.Cycle, args))!;
+        var answers = (RedisResult[])(await RunAsync(JobScripts.Cycle, args))!;
+        // Counted before the answers reach their slots, so the next batch's hold sees these jobs.
+        Claimed(answers.Count(a => a.Resp2Type == ResultType.Array && (long)((RedisResult[])a!)[0] == 3));
+        return answers;
     }
 
     /// <summary>A completion ('a' or 'f' with its fields, see <see cref="JobScripts.Cycle"/>): true when recorded, false when fenced.</summary>

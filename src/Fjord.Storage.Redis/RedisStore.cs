@@ -44,7 +44,10 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
         // script overhead per job). A worker's slot's completion and its next claim, which follow
         // each other by microseconds, are gathered into one call.
         _enqueues = new Coalescer<IReadOnlyList<NewJob>, RedisResult[]>(EnqueueBatchAsync, maxInFlight: 1, maxBatch: 64);
-        _cycle = new Coalescer<RedisValue[], RedisResult>(CycleBatchAsync, maxInFlight: 1, maxBatch: 256, gather: true);
+        // A worker's batch also waits for its short jobs still running (RedisStore.Hold.cs).
+        _holdTicks = (long)(options.CompletionHold.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        _cycle = new Coalescer<RedisValue[], RedisResult>(CycleBatchAsync, maxInFlight: 1, maxBatch: 256, gather: true,
+            holdWhile: _holdTicks > 0 ? ShortJobsRunning : null, maxHold: options.CompletionHold);
         _reaper = Task.Run(ReapLoopAsync);
     }
 
@@ -156,7 +159,11 @@ public sealed partial class RedisStore : IReadinessSource, IAsyncDisposable
 
     internal WorkSignal Signal(string function) => _work.GetOrAdd(function, _ => new WorkSignal());
 
-    internal void Track(RedisLease lease) => _leases[lease.Job.Id] = lease;
+    internal void Track(RedisLease lease)
+    {
+        _leases[lease.Job.Id] = lease;
+        Interlocked.Decrement(ref _claimedNotTracked);
+    }
 
     internal void Untrack(RedisLease lease) => _leases.TryRemove(new KeyValuePair<string, RedisLease>(lease.Job.Id, lease));
 

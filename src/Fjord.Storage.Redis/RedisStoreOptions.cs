@@ -46,5 +46,11 @@ public sealed record RedisStoreOptions
     /// <summary>How long intake waits for <see cref="Replicas"/> to acknowledge a job.</summary>
     public TimeSpan ReplicaTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a worker's completions and claims may wait for its other short jobs still running,
+    /// to go to Redis as one call (one fsync); zero sends each batch at once. See RedisStore.Hold.cs.
+    /// </summary>
+    public TimeSpan CompletionHold { get; init; } = TimeSpan.FromMilliseconds(3);
+
     public ILoggerFactory? LoggerFactory { get; init; }
 }

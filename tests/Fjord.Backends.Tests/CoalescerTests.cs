@@ -84,4 +84,42 @@ public sealed class CoalescerTests
         _release.SetResult();
         await Task.WhenAll(first, second);
     }
+
+    [Fact]
+    public async Task AHold_KeepsTheBatchBack_UntilTheItemsItWaitsForHaveArrived()
+    {
+        _release.SetResult();
+        var expected = 2;
+        var coalescer = new Coalescer<int, string>(RunAsync, maxInFlight: 1, maxBatch: 100,
+            holdWhile: () => Volatile.Read(ref expected) > 0, maxHold: TimeSpan.FromMinutes(1));
+
+        var first = coalescer.RunAsync(0);
+        Assert.Empty(_batches);
+        Interlocked.Decrement(ref expected);
+        var second = coalescer.RunAsync(1);
+        Assert.Empty(_batches);
+        Interlocked.Decrement(ref expected);
+        var third = coalescer.RunAsync(2);
+
+        Assert.Equal(["answer 0", "answer 1", "answer 2"], await Task.WhenAll(first, second, third));
+        Assert.Equal([0, 1, 2], Assert.Single(_batches));
+    }
+
+    [Fact]
+    public async Task AHold_GivesUpAtItsLimit_WhenTheItemsItWaitsForNeverCome()
+    {
+        _release.SetResult();
+        var coalescer = new Coalescer<int, string>(RunAsync, maxInFlight: 1, maxBatch: 100,
+            holdWhile: () => true, maxHold: TimeSpan.FromMilliseconds(20));
+
+        Assert.Equal("answer 0", await coalescer.RunAsync(0).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("answer 1", await coalescer.RunAsync(1).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal([[0], [1]], _batches);
+    }
+
+    [Fact]
+    public void AHold_NeedsOneBatchInFlight()
+    {
+        Assert.Throws<ArgumentException>(() => new Coalescer<int, string>(RunAsync, maxInFlight: 2, maxBatch: 100, holdWhile: () => true, maxHold: TimeSpan.FromMilliseconds(1)));
+    }
 }
