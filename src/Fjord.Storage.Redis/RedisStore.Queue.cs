@@ -105,7 +105,18 @@ public sealed partial class RedisStore : IJobQueue, IBacklogSource
             switch ((long)reply[0])
             {
                 case 3:
-                    return new RedisLease(this, Leased(function, reply));
+                    LeasedJob job;
+                    try
+                    {
+                        job = Leased(function, reply);
+                    }
+                    catch
+                    {
+                        // Never tracked: it must not keep the completion hold waiting.
+                        Claimed(-1);
+                        throw;
+                    }
+                    return new RedisLease(this, job);
                 case 2:
                     var due = UnixMs.To((long)reply[1]) - DateTimeOffset.UtcNow;
                     if (due < wait)
