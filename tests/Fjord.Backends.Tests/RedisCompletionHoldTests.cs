@@ -1,11 +1,13 @@
 using Fjord.Core.Jobs;
+using Fjord.Core.Queue;
 
 namespace Fjord.Backends.Tests;
 
 /// <summary>
 /// The completion hold (RedisStore.Hold.cs) against the private server: a worker's completion
 /// waits while a short job it claimed is still running, and both go to Redis together; a job
-/// that has run longer than the hold holds nobody back.
+/// that has run longer than the hold, or any job on a node whose jobs typically run longer, holds
+/// nobody back.
 /// </summary>
 public sealed class RedisCompletionHoldTests
 {
@@ -53,5 +55,33 @@ public sealed class RedisCompletionHoldTests
         Assert.True(watch.Elapsed < hold - TimeSpan.FromMilliseconds(500), $"claim and completion took {watch.Elapsed.TotalMilliseconds:F0} ms beside a job older than the {hold.TotalSeconds} s hold");
 
         Assert.True(await slow.AckAsync(Done("slow"), default));
+    }
+
+    [Fact]
+    public async Task OnANodeWhoseJobsTypicallyRunLongerThanTheHold_ACompletionGoesAtOnce_BesideAYoungJob()
+    {
+        var hold = TimeSpan.FromSeconds(1.5);
+        await using var b = await RedisBackend.CreateAsync(o => o with { CompletionHold = hold, LeaseDuration = TimeSpan.FromMinutes(2) });
+        var fn = Jobs.NewFunction();
+        await b.Queue.EnqueueAsync([.. Enumerable.Range(0, 6).Select(_ => Jobs.New(fn))], default);
+
+        // Four jobs of 4 s each: the node's typical run time (a moving average) passes the hold.
+        var slow = new List<IJobLease>();
+        for (var i = 0; i < 4; i++)
+            slow.Add(await b.Queue.FetchAsync(fn));
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        foreach (var lease in slow)
+        {
+            Assert.True(await lease.AckAsync(Done("slow"), default));
+            await lease.DisposeAsync();
+        }
+
+        // A job claimed just now still runs; the other's claim and completion do not wait for it.
+        await using var young = await b.Queue.FetchAsync(fn);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await using (var quick = await b.Queue.FetchAsync(fn))
+            Assert.True(await quick.AckAsync(Done("quick"), default));
+        Assert.True(watch.Elapsed < hold - TimeSpan.FromMilliseconds(500), $"claim and completion took {watch.Elapsed.TotalMilliseconds:F0} ms on a node of long jobs");
+        Assert.True(await young.AckAsync(Done("young"), default));
     }
 }
