@@ -114,17 +114,18 @@ public sealed class Coalescer<TIn, TOut>
 
     private async Task HoldAsync()
     {
+        // The common case, nothing to wait for, allocates nothing: this runs before every batch.
+        if (!_holdWhile!())
+            return;
         var until = Stopwatch.GetTimestamp() + _maxHoldTicks;
-        var held = false;
         while (true)
         {
             // Armed before the question, so an arrival between the two is not missed.
             var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Volatile.Write(ref _arrived, arrived);
             var left = until - Stopwatch.GetTimestamp();
-            if (left <= 0 || !_holdWhile!())
+            if (left <= 0 || !_holdWhile())
                 break;
-            held = true;
             try
             {
                 await arrived.Task.WaitAsync(Stopwatch.GetElapsedTime(0, left));
@@ -135,7 +136,6 @@ public sealed class Coalescer<TIn, TOut>
         }
         Volatile.Write(ref _arrived, null);
         // The last completion's slot asks for its next job a moment later: gather it too.
-        if (held)
-            await Task.Yield();
+        await Task.Yield();
     }
 }
